@@ -1,0 +1,36 @@
+import type { Agent } from '../agents/types.js';
+import type { HasteConfig } from '../infra/config.js';
+import type { SlotPool } from '../infra/gpu-slots.js';
+import type { AgentBackend } from '../schemas/episode.js';
+import type { SkillRetriever } from '../skill-store/retriever.js';
+import { createAgentActivities } from './agents.js';
+import { createCompetitionActivities } from './competition.js';
+import { createGradingActivities } from './grading.js';
+import { createSkillActivities } from './skills.js';
+import { createTrainingActivities } from './training.js';
+import { createTrajectoryActivities } from './trajectory.js';
+
+export interface OrchestratorDeps {
+  config: HasteConfig;
+  resolveAgent: (backend: AgentBackend) => Agent;
+  skills: SkillRetriever;
+}
+
+/** Control-plane activities, registered on haste-orchestrator. */
+export function createOrchestratorActivities(deps: OrchestratorDeps) {
+  return {
+    ...createCompetitionActivities(deps.config),
+    ...createSkillActivities(deps.skills),
+    ...createAgentActivities(deps.resolveAgent),
+    ...createGradingActivities(deps.config.python),
+    ...createTrajectoryActivities(deps.config.runsDir),
+  };
+}
+
+/** Training activities, registered on haste-gpu only. */
+export function createGpuActivities(deps: { config: HasteConfig; slots: SlotPool; heartbeatEveryMs?: number }) {
+  return createTrainingActivities({ python: deps.config.python, artifactsDir: deps.config.artifactsDir, slots: deps.slots, heartbeatEveryMs: deps.heartbeatEveryMs });
+}
+
+export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;
+export type GpuActivities = ReturnType<typeof createGpuActivities>;

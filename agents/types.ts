@@ -1,0 +1,50 @@
+import type { CompetitionSpec } from '../schemas/competition.js';
+import type { Candidate } from '../schemas/training.js';
+
+export interface Plan {
+  /** Candidates to try first, best bet first. */
+  portfolio: Candidate[];
+  notes: string;
+}
+
+/** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
+export interface StepView {
+  step: number;
+  candidate: Candidate;
+  status: 'ok' | 'failed' | 'cancelled';
+  cvScore?: number;
+  error?: string;
+  computeSeconds: number;
+}
+
+export interface PlanContext {
+  competition: CompetitionSpec;
+  seed: number;
+  /** Skill summaries loaded for the orchestrator level (global tier). */
+  skills: string[];
+}
+
+export interface ProposeContext {
+  competition: CompetitionSpec;
+  plan: Plan;
+  history: StepView[];
+  seed: number;
+  step: number;
+  remainingComputeSeconds: number;
+  /** Tried first, in order, before the agent's own ideas. */
+  initialCandidates: Candidate[];
+}
+
+export interface Proposal {
+  candidate: Candidate;
+  rationale: string;
+  /** LLM tokens spent on this proposal (0 offline). */
+  tokens: number;
+}
+
+/** The planner and engineer roles; the offline and LLM backends both implement it. */
+export interface Agent {
+  plan(ctx: PlanContext): Promise<Plan>;
+  /** The next candidate to train, or null when the agent has nothing left worth trying. */
+  propose(ctx: ProposeContext): Promise<Proposal | null>;
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadConfig, uiAddress } from '../../infra/config.js';
+import { startDevServer } from '../../infra/dev-server.js';
+import { connectWorker } from '../../workers/connection.js';
+import { createGpuWorker } from '../../workers/gpu.js';
+import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import { connectClient, startEpisode, waitForEpisode } from '../client.js';
+import { createProgressPrinter, printSummary } from '../format.js';
+import { parseFlag, positiveNumber } from '../options.js';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('start the dev server and both workers, run one episode, print the result')
+    .option('--competition <id>', 'competition to run', 'kr-vs-kp')
+    .option('--budget-seconds <n>', 'compute budget in seconds', '60')
+    .action(async (flags: { competition: string; budgetSeconds: string }) => {
+      const config = loadConfig();
+      const budgetSeconds = parseFlag('--budget-seconds', positiveNumber, flags.budgetSeconds);
+      console.log(`Temporal dev server: ${(await startDevServer(config)).address}`);
+      const connection = await connectWorker(config);
+      const orchestrator = await createOrchestratorWorker(config, connection);
+      const { worker: gpu } = await createGpuWorker(config, connection);
+      const running = Promise.all([orchestrator.run(), gpu.run()]);
+      try {
+        const client = await connectClient(config);
+        const { handle } = await startEpisode(config, client, { competition: flags.competition, budget: { computeSeconds: budgetSeconds }, runTag: `demo-${Date.now()}` });
+        console.log(`episode ${handle.workflowId} started; watch it at ${uiAddress(config)}/namespaces/${config.namespace}/workflows/${handle.workflowId}`);
+        const summary = await waitForEpisode(handle, createProgressPrinter((l) => console.log(l)));
+        printSummary(summary);
+        console.log(`\nTemporal UI: ${uiAddress(config)}  (the dev server keeps running; \`npm run haste -- dev down\` stops it)`);
+      } finally {
+        orchestrator.shutdown();
+        gpu.shutdown();
+        await running;
+        await connection.close();
+      }
+    });
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { CompetitionError } from '../infra/competitions.js';
+import { registerCompetitions } from './commands/competitions.js';
+import { registerControl } from './commands/control.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDev } from './commands/dev.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+import { registerWorker } from './commands/worker.js';
+import { UsageError } from './errors.js';
+
+const program = new Command('haste')
+  .description('HASTE: durable ML-engineering episodes on Temporal that reuse tiered skills')
+  .showHelpAfterError()
+  .exitOverride();
+registerDev(program);
+registerWorker(program);
+registerRun(program);
+registerStatus(program);
+registerControl(program);
+registerCompetitions(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
+  if (err instanceof UsageError || err instanceof CompetitionError) {
+    process.stderr.write(`haste: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`haste: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,109 @@
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import YAML from 'yaml';
+import { CompetitionYamlSchema, type CompetitionSpec, type CompetitionYaml } from '../schemas/competition.js';
+import { PROJECT_ROOT, type HasteConfig } from './config.js';
+import { runPythonJson } from './python.js';
+
+/** Built-in competition definitions shipped in the repo; their data is prepared into HASTE_HOME. */
+export const BUILTIN_DEFINITIONS = path.join(PROJECT_ROOT, 'competitions');
+
+/** A user-facing problem with a competition: says which file and field. */
+export class CompetitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CompetitionError';
+  }
+}
+
+export function builtinIds(): string[] {
+  if (!existsSync(BUILTIN_DEFINITIONS)) return [];
+  return readdirSync(BUILTIN_DEFINITIONS)
+    .filter((d) => existsSync(path.join(BUILTIN_DEFINITIONS, d, 'competition.yaml')))
+    .sort();
+}
+
+/** A reference is a folder when it looks like a path; otherwise a built-in id. */
+export function isFolderReference(ref: string): boolean {
+  return ref.includes('/') || ref.startsWith('.');
+}
+
+/** Reads and validates competition.yaml; each problem names its field. */
+export function readCompetitionYaml(dir: string): CompetitionYaml {
+  const file = path.join(dir, 'competition.yaml');
+  if (!existsSync(file)) throw new CompetitionError(`${file} does not exist: a competition folder needs competition.yaml`);
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CompetitionError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  const parsed = CompetitionYamlSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new CompetitionError(`${file} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Resolves a competition reference to a folder with data, preparing a built-in one on first use.
+ * Throws a CompetitionError for an unknown id or a missing folder.
+ */
+export async function resolveCompetitionDir(config: HasteConfig, ref: string): Promise<string> {
+  if (isFolderReference(ref)) {
+    const dir = path.resolve(ref);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CompetitionError(`competition folder ${dir} does not exist`);
+    return dir;
+  }
+  const known = builtinIds();
+  if (!known.includes(ref)) {
+    throw new CompetitionError(`unknown competition "${ref}": not a built-in id (known: ${known.join(', ')}) and not a folder path`);
+  }
+  const dir = path.join(config.competitionsDir, ref);
+  if (!existsSync(path.join(dir, '.prepared.json'))) {
+    await runPythonJson(config.python, 'prepare', ['--out', config.competitionsDir, '--definitions', BUILTIN_DEFINITIONS, '--only', ref]);
+  }
+  return dir;
+}
+
+/** Counts rows and sniffs feature types from train.csv without loading it whole. */
+async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<CompetitionSpec['traits']> {
+  const file = path.join(dir, 'train.csv');
+  if (!existsSync(file)) throw new CompetitionError(`${file} does not exist`);
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const sample: string[] = [];
+  let rows = -1;
+  for await (const line of lines) {
+    if (line.length === 0) continue;
+    rows++;
+    if (sample.length <= 200) sample.push(line);
+  }
+  const records = parseCsvSync(sample.join('\n'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const header = Object.keys(records[0] ?? {});
+  for (const column of [yaml.id_column, yaml.target_column]) {
+    if (!header.includes(column)) throw new CompetitionError(`${file} has no column "${column}" (named in competition.yaml)`);
+  }
+  const features = header.filter((c) => c !== yaml.id_column && c !== yaml.target_column);
+  const numeric = features.filter((c) => records.every((r) => r[c] === '' || r[c] === undefined || Number.isFinite(Number(r[c]))));
+  return { rows: Math.max(rows, 0), features: features.length, numericFeatures: numeric.length, categoricalFeatures: features.length - numeric.length };
+}
+
+export async function loadCompetitionSpec(config: HasteConfig, ref: string): Promise<CompetitionSpec> {
+  const dir = await resolveCompetitionDir(config, ref);
+  const yaml = readCompetitionYaml(dir);
+  return {
+    id: yaml.id,
+    title: yaml.title,
+    domain: yaml.domain,
+    taskType: yaml.task_type,
+    dir,
+    metric: yaml.metric.name,
+    direction: yaml.metric.direction,
+    budget: { computeSeconds: yaml.budget.compute_seconds, maxSteps: yaml.budget.max_steps },
+    targetScore: yaml.target_score,
+    traits: await dataTraits(dir, yaml),
+  };
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root: everything HASTE ships (runner, competitions) is found from here. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export { TASK_QUEUES } from '../schemas/task-queues.js';
+
+const EnvSchema = z.object({
+  HASTE_HOME: z.string().min(1).default(path.join(PROJECT_ROOT, '.haste')),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  HASTE_PYTHON: z.string().min(1).optional(),
+  HASTE_GPU_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
+});
+
+export interface HasteConfig {
+  home: string;
+  temporalAddress: string;
+  namespace: string;
+  uiPort: number;
+  temporalCliPath?: string;
+  python: string;
+  gpuSlots?: number;
+  competitionsDir: string;
+  artifactsDir: string;
+  runsDir: string;
+}
+
+/** Reads HASTE's settings from the environment; a bad value fails naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new Error(`invalid HASTE environment:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.HASTE_HOME);
+  return {
+    home,
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    uiPort: e.TEMPORAL_UI_PORT,
+    temporalCliPath: e.TEMPORAL_CLI_PATH,
+    python: e.HASTE_PYTHON ?? path.join(PROJECT_ROOT, '.venv', 'bin', 'python'),
+    gpuSlots: e.HASTE_GPU_SLOTS,
+    competitionsDir: path.join(home, 'competitions'),
+    artifactsDir: path.join(home, 'artifacts'),
+    runsDir: path.join(home, 'runs'),
+  };
+}
+
+export function uiAddress(config: HasteConfig): string {
+  const host = config.temporalAddress.split(':')[0];
+  return `http://${host}:${config.uiPort}`;
+}

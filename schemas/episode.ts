@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { CandidateSchema, type Candidate } from './training.js';
+import type { CompetitionSpec, Direction } from './competition.js';
+
+export const AgentBackendSchema = z.enum(['offline', 'llm']);
+export type AgentBackend = z.infer<typeof AgentBackendSchema>;
+
+const positiveSeconds = z.number().positive('must be a positive number of seconds');
+const positiveSteps = z.number().int('must be a whole number').positive('must be at least 1');
+
+/** Budget overrides; whatever is left out comes from competition.yaml. */
+export const BudgetSchema = z.strictObject({
+  computeSeconds: positiveSeconds.optional(),
+  maxSteps: positiveSteps.optional(),
+});
+
+export const TrainingOptionsSchema = z.strictObject({
+  folds: z.number().int().min(2).max(10).default(5),
+  /** Checkpoint every N epochs; a crashed attempt recomputes at most this many. */
+  checkpointEvery: z.number().int().positive().default(1),
+  /** A GPU worker silent this long is presumed dead and the attempt retried elsewhere. */
+  heartbeatTimeoutSeconds: z.number().positive().default(30),
+  maxAttempts: z.number().int().positive().default(5),
+});
+
+/**
+ * competitionEpisode's input: plain JSON so ops can start it from `temporal workflow start --input`.
+ * Every field but `competition` has a default.
+ */
+export const EpisodeInputSchema = z.strictObject({
+  competition: z.string().min(1, 'a built-in competition id or a competition folder'),
+  budget: BudgetSchema.default({}),
+  agent: AgentBackendSchema.default('offline'),
+  skills: z.boolean().default(true),
+  seed: z.number().int().nonnegative().default(0),
+  runTag: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('default'),
+  /** Candidates tried first, before the agent's own proposals (e.g. to replay a known recipe). */
+  initialCandidates: z.array(CandidateSchema).default([]),
+  training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({})),
+});
+export type EpisodeInput = z.input<typeof EpisodeInputSchema>;
+export type EpisodeConfig = z.output<typeof EpisodeInputSchema>;
+
+export const EXTEND_BUDGET_SCHEMA = BudgetSchema.refine(
+  (b) => b.computeSeconds !== undefined || b.maxSteps !== undefined,
+  'give computeSeconds and/or maxSteps to add',
+);
+export type BudgetExtension = z.infer<typeof EXTEND_BUDGET_SCHEMA>;
+
+export type Phase = 'loading' | 'planning' | 'training' | 'paused' | 'grading' | 'completed';
+export type StopReason = 'budget' | 'max-steps' | 'target-reached' | 'stopped' | 'no-candidates';
+
+/** One refinement step, as the ledger and the UI see it. */
+export interface StepRecord {
+  step: number;
+  candidate: Candidate;
+  rationale: string;
+  status: 'ok' | 'failed' | 'cancelled';
+  error?: string;
+  cvScore?: number;
+  /** The step's submission graded against hidden answers: for the ledger only, never shown to agents. */
+  gradedScore?: number;
+  improved: boolean;
+  computeSeconds: number;
+  cpuSeconds: number;
+  gpuSeconds: number;
+  peakRssMb: number;
+  attempts: number;
+  resumedFromEpoch: number;
+  submission?: string;
+}
+
+export interface BestSolution {
+  step: number;
+  candidate: Candidate;
+  cvScore: number;
+  submission: string;
+}
+
+/** Everything the episode carries across continue-as-new. */
+export interface EpisodeState {
+  phase: Phase;
+  competition: CompetitionSpec | null;
+  budget: { computeSeconds: number; maxSteps: number };
+  computeSeconds: number;
+  steps: StepRecord[];
+  best: BestSolution | null;
+  paused: boolean;
+  stopRequested: string | null;
+  stopReason: StopReason | null;
+  plan: { portfolio: Candidate[]; notes: string } | null;
+  skillIds: string[];
+  continuedAsNew: number;
+}
+
+export interface EpisodeSummary {
+  workflowId: string;
+  competitionId: string;
+  metric: string;
+  direction: Direction;
+  bestCvScore: number | null;
+  finalScore: number | null;
+  baselineScore: number | null;
+  targetScore: number | null;
+  steps: number;
+  computeSeconds: number;
+  computeToTarget: number | null;
+  stopReason: StopReason;
+  bestCandidate: Candidate | null;
+  ledger: StepRecord[];
+  trajectory: string | null;
+  continuedAsNew: number;
+}
+
+/** What the `status` query answers and every update returns. */
+export interface EpisodeStatus {
+  phase: Phase;
+  competitionId: string | null;
+  metric: string | null;
+  direction: Direction | null;
+  bestScore: number | null;
+  bestCandidate: Candidate | null;
+  steps: number;
+  maxSteps: number;
+  computeSeconds: number;
+  budgetComputeSeconds: number;
+  paused: boolean;
+  stopReason: StopReason | null;
+  currentStep: { step: number; candidate: Candidate } | null;
+  lastStep: StepRecord | null;
+}

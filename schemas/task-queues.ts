@@ -1,0 +1,7 @@
+/** Workflows and control-plane activities run on the orchestrator queue; training runs only on the GPU queue. */
+export const TASK_QUEUES = { orchestrator: 'haste-orchestrator', gpu: 'haste-gpu' } as const;
+
+/** One episode per competition and run tag: a repeated start finds the running one instead of a twin. */
+export function episodeWorkflowId(competitionId: string, runTag = 'default'): string {
+  return `haste-episode-${competitionId}-${runTag}`;
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** One proposal an agent makes: a solution template from the runner and its hyperparameters. */
+export const CandidateSchema = z.object({
+  template: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+export type Candidate = z.infer<typeof CandidateSchema>;
+
+export const TrainRequestSchema = z.object({
+  workflowId: z.string(),
+  step: z.number().int().nonnegative(),
+  competitionDir: z.string(),
+  candidate: CandidateSchema,
+  seed: z.number().int(),
+  folds: z.number().int().min(2),
+  checkpointEvery: z.number().int().positive(),
+});
+export type TrainRequest = z.infer<typeof TrainRequestSchema>;
+
+/** What the training activity heartbeats; a retried attempt resumes from `checkpoint`. */
+export const TrainHeartbeatSchema = z.object({
+  epoch: z.number().int(),
+  epochs: z.number().int(),
+  checkpoint: z.string().nullable(),
+  checkpointEpoch: z.number().int(),
+  /** Slot seconds spent by all attempts so far, this one included. */
+  computeSeconds: z.number(),
+  cpuSeconds: z.number(),
+  attempt: z.number().int(),
+});
+export type TrainHeartbeat = z.infer<typeof TrainHeartbeatSchema>;
+
+export const TrainResultSchema = z.object({
+  cvScore: z.number(),
+  cvStd: z.number(),
+  epochs: z.number().int(),
+  submission: z.string(),
+  attempts: z.number().int(),
+  resumedFromEpoch: z.number().int(),
+  /** Slot-occupied seconds over all attempts: the compute the budget is charged. */
+  computeSeconds: z.number(),
+  wallSeconds: z.number(),
+  cpuSeconds: z.number(),
+  gpuSeconds: z.number(),
+  peakRssMb: z.number(),
+  device: z.string(),
+});
+export type TrainResult = z.infer<typeof TrainResultSchema>;
+
+/** Lines the Python runner prints on stdout (runner/README.md). */
+export const RunnerLineSchema = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('start'), epochs: z.number().int(), resumedFromEpoch: z.number().int() }),
+  z.object({
+    event: z.literal('progress'),
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    valScore: z.number().nullable().optional(),
+    checkpoint: z.string().nullable(),
+    checkpointEpoch: z.number().int(),
+    cpuSeconds: z.number(),
+    peakRssMb: z.number(),
+  }),
+  z.object({
+    event: z.literal('result'),
+    cvScore: z.number(),
+    cvStd: z.number(),
+    epochs: z.number().int(),
+    submission: z.string(),
+    cpuSeconds: z.number(),
+    peakRssMb: z.number(),
+  }),
+  z.object({ event: z.literal('error'), kind: z.string(), message: z.string() }),
+]);
+export type RunnerLine = z.infer<typeof RunnerLineSchema>;
+
+export const GradeSchema = z.object({
+  metric: z.string(),
+  direction: z.enum(['maximize', 'minimize']),
+  score: z.number(),
+  rows: z.number().int(),
+  baseline: z.string().optional(),
+});
+export type Grade = z.infer<typeof GradeSchema>;

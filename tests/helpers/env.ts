@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type HasteConfig } from '../../infra/config.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A HASTE config with its own home and free ports, for a test that needs a server of its own. */
+export async function isolatedConfig(prefix: string): Promise<HasteConfig> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `haste-${prefix}-`));
+  return loadConfig({
+    ...process.env,
+    HASTE_HOME: home,
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+    TEMPORAL_UI_PORT: String(await freePort()),
+  });
+}
+
+/** The environment a worker process needs to join the given config's server and home. */
+export function configEnv(config: HasteConfig): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HASTE_HOME: config.home,
+    TEMPORAL_ADDRESS: config.temporalAddress,
+    TEMPORAL_UI_PORT: String(config.uiPort),
+  };
+}

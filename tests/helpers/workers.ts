@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { loadConfig, PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
+import { connectWorker } from '../../workers/connection.js';
+import { createGpuWorker } from '../../workers/gpu.js';
+import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import { configEnv } from './env.js';
+
+/** The suite's config: the server and home that global-setup started. */
+export function suiteConfig(): HasteConfig {
+  return loadConfig(process.env);
+}
+
+export async function testClient(config: HasteConfig): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  return new Client({ connection, namespace: config.namespace });
+}
+
+export interface InProcessWorkers {
+  stop(): Promise<void>;
+}
+
+/** Both workers in this process, as `haste demo` runs them. */
+export async function startWorkers(config: HasteConfig, which: ('orchestrator' | 'gpu')[] = ['orchestrator', 'gpu']): Promise<InProcessWorkers> {
+  const connection: NativeConnection = await connectWorker(config);
+  const workers: Worker[] = [];
+  if (which.includes('orchestrator')) workers.push(await createOrchestratorWorker(config, connection));
+  if (which.includes('gpu')) workers.push((await createGpuWorker(config, connection)).worker);
+  const running = Promise.all(workers.map((w) => w.run()));
+  return {
+    async stop() {
+      workers.forEach((w) => w.shutdown());
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** A worker as its own OS process (`haste worker <kind>`), so a test can SIGKILL it. */
+export function spawnWorker(kind: 'orchestrator' | 'gpu', config: HasteConfig): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'cli', 'main.ts'), 'worker', kind], {
+    cwd: PROJECT_ROOT,
+    env: configEnv(config),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (d: Buffer) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`[${kind}] ${d}`));
+  return child;
+}
+
+export async function killAndWait(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}
+
+export async function waitUntil<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 120_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}

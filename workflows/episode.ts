@@ -1,0 +1,330 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
+import type { StepView } from '../agents/types.js';
+import { isBetter } from '../schemas/competition.js';
+import {
+  EpisodeInputSchema,
+  EXTEND_BUDGET_SCHEMA,
+  type BudgetExtension,
+  type EpisodeConfig,
+  type EpisodeInput,
+  type EpisodeState,
+  type EpisodeStatus,
+  type EpisodeSummary,
+  type StepRecord,
+  type StopReason,
+} from '../schemas/episode.js';
+import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey } from '../schemas/search-attributes.js';
+import { TASK_QUEUES } from '../schemas/task-queues.js';
+import type { Candidate } from '../schemas/training.js';
+
+// ---- Messages: a query to watch, updates (not signals) so the caller learns at once whether it took.
+export const statusQuery = defineQuery<EpisodeStatus>('status');
+export const pauseUpdate = defineUpdate<EpisodeStatus>('pause');
+export const resumeUpdate = defineUpdate<EpisodeStatus>('resume');
+export const extendBudgetUpdate = defineUpdate<EpisodeStatus, [BudgetExtension]>('extendBudget');
+export const stopUpdate = defineUpdate<EpisodeStatus, [{ reason?: string }]>('stop');
+
+const control = proxyActivities<OrchestratorActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
+
+function parseInput(raw: EpisodeInput): EpisodeConfig {
+  const parsed = EpisodeInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+    throw ApplicationFailure.nonRetryable(`invalid competitionEpisode input: ${problems}`, 'InvalidInput');
+  }
+  return parsed.data;
+}
+
+function initialState(): EpisodeState {
+  return {
+    phase: 'loading',
+    competition: null,
+    budget: { computeSeconds: 0, maxSteps: 0 },
+    computeSeconds: 0,
+    steps: [],
+    best: null,
+    paused: false,
+    stopRequested: null,
+    stopReason: null,
+    plan: null,
+    skillIds: [],
+    continuedAsNew: 0,
+  };
+}
+
+function toView(s: StepRecord): StepView {
+  return { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
+}
+
+/** Compute spent until a step's graded score first met the target; null when it never did. */
+export function computeToTarget(ledger: StepRecord[], target: number | undefined, direction: 'maximize' | 'minimize'): number | null {
+  if (target === undefined) return null;
+  let spent = 0;
+  for (const s of ledger) {
+    spent += s.computeSeconds;
+    if (s.gradedScore !== undefined && (s.gradedScore === target || isBetter(s.gradedScore, target, direction))) return spent;
+  }
+  return null;
+}
+
+/**
+ * One competition, one durable episode: load → skills → plan → { propose → train on haste-gpu →
+ * evaluate → keep the best } until budget, target or stop → grade → record the trajectory.
+ * `carried` is only ever passed by continue-as-new.
+ */
+export async function competitionEpisode(rawInput: EpisodeInput, carried?: EpisodeState): Promise<EpisodeSummary> {
+  const input = parseInput(rawInput);
+  const state: EpisodeState = carried ?? initialState();
+  let currentStep: { step: number; candidate: Candidate } | null = null;
+  let trainingScope: CancellationScope | null = null;
+
+  const gpu = proxyActivities<GpuActivities>({
+    taskQueue: TASK_QUEUES.gpu,
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: input.training.heartbeatTimeoutSeconds * 1000,
+    retry: { maximumAttempts: input.training.maxAttempts, initialInterval: '1 second', nonRetryableErrorTypes: ['SolutionError'] },
+  });
+
+  const status = (): EpisodeStatus => ({
+    phase: state.phase,
+    competitionId: state.competition?.id ?? null,
+    metric: state.competition?.metric ?? null,
+    direction: state.competition?.direction ?? null,
+    bestScore: state.best?.cvScore ?? null,
+    bestCandidate: state.best?.candidate ?? null,
+    steps: state.steps.length,
+    maxSteps: state.budget.maxSteps,
+    computeSeconds: state.computeSeconds,
+    budgetComputeSeconds: state.budget.computeSeconds,
+    paused: state.paused,
+    stopReason: state.stopReason,
+    currentStep,
+    lastStep: state.steps.at(-1) ?? null,
+  });
+
+  /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
+  const publish = () => {
+    const c = state.competition;
+    upsertSearchAttributes([
+      { key: PhaseKey, value: state.paused && state.phase === 'training' ? 'paused' : state.phase },
+      { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
+      ...(c ? [{ key: CompetitionIdKey, value: c.id }, { key: DomainKey, value: c.domain }] : []),
+      ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
+    ]);
+    upsertMemo({ competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length });
+    setCurrentDetails(
+      [
+        `**${c?.title ?? rawInput.competition}** — phase ${state.phase}${state.paused ? ' (paused)' : ''}`,
+        `steps ${state.steps.length}/${state.budget.maxSteps}, compute ${state.computeSeconds.toFixed(1)}/${state.budget.computeSeconds} s`,
+        state.best ? `best ${c?.metric} ${state.best.cvScore.toFixed(5)} (step ${state.best.step}, ${state.best.candidate.template})` : 'no model yet',
+        currentStep ? `training step ${currentStep.step}: ${currentStep.candidate.template}` : '',
+      ].filter(Boolean).join('\n\n'),
+    );
+  };
+
+  const assertRunning = () => {
+    if (state.phase === 'completed' || state.phase === 'grading') throw new Error(`the episode is ${state.phase}; it no longer takes this update`);
+  };
+
+  // ---- Handlers
+  setHandler(statusQuery, status);
+  setHandler(pauseUpdate, () => {
+    state.paused = true;
+    publish();
+    return status();
+  }, { validator: assertRunning });
+  setHandler(resumeUpdate, () => {
+    state.paused = false;
+    publish();
+    return status();
+  }, { validator: assertRunning });
+  setHandler(extendBudgetUpdate, (extension) => {
+    state.budget.computeSeconds += extension.computeSeconds ?? 0;
+    state.budget.maxSteps += extension.maxSteps ?? 0;
+    publish();
+    return status();
+  }, {
+    validator: (extension) => {
+      assertRunning();
+      const parsed = EXTEND_BUDGET_SCHEMA.safeParse(extension);
+      if (!parsed.success) throw new Error(`invalid extendBudget input: ${z.prettifyError(parsed.error)}`);
+    },
+  });
+  setHandler(stopUpdate, (request: { reason?: string }) => {
+    // Stop is prompt: the step in flight is cancelled and the best model so far is graded.
+    state.stopRequested = request.reason ?? 'stopped by request';
+    trainingScope?.cancel();
+    publish();
+    return status();
+  }, { validator: (_request: { reason?: string }) => assertRunning() });
+
+  // ---- Main logic
+  if (!state.competition) {
+    const competition = await control.loadCompetition(input.competition);
+    state.competition = competition;
+    state.budget = {
+      computeSeconds: input.budget.computeSeconds ?? competition.budget.computeSeconds,
+      maxSteps: input.budget.maxSteps ?? competition.budget.maxSteps,
+    };
+  }
+  const competition = state.competition;
+  publish();
+
+  if (!state.plan) {
+    state.phase = 'planning';
+    publish();
+    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills });
+    state.skillIds = [...skills.global, ...skills.domain, ...skills.task].map((s) => s.id);
+    state.plan = await control.planEpisode({
+      competition,
+      seed: input.seed,
+      skills: skills.global.map((s) => `${s.title}: ${s.body}`),
+      backend: input.agent,
+    });
+  }
+  state.phase = 'training';
+  publish();
+
+  const runStep = async (step: number, candidate: Candidate, rationale: string): Promise<StepRecord> => {
+    const startedAt = Date.now();
+    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0 };
+    currentStep = { step, candidate };
+    publish();
+    try {
+      trainingScope = new CancellationScope();
+      const result = await trainingScope.run(() =>
+        gpu.trainCandidate({
+          workflowId: workflowInfo().workflowId,
+          step,
+          competitionDir: competition.dir,
+          candidate,
+          seed: input.seed,
+          folds: input.training.folds,
+          checkpointEvery: input.training.checkpointEvery,
+        }),
+      );
+      const graded = await control.gradeSubmission({ competitionDir: competition.dir, submission: result.submission });
+      const improved = !state.best || isBetter(result.cvScore, state.best.cvScore, competition.direction);
+      if (improved) state.best = { step, candidate, cvScore: result.cvScore, submission: result.submission };
+      return {
+        ...base,
+        status: 'ok',
+        cvScore: result.cvScore,
+        gradedScore: graded.score,
+        improved,
+        computeSeconds: result.computeSeconds,
+        cpuSeconds: result.cpuSeconds,
+        gpuSeconds: result.gpuSeconds,
+        peakRssMb: result.peakRssMb,
+        attempts: result.attempts,
+        resumedFromEpoch: result.resumedFromEpoch,
+        submission: result.submission,
+      };
+    } catch (err) {
+      // A failed or cancelled step is part of the trajectory, not the end of the episode.
+      const spent = (Date.now() - startedAt) / 1000;
+      if (isCancellation(err)) return { ...base, status: 'cancelled', computeSeconds: spent };
+      if (err instanceof ActivityFailure) {
+        return { ...base, status: 'failed', error: err.cause?.message ?? err.message, computeSeconds: spent };
+      }
+      throw err;
+    } finally {
+      trainingScope = null;
+      currentStep = null;
+    }
+  };
+
+  const exhausted = (): StopReason | null => {
+    if (state.stopRequested) return 'stopped';
+    const best = state.best;
+    if (best && competition.targetScore !== undefined && !isBetter(competition.targetScore, best.cvScore, competition.direction)) return 'target-reached';
+    if (state.steps.length >= state.budget.maxSteps) return 'max-steps';
+    if (state.computeSeconds >= state.budget.computeSeconds) return 'budget';
+    return null;
+  };
+
+  for (;;) {
+    if (state.paused && !state.stopRequested) {
+      publish();
+      await condition(() => !state.paused || state.stopRequested !== null);
+      continue;
+    }
+    const reason = exhausted();
+    if (reason) {
+      state.stopReason = reason;
+      break;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof competitionEpisode>(rawInput, { ...state, continuedAsNew: state.continuedAsNew + 1 });
+    }
+    const step = state.steps.length;
+    const proposal = await control.proposeCandidate({
+      competition,
+      plan: state.plan,
+      history: state.steps.map(toView),
+      seed: input.seed,
+      step,
+      remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
+      initialCandidates: input.initialCandidates,
+      backend: input.agent,
+    });
+    if (!proposal) {
+      state.stopReason = 'no-candidates';
+      break;
+    }
+    const record = await runStep(step, proposal.candidate, proposal.rationale);
+    state.steps.push(record);
+    state.computeSeconds += record.computeSeconds;
+    publish();
+  }
+
+  state.phase = 'grading';
+  publish();
+  const final = state.best ? await control.gradeSubmission({ competitionDir: competition.dir, submission: state.best.submission }) : null;
+  const baseline = await control.gradeBaseline({ competitionDir: competition.dir });
+  state.phase = 'completed';
+  publish();
+  const { workflowId, runId } = workflowInfo();
+  const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null });
+  await condition(allHandlersFinished);
+  return {
+    workflowId,
+    competitionId: competition.id,
+    metric: competition.metric,
+    direction: competition.direction,
+    bestCvScore: state.best?.cvScore ?? null,
+    finalScore: final?.score ?? null,
+    baselineScore: baseline.score,
+    targetScore: competition.targetScore ?? null,
+    steps: state.steps.length,
+    computeSeconds: state.computeSeconds,
+    computeToTarget: computeToTarget(state.steps, competition.targetScore, competition.direction),
+    stopReason: state.stopReason ?? 'stopped',
+    bestCandidate: state.best?.candidate ?? null,
+    ledger: state.steps,
+    trajectory,
+    continuedAsNew: state.continuedAsNew,
+  };
+}

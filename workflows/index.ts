@@ -1,0 +1,2 @@
+// Everything the orchestrator worker registers as workflow types.
+export { competitionEpisode } from './episode.js';
