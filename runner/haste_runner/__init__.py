@@ -1,0 +1,1 @@
+"""HASTE runner: competition preparation, epoch-based resumable training and grading."""

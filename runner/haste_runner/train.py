@@ -1,0 +1,179 @@
+"""Epoch-based, resumable training: `python -m haste_runner.train --job JOB.json`.
+
+See runner/README.md for the job format, the stdout protocol and the exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from . import checkpoint
+from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
+from .cv import CrossValidation
+from .errors import USER_FAULT_EXIT, SolutionError
+from .events import EventLog
+from .process import cpu_seconds, die_with_parent, peak_rss_mb
+from .templates import TEMPLATES, get_template
+
+INFRA_EXIT = 1
+SUBMISSION_FILE = "submission.csv"
+PROGRESS_FILE = "progress.jsonl"
+CHECKPOINT_DIR = "checkpoints"
+
+JOB_KEYS = {"competitionDir", "template", "params", "seed", "folds", "workdir", "resumeFrom", "checkpointEvery",
+            "attempt"}
+
+
+@dataclass(frozen=True)
+class Job:
+    competition_dir: Path
+    template: str
+    params: dict[str, Any]
+    seed: int
+    folds: int
+    workdir: Path
+    resume_from: Path | None
+    checkpoint_every: int  # 0 disables checkpoints
+    attempt: int
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Job:
+        if not isinstance(raw, dict):
+            raise SolutionError("job must be a JSON object")
+        unknown = sorted(raw.keys() - JOB_KEYS)
+        if unknown:
+            raise SolutionError(f"job has unknown key {unknown[0]!r}; known: {sorted(JOB_KEYS)}")
+        for key in ("competitionDir", "template", "workdir"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise SolutionError(f"job key {key!r} must be a non-empty string")
+
+        def integer(key: str, default: int, lo: int) -> int:
+            v = raw.get(key, default)
+            if v is None:
+                v = default
+            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+                raise SolutionError(f"job key {key!r} must be an integer >= {lo}, got {v!r}")
+            return v
+
+        resume = raw.get("resumeFrom")
+        if resume is not None and not isinstance(resume, str):
+            raise SolutionError("job key 'resumeFrom' must be a path string or null")
+        params = raw.get("params") or {}
+        if not isinstance(params, dict):
+            raise SolutionError("job key 'params' must be an object")
+        return cls(
+            competition_dir=Path(raw["competitionDir"]).resolve(),
+            template=raw["template"],
+            params=params,
+            seed=integer("seed", 0, 0),
+            folds=integer("folds", 5, 2),
+            workdir=Path(raw["workdir"]).resolve(),
+            resume_from=Path(resume).resolve() if resume else None,
+            checkpoint_every=integer("checkpointEvery", 1, 0),
+            attempt=integer("attempt", 1, 1),
+        )
+
+
+def _usage() -> dict[str, float]:
+    return {"cpuSeconds": cpu_seconds(), "peakRssMb": peak_rss_mb()}
+
+
+def _write_submission(path: Path, comp: Competition, ids: np.ndarray, values: np.ndarray) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame = pd.DataFrame({comp.id_column: ids, comp.target_column: values})
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        frame.to_csv(f, index=False, lineterminator="\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def run(job: Job, log: EventLog) -> None:
+    # One thread (OpenMP/BLAS included): the platform schedules runners as single-CPU
+    # processes, and results then do not depend on the machine's core count.
+    with threadpool_limits(limits=1):
+        _train(job, log)
+
+
+def _train(job: Job, log: EventLog) -> None:
+    job.workdir.mkdir(parents=True, exist_ok=True)
+    template = get_template(job.template)
+    params = template.resolve(job.params)
+    comp = Competition.load(job.competition_dir)
+    train = read_csv(job.competition_dir / TRAIN_FILE)
+    test = read_csv(job.competition_dir / TEST_FILE)
+    fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, sha256_file(job.competition_dir / TRAIN_FILE))
+
+    states, start = None, 0
+    if job.resume_from is not None:
+        restored = checkpoint.load(job.resume_from, fp)
+        states, start = restored.folds, restored.epoch
+    cv = CrossValidation(comp, template, params, job.seed, job.folds, train, test, states)
+
+    epochs = template.epochs(params)
+    log.emit("start", epochs=epochs, resumedFromEpoch=start)
+    checkpoint_dir = job.workdir / CHECKPOINT_DIR
+    newest_checkpoint = start
+    fold_scores = cv.scores() if start == epochs else []
+    for epoch in range(start + 1, epochs + 1):
+        cv.train_epoch(epoch)
+        fold_scores = cv.scores()
+        written = None
+        if job.checkpoint_every and epoch % job.checkpoint_every == 0:
+            written = checkpoint.save(checkpoint_dir, checkpoint.Checkpoint(fp, epoch, cv.states))
+            newest_checkpoint = epoch
+        log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)),
+                 checkpoint=None if written is None else str(written), checkpointEpoch=newest_checkpoint,
+                 **_usage())
+
+    submission = job.workdir / SUBMISSION_FILE
+    _write_submission(submission, comp, cv.test_ids, cv.predict_test())
+    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)), epochs=epochs,
+             submission=str(submission), **_usage())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="haste_runner.train", description=__doc__)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--job", type=Path, help="path to the job JSON")
+    mode.add_argument("--list-templates", action="store_true", help="print the template catalogue as JSON")
+    args = parser.parse_args(argv)
+
+    if args.list_templates:
+        print(json.dumps({"templates": {name: t.describe() for name, t in TEMPLATES.items()}}))
+        return 0
+
+    die_with_parent()
+    log = EventLog(None, attempt=1)
+    try:
+        try:
+            raw = json.loads(args.job.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise SolutionError(f"job file is not valid JSON: {e}") from None
+        job = Job.from_dict(raw)
+        job.workdir.mkdir(parents=True, exist_ok=True)  # progress.jsonl lives there
+        log = EventLog(job.workdir / PROGRESS_FILE, job.attempt)
+        run(job, log)
+        return 0
+    except SolutionError as e:
+        log.emit("error", kind="solution", message=str(e))
+        return USER_FAULT_EXIT
+    except Exception as e:  # anything else is the platform's problem: report, keep the traceback
+        traceback.print_exc()
+        log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}")
+        return INFRA_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
