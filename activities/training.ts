@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
@@ -37,6 +37,8 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const previous = ctx.info.heartbeatDetails === undefined ? undefined : TrainHeartbeatSchema.parse(ctx.info.heartbeatDetails);
       const priorCompute = previous?.computeSeconds ?? 0;
       const priorCpu = previous?.cpuSeconds ?? 0;
+      // A checkpoint the runner has since pruned cannot be resumed: start over rather than fail every retry.
+      const resumeFrom = previous?.checkpoint && existsSync(previous.checkpoint) ? previous.checkpoint : null;
       const workdir = stepWorkdir(deps.artifactsDir, request.workflowId, request.step);
       mkdirSync(workdir, { recursive: true });
       const jobFile = path.join(workdir, `job-attempt-${ctx.info.attempt}.json`);
@@ -49,7 +51,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           seed: request.seed,
           folds: request.folds,
           workdir,
-          resumeFrom: previous?.checkpoint ?? null,
+          resumeFrom,
           checkpointEvery: request.checkpointEvery,
           attempt: ctx.info.attempt,
         }),

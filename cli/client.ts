@@ -7,6 +7,7 @@ import { episodeWorkflowId, TASK_QUEUES } from '../schemas/task-queues.js';
 import type { competitionEpisode } from '../workflows/episode.js';
 import { statusQuery } from '../workflows/episode.js';
 import { UsageError } from './errors.js';
+import { describeIssues } from '../schemas/issues.js';
 
 export async function connectClient(config: HasteConfig): Promise<Client> {
   try {
@@ -32,7 +33,7 @@ export interface StartedEpisode {
 export async function startEpisode(config: HasteConfig, client: Client, raw: EpisodeInput): Promise<StartedEpisode> {
   const parsed = EpisodeInputSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new UsageError(`invalid episode input:\n  ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n  ')}`);
+    throw new UsageError(`invalid episode input:\n  ${describeIssues(parsed.error, '\n  ')}`);
   }
   const spec = await loadCompetitionSpec(config, parsed.data.competition);
   // Workers may run elsewhere: hand them the folder for user competitions, the id for built-ins.

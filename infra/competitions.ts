@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import { CompetitionYamlSchema, type CompetitionSpec, type CompetitionYaml } from '../schemas/competition.js';
 import { PROJECT_ROOT, type HasteConfig } from './config.js';
 import { runPythonJson } from './python.js';
+import { describeIssues } from '../schemas/issues.js';
 
 /** Built-in competition definitions shipped in the repo; their data is prepared into HASTE_HOME. */
 export const BUILTIN_DEFINITIONS = path.join(PROJECT_ROOT, 'competitions');
@@ -42,8 +43,7 @@ export function readCompetitionYaml(dir: string): CompetitionYaml {
   }
   const parsed = CompetitionYamlSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new CompetitionError(`${file} is invalid:\n  ${problems.join('\n  ')}`);
+    throw new CompetitionError(`${file} is invalid:\n  ${describeIssues(parsed.error, '\n  ')}`);
   }
   return parsed.data;
 }

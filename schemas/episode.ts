@@ -33,6 +33,8 @@ export const EpisodeInputSchema = z.strictObject({
   agent: AgentBackendSchema.default('offline'),
   skills: z.boolean().default(true),
   seed: z.number().int().nonnegative().default(0),
+  /** End the episode once the cross-validated score reaches the competition's target (false: spend the whole budget). */
+  stopAtTarget: z.boolean().default(true),
   runTag: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('default'),
   /** Candidates tried first, before the agent's own proposals (e.g. to replay a known recipe). */
   initialCandidates: z.array(CandidateSchema).default([]),

@@ -15,7 +15,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { z } from 'zod';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
 import type { StepView } from '../agents/types.js';
 import { isBetter } from '../schemas/competition.js';
@@ -34,6 +33,7 @@ import {
 import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey } from '../schemas/search-attributes.js';
 import { TASK_QUEUES } from '../schemas/task-queues.js';
 import type { Candidate } from '../schemas/training.js';
+import { describeIssues } from '../schemas/issues.js';
 
 // ---- Messages: a query to watch, updates (not signals) so the caller learns at once whether it took.
 export const statusQuery = defineQuery<EpisodeStatus>('status');
@@ -50,8 +50,7 @@ const control = proxyActivities<OrchestratorActivities>({
 function parseInput(raw: EpisodeInput): EpisodeConfig {
   const parsed = EpisodeInputSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`invalid competitionEpisode input: ${problems}`, 'InvalidInput');
+    throw ApplicationFailure.nonRetryable(`invalid competitionEpisode input: ${describeIssues(parsed.error)}`, 'InvalidInput');
   }
   return parsed.data;
 }
@@ -168,7 +167,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     validator: (extension) => {
       assertRunning();
       const parsed = EXTEND_BUDGET_SCHEMA.safeParse(extension);
-      if (!parsed.success) throw new Error(`invalid extendBudget input: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`invalid extendBudget input: ${describeIssues(parsed.error)}`);
     },
   });
   setHandler(stopUpdate, (request: { reason?: string }) => {
@@ -258,7 +257,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const exhausted = (): StopReason | null => {
     if (state.stopRequested) return 'stopped';
     const best = state.best;
-    if (best && competition.targetScore !== undefined && !isBetter(competition.targetScore, best.cvScore, competition.direction)) return 'target-reached';
+    if (best && input.stopAtTarget && competition.targetScore !== undefined && !isBetter(competition.targetScore, best.cvScore, competition.direction)) return 'target-reached';
     if (state.steps.length >= state.budget.maxSteps) return 'max-steps';
     if (state.computeSeconds >= state.budget.computeSeconds) return 'budget';
     return null;

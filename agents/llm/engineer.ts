@@ -4,6 +4,7 @@ import { CandidateSchema } from '../../schemas/training.js';
 import { planOffline } from '../offline/planner.js';
 import { candidateKey, TEMPLATE_SPACES } from '../offline/search-space.js';
 import type { Agent, Proposal, ProposeContext } from '../types.js';
+import { describeIssues } from '../../schemas/issues.js';
 
 const LlmSettingsSchema = z.object({
   OPENAI_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1'),
@@ -67,7 +68,7 @@ export function createLlmAgent(client: OpenAI, model: string): Agent {
         let parsed: z.infer<typeof ProposalReplySchema> | undefined;
         try {
           const result = ProposalReplySchema.safeParse(JSON.parse(content));
-          lastProblem = result.success ? '' : z.prettifyError(result.error);
+          lastProblem = result.success ? '' : describeIssues(result.error);
           parsed = result.success ? result.data : undefined;
         } catch {
           lastProblem = 'the reply was not JSON';

@@ -12,7 +12,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('start the dev server and both workers, run one episode, print the result')
-    .option('--competition <id>', 'competition to run', 'kr-vs-kp')
+    .option('--competition <id>', 'competition to run', 'titanic')
     .option('--budget-seconds <n>', 'compute budget in seconds', '60')
     .action(async (flags: { competition: string; budgetSeconds: string }) => {
       const config = loadConfig();

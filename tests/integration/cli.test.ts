@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
+import { findTemporalCli } from '../../infra/temporal-cli.js';
+import type { EpisodeSummary } from '../../schemas/episode.js';
+import { configEnv } from '../helpers/env.js';
+import { startWorkers, suiteConfig, testClient, type InProcessWorkers } from '../helpers/workers.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { cwd: PROJECT_ROOT, env, timeout: 180_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI input handling', () => {
+  let config: HasteConfig;
+  let client: Client;
+  let workers: InProcessWorkers;
+  const haste = (...args: string[]) => run(path.join(PROJECT_ROOT, 'bin', 'haste'), args, configEnv(config));
+  const temporal = (...args: string[]) => run(findTemporalCli(config), [...args, '--address', config.temporalAddress], process.env);
+  const exists = (workflowId: string) => client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+
+  beforeAll(async () => {
+    config = suiteConfig();
+    client = await testClient(config);
+    workers = await startWorkers(config);
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await client?.connection.close();
+  });
+
+  it('an unknown competition: a clear error, exit 2, and no workflow started', async () => {
+    const r = await haste('run', 'no-such-competition', '--json');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown competition "no-such-competition".*known: .*breast-cancer/);
+    expect(r.stdout).toBe('');
+    expect(await exists('haste-episode-no-such-competition-default')).toBe(false);
+  });
+
+  it('a negative or malformed budget names the flag', async () => {
+    const negative = await haste('run', 'breast-cancer', '--budget-seconds=-5', '--tag', 'neg');
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--budget-seconds: must be a positive number \(got "-5"\)/);
+    const words = await haste('run', 'breast-cancer', '--max-steps', 'many', '--tag', 'neg');
+    expect(words.code).toBe(2);
+    expect(words.stderr).toMatch(/--max-steps: must be a number/);
+    expect(await exists('haste-episode-breast-cancer-neg')).toBe(false);
+  });
+
+  it('a bring-your-own folder with a broken competition.yaml names each field', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-byo-'));
+    writeFileSync(
+      path.join(dir, 'competition.yaml'),
+      'id: My Comp\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: roc_auc, direction: minimize }\nbudget: { compute_seconds: 10, max_steps: 2 }\n',
+    );
+    const r = await haste('run', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/competition\.yaml is invalid/);
+    expect(r.stderr).toMatch(/^\s+id: a lowercase slug/m);
+    expect(r.stderr).toMatch(/metric\.direction: metric roc_auc is maximized, not minimized/);
+  });
+
+  it('temporal CLI: malformed JSON is refused and starts nothing', async () => {
+    const id = `malformed-${Date.now()}`;
+    const r = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition": ');
+    expect(r.code).not.toBe(0);
+    expect(await exists(id)).toBe(false);
+  });
+
+  it('temporal CLI: schema-invalid input fails the episode at once, naming the field, before any activity', async () => {
+    const id = `invalid-${Date.now()}`;
+    const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"computeSeconds":-1}}');
+    expect(start.code).toBe(0);
+    await expect(client.workflow.getHandle(id).result()).rejects.toSatisfy((err: Error) => /budget\.computeSeconds: must be a positive number/.test(String((err.cause as Error)?.message)));
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+  });
+
+  it('temporal CLI start + query, then `haste run --wait --json` and `haste status --json`', async () => {
+    const id = `ops-${Date.now()}`;
+    const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"maxSteps":1}}');
+    expect(start.code).toBe(0);
+    const summary = (await client.workflow.getHandle(id).result()) as EpisodeSummary;
+    expect(summary.steps).toBe(1);
+    const query = await temporal('workflow', 'query', '--workflow-id', id, '--name', 'status', '--output', 'json');
+    expect(query.code).toBe(0);
+    expect(query.stdout).toMatch(/"phase":\s*"completed"/);
+
+    const r = await haste('run', 'wine', '--max-steps', '2', '--tag', `cli-${Date.now()}`, '--wait', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(expect.arrayContaining(['workflowId', 'runId', 'competitionId', 'status', 'metric', 'bestScore', 'steps', 'computeSeconds']));
+    expect(out).toMatchObject({ competitionId: 'wine', status: 'COMPLETED', metric: 'accuracy' });
+    expect(out.steps).toBeGreaterThanOrEqual(1);
+    expect(out.bestScore).toBeGreaterThan(out.baselineScore);
+
+    const status = await haste('status', out.workflowId, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ workflowId: out.workflowId, status: 'COMPLETED', steps: out.steps });
+  });
+});

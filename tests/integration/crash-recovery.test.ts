@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stepWorkdir } from '../../activities/training.js';
+import { startEpisode } from '../../cli/client.js';
+import type { HasteConfig } from '../../infra/config.js';
+import { statusQuery } from '../../workflows/episode.js';
+import { lastEpochOfAttempt, processesMentioning, readProgress } from '../helpers/progress.js';
+import { killAndWait, spawnWorker, startWorkers, suiteConfig, testClient, waitUntil } from '../helpers/workers.js';
+
+/** About 2 s an epoch on kr-vs-kp: long enough to kill mid-training, short enough for CI. */
+const SLOW_FOREST = { template: 'random_forest', params: { epochs: 12, trees_per_epoch: 80 } };
+const CHECKPOINT_EVERY = 2;
+
+describe('crash recovery', () => {
+  let config: HasteConfig;
+  let client: Client;
+  beforeAll(async () => {
+    config = suiteConfig();
+    client = await testClient(config);
+  });
+  afterAll(async () => {
+    await client?.connection.close();
+  });
+
+  it('a SIGKILLed GPU worker: the next worker resumes training from the heartbeat checkpoint', async () => {
+    const orchestrator = await startWorkers(config, ['orchestrator']);
+    let gpu = spawnWorker('gpu', config);
+    try {
+      const { handle } = await startEpisode(config, client, {
+        competition: 'kr-vs-kp',
+        budget: { maxSteps: 1 },
+        runTag: `crash-gpu-${Date.now()}`,
+        initialCandidates: [SLOW_FOREST],
+        training: { checkpointEvery: CHECKPOINT_EVERY, heartbeatTimeoutSeconds: 5 },
+      });
+      const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 0);
+      await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 3, 120_000, 'attempt 1 to pass epoch 3');
+      await killAndWait(gpu, 'SIGKILL');
+      const jobOfAttempt1 = path.join(workdir, 'job-attempt-1.json');
+      // The runner dies with its worker (PR_SET_PDEATHSIG): nothing goes on computing unseen.
+      await waitUntil(() => processesMentioning(jobOfAttempt1).length === 0, 10_000, 'the orphaned runner to die');
+      await sleep(300);
+      const reachedBeforeCrash = lastEpochOfAttempt(readProgress(workdir), 1);
+
+      gpu = spawnWorker('gpu', config);
+      const summary = await handle.result();
+      const step = summary.ledger[0]!;
+      expect(step.status).toBe('ok');
+      expect(step.attempts).toBeGreaterThanOrEqual(2);
+      expect(step.resumedFromEpoch).toBeGreaterThan(0);
+      expect(reachedBeforeCrash - step.resumedFromEpoch).toBeLessThanOrEqual(CHECKPOINT_EVERY);
+      const start2 = readProgress(workdir).find((r) => r.attempt === step.attempts && r.event === 'start');
+      expect(start2?.resumedFromEpoch).toBe(step.resumedFromEpoch);
+      // The compute ledger counts both attempts.
+      expect(step.computeSeconds).toBeGreaterThan(step.cpuSeconds * 0.5);
+      expect(summary.finalScore!).toBeGreaterThan(summary.baselineScore!);
+    } finally {
+      await killAndWait(gpu, 'SIGTERM');
+      await orchestrator.stop();
+    }
+  });
+
+  it('a SIGKILLed orchestrator worker: a new one replays the history and the episode completes', async () => {
+    const gpu = await startWorkers(config, ['gpu']);
+    let orchestrator = spawnWorker('orchestrator', config);
+    try {
+      const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 3 }, stopAtTarget: false, runTag: `crash-orch-${Date.now()}` });
+      await waitUntil(async () => (await handle.query(statusQuery)).steps >= 1, 120_000, 'the first step');
+      await killAndWait(orchestrator, 'SIGKILL');
+      orchestrator = spawnWorker('orchestrator', config);
+      const summary = await handle.result();
+      expect(summary.ledger.map((s) => s.step)).toEqual([0, 1, 2]);
+      expect(summary.stopReason).toBe('max-steps');
+      expect(summary.ledger.every((s) => s.status === 'ok')).toBe(true);
+    } finally {
+      await killAndWait(orchestrator, 'SIGTERM');
+      await gpu.stop();
+    }
+  });
+});

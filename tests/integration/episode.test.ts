@@ -1,0 +1,81 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEpisode } from '../../cli/client.js';
+import type { HasteConfig } from '../../infra/config.js';
+import type { EpisodeSummary } from '../../schemas/episode.js';
+import { BestScoreKey, CompetitionIdKey, PhaseKey } from '../../schemas/search-attributes.js';
+import { startWorkers, suiteConfig, testClient, waitUntil, type InProcessWorkers } from '../helpers/workers.js';
+
+describe('competitionEpisode on a real Temporal dev server', () => {
+  let config: HasteConfig;
+  let client: Client;
+  let workers: InProcessWorkers;
+  let summary: EpisodeSummary;
+  let workflowId: string;
+
+  beforeAll(async () => {
+    config = suiteConfig();
+    client = await testClient(config);
+    workers = await startWorkers(config);
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await client?.connection.close();
+  });
+
+  it('completes on a real competition with a graded score better than the naive baseline', async () => {
+    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 3 }, runTag: `episode-${Date.now()}` });
+    workflowId = handle.workflowId;
+    summary = await handle.result();
+
+    expect(summary.competitionId).toBe('breast-cancer');
+    expect(summary.steps).toBeGreaterThanOrEqual(1);
+    expect(summary.baselineScore).not.toBeNull();
+    expect(summary.finalScore!).toBeGreaterThan(summary.baselineScore! + 0.2); // ROC AUC: the prior scores 0.5
+    for (const step of summary.ledger) {
+      expect(step.status).toBe('ok');
+      expect(step.computeSeconds).toBeGreaterThan(0);
+      expect(step.cpuSeconds).toBeGreaterThan(0);
+      expect(step.peakRssMb).toBeGreaterThan(10);
+      expect(step.gradedScore).toBeTypeOf('number');
+    }
+    expect(summary.computeSeconds).toBeCloseTo(summary.ledger.reduce((s, l) => s + l.computeSeconds, 0), 6);
+    expect(['max-steps', 'target-reached']).toContain(summary.stopReason);
+    expect(existsSync(summary.trajectory!)).toBe(true);
+    expect(JSON.parse(readFileSync(summary.trajectory!, 'utf8')).state.steps).toHaveLength(summary.steps);
+  });
+
+  it('keeps search attributes current and findable with a visibility query', async () => {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    expect(description.typedSearchAttributes.get(CompetitionIdKey)).toBe('breast-cancer');
+    expect(description.typedSearchAttributes.get(PhaseKey)).toBe('completed');
+    expect(description.typedSearchAttributes.get(BestScoreKey)).toBeCloseTo(summary.bestCvScore!, 9);
+    const found = await waitUntil(async () => {
+      for await (const w of client.workflow.list({ query: `CompetitionId = "breast-cancer" AND Phase = "completed"` })) {
+        if (w.workflowId === workflowId) return true;
+      }
+      return false;
+    }, 30_000, 'visibility to index the episode');
+    expect(found).toBe(true);
+  });
+
+  it('replays its recorded history without nondeterminism', async () => {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.HASTE_WORKFLOW_BUNDLE! } }, history, workflowId)).resolves.toBeUndefined();
+  });
+
+  it('a repeated start attaches to the running episode instead of creating a twin', async () => {
+    const runTag = `twin-${Date.now()}`;
+    const first = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
+    const second = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
+    expect(first.started).toBe(true);
+    expect(second.started).toBe(false);
+    expect(second.handle.firstExecutionRunId).toBe(first.handle.firstExecutionRunId);
+    await first.handle.result();
+    let runs = 0;
+    for await (const w of client.workflow.list({ query: `WorkflowId = "${first.handle.workflowId}"` })) runs += w.workflowId ? 1 : 0;
+    expect(runs).toBe(1);
+  });
+});
