@@ -3,14 +3,14 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../infra/config.js';
 import { startDevServer, stopDevServer } from '../infra/dev-server.js';
-import { configEnv, isolatedConfig } from './helpers/env.js';
+import { configEnv, ephemeralConfig } from '../infra/ephemeral.js';
 
 /**
  * One real Temporal dev server for the suite (tests that restart a server start their own), and the
  * workflow bundle built once so that every worker, in-process or spawned, starts in about a second.
  */
 export default async function setup() {
-  const config = await isolatedConfig('suite');
+  const config = await ephemeralConfig('suite');
   await startDevServer(config);
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'), logger: undefined });
   const bundle = path.join(config.home, 'workflow-bundle.js');

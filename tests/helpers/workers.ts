@@ -7,7 +7,7 @@ import { loadConfig, PROJECT_ROOT, type HasteConfig } from '../../infra/config.j
 import { connectWorker } from '../../workers/connection.js';
 import { createGpuWorker } from '../../workers/gpu.js';
 import { createOrchestratorWorker } from '../../workers/orchestrator.js';
-import { configEnv } from './env.js';
+import { configEnv } from '../../infra/ephemeral.js';
 
 /** The suite's config: the server and home that global-setup started. */
 export function suiteConfig(): HasteConfig {

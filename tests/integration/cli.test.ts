@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
 import { findTemporalCli } from '../../infra/temporal-cli.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
-import { configEnv } from '../helpers/env.js';
+import { configEnv } from '../../infra/ephemeral.js';
 import { startWorkers, suiteConfig, testClient, type InProcessWorkers } from '../helpers/workers.js';
 
 interface Run {

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { startEpisode } from '../../cli/client.js';
 import { devServerStatus, startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { statusQuery, type competitionEpisode } from '../../workflows/episode.js';
-import { isolatedConfig } from '../helpers/env.js';
+import { ephemeralConfig } from '../../infra/ephemeral.js';
 import { startWorkers, testClient, waitUntil } from '../helpers/workers.js';
 
 describe('a dev server of its own', () => {
   it('stopped and restarted mid-episode: the episode completes from its SQLite file', async () => {
-    const config = await isolatedConfig('restart');
+    const config = await ephemeralConfig('restart');
     await startDevServer(config);
     const workers = await startWorkers(config);
     let client = await testClient(config);
@@ -34,7 +34,7 @@ describe('a dev server of its own', () => {
   });
 
   it('continues as new when the server suggests it, carrying every step', async () => {
-    const config = await isolatedConfig('can');
+    const config = await ephemeralConfig('can');
     // The server suggests continue-as-new after 40 history events instead of thousands.
     await startDevServer(config, { dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
     const workers = await startWorkers(config);

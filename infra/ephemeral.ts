@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type HasteConfig } from '../../infra/config.js';
+import { loadConfig, type HasteConfig } from './config.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -16,11 +16,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A HASTE config with its own home and free ports, for a test that needs a server of its own. */
-export async function isolatedConfig(prefix: string): Promise<HasteConfig> {
+/** A throwaway HASTE config with its own home and free ports (tests, benchmarks). */
+export async function ephemeralConfig(prefix: string, env: NodeJS.ProcessEnv = process.env): Promise<HasteConfig> {
   const home = mkdtempSync(path.join(os.tmpdir(), `haste-${prefix}-`));
   return loadConfig({
-    ...process.env,
+    ...env,
     HASTE_HOME: home,
     TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
     TEMPORAL_UI_PORT: String(await freePort()),
