@@ -1,3 +1,4 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { CompetitionError } from '../infra/competitions.js';
 import { registerCompetitions } from './commands/competitions.js';
@@ -28,6 +29,10 @@ try {
   if (err instanceof UsageError || err instanceof CompetitionError) {
     process.stderr.write(`haste: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof WorkflowFailedError) {
+    process.stderr.write(`haste: episode ${err.message.toLowerCase()}: ${err.cause?.message ?? 'no reason given'}\n`);
+    process.exit(1);
   }
   process.stderr.write(`haste: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
