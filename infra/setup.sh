@@ -8,7 +8,9 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 if ! cmp -s package-lock.json node_modules/.haste-installed-lock 2>/dev/null; then
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: it insists on every platform's optional binaries (e.g. @swc/core for macOS),
+  # which registries mirrored for one platform lack; install follows the lock all the same.
+  npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.haste-installed-lock
 fi
 
