@@ -7,7 +7,9 @@ import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerWorker } from './commands/worker.js';
+import { rootCauseMessage } from '../schemas/issues.js';
 import { UsageError } from './errors.js';
 
 const program = new Command('haste')
@@ -20,6 +22,7 @@ registerRun(program);
 registerStatus(program);
 registerControl(program);
 registerCompetitions(program);
+registerSweep(program);
 registerDemo(program);
 
 try {
@@ -31,7 +34,7 @@ try {
     process.exit(2);
   }
   if (err instanceof WorkflowFailedError) {
-    process.stderr.write(`haste: episode ${err.message.toLowerCase()}: ${err.cause?.message ?? 'no reason given'}\n`);
+    process.stderr.write(`haste: episode ${err.message.toLowerCase()}: ${rootCauseMessage(err)}\n`);
     process.exit(1);
   }
   process.stderr.write(`haste: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../infra/config.js';
 import { startDevServer, stopDevServer } from '../infra/dev-server.js';
 import { configEnv, ephemeralConfig } from '../infra/ephemeral.js';
@@ -12,7 +12,7 @@ import { configEnv, ephemeralConfig } from '../infra/ephemeral.js';
 export default async function setup() {
   const config = await ephemeralConfig('suite');
   await startDevServer(config);
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'), logger: undefined });
+  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(PROJECT_ROOT, 'workflows', 'index.ts'), logger: new DefaultLogger('WARN') });
   const bundle = path.join(config.home, 'workflow-bundle.js');
   writeFileSync(bundle, code);
   Object.assign(process.env, configEnv(config), { HASTE_WORKFLOW_BUNDLE: bundle });

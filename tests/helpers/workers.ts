@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
 import { connectWorker } from '../../workers/connection.js';
 import { createGpuWorker } from '../../workers/gpu.js';
@@ -65,4 +66,25 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | null | f
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(250);
   }
+}
+
+export interface SuiteContext {
+  config: HasteConfig;
+  client: Client;
+}
+
+/** Registers hooks that connect a client and run both workers on the suite's server for one test file. */
+export function withSuiteWorkers(overrides: Partial<HasteConfig> = {}): SuiteContext {
+  const ctx = {} as SuiteContext;
+  let workers: InProcessWorkers | undefined;
+  beforeAll(async () => {
+    ctx.config = { ...suiteConfig(), ...overrides };
+    ctx.client = await testClient(ctx.config);
+    workers = await startWorkers(ctx.config);
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await ctx.client?.connection.close();
+  });
+  return ctx;
 }

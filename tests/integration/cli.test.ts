@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../infra/config.js';
 import { findTemporalCli } from '../../infra/temporal-cli.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { configEnv } from '../../infra/ephemeral.js';
-import { startWorkers, suiteConfig, testClient, type InProcessWorkers } from '../helpers/workers.js';
+import { withSuiteWorkers } from '../helpers/workers.js';
 
 interface Run {
   code: number;
@@ -25,22 +24,11 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run>
 }
 
 describe('CLI input handling', () => {
-  let config: HasteConfig;
-  let client: Client;
-  let workers: InProcessWorkers;
-  const haste = (...args: string[]) => run(path.join(PROJECT_ROOT, 'bin', 'haste'), args, configEnv(config));
-  const temporal = (...args: string[]) => run(findTemporalCli(config), [...args, '--address', config.temporalAddress], process.env);
-  const exists = (workflowId: string) => client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+  const suite = withSuiteWorkers();
+  const haste = (...args: string[]) => run(path.join(PROJECT_ROOT, 'bin', 'haste'), args, configEnv(suite.config));
+  const temporal = (...args: string[]) => run(findTemporalCli(suite.config), [...args, '--address', suite.config.temporalAddress], process.env);
+  const exists = (workflowId: string) => suite.client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
 
-  beforeAll(async () => {
-    config = suiteConfig();
-    client = await testClient(config);
-    workers = await startWorkers(config);
-  });
-  afterAll(async () => {
-    await workers?.stop();
-    await client?.connection.close();
-  });
 
   it('an unknown competition: a clear error, exit 2, and no workflow started', async () => {
     const r = await haste('run', 'no-such-competition', '--json');
@@ -84,8 +72,8 @@ describe('CLI input handling', () => {
     const id = `invalid-${Date.now()}`;
     const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"computeSeconds":-1}}');
     expect(start.code).toBe(0);
-    await expect(client.workflow.getHandle(id).result()).rejects.toSatisfy((err: Error) => /budget\.computeSeconds: must be a positive number/.test(String((err.cause as Error)?.message)));
-    const history = await client.workflow.getHandle(id).fetchHistory();
+    await expect(suite.client.workflow.getHandle(id).result()).rejects.toSatisfy((err: Error) => /budget\.computeSeconds: must be a positive number/.test(String((err.cause as Error)?.message)));
+    const history = await suite.client.workflow.getHandle(id).fetchHistory();
     expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
   });
 
@@ -93,7 +81,7 @@ describe('CLI input handling', () => {
     const id = `ops-${Date.now()}`;
     const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"maxSteps":1}}');
     expect(start.code).toBe(0);
-    const summary = (await client.workflow.getHandle(id).result()) as EpisodeSummary;
+    const summary = (await suite.client.workflow.getHandle(id).result()) as EpisodeSummary;
     expect(summary.steps).toBe(1);
     const query = await temporal('workflow', 'query', '--workflow-id', id, '--name', 'status', '--output', 'json');
     expect(query.code).toBe(0);

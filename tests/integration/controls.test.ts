@@ -1,14 +1,12 @@
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stepWorkdir } from '../../activities/training.js';
 import { startEpisode } from '../../cli/client.js';
-import type { HasteConfig } from '../../infra/config.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, statusQuery, stopUpdate } from '../../workflows/episode.js';
 import { lastEpochOfAttempt, processesMentioning, readProgress } from '../helpers/progress.js';
-import { startWorkers, suiteConfig, testClient, waitUntil, type InProcessWorkers } from '../helpers/workers.js';
+import { withSuiteWorkers, waitUntil } from '../helpers/workers.js';
 
 const FAST = [
   { template: 'logistic_regression', params: { C: 0.1 } },
@@ -17,9 +15,7 @@ const FAST = [
 ];
 
 describe('episode controls', () => {
-  let config: HasteConfig;
-  let client: Client;
-  let workers: InProcessWorkers;
+  const suite = withSuiteWorkers();
   /** The update's own message (the client wraps it in "Workflow Update failed"). */
   const rejection = (p: Promise<unknown>) =>
     p.then(
@@ -27,18 +23,9 @@ describe('episode controls', () => {
       (err: Error) => (err.cause instanceof Error ? err.cause.message : err.message),
     );
 
-  beforeAll(async () => {
-    config = suiteConfig();
-    client = await testClient(config);
-    workers = await startWorkers(config);
-  });
-  afterAll(async () => {
-    await workers?.stop();
-    await client?.connection.close();
-  });
 
   it('pause holds the episode, extendBudget raises its limits, resume lets it finish', async () => {
-    const { handle } = await startEpisode(config, client, { competition: 'wine', budget: { maxSteps: 1 }, stopAtTarget: false, runTag: `controls-${Date.now()}`, initialCandidates: FAST });
+    const { handle } = await startEpisode(suite.config, suite.client, { competition: 'wine', budget: { maxSteps: 1 }, stopAtTarget: false, runTag: `controls-${Date.now()}`, initialCandidates: FAST });
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
     await sleep(4000);
@@ -59,7 +46,7 @@ describe('episode controls', () => {
   });
 
   it('rejects invalid update input with a clear error, leaving the episode untouched', async () => {
-    const { handle } = await startEpisode(config, client, { competition: 'wine', budget: { maxSteps: 1 }, runTag: `invalid-${Date.now()}`, initialCandidates: FAST });
+    const { handle } = await startEpisode(suite.config, suite.client, { competition: 'wine', budget: { maxSteps: 1 }, runTag: `invalid-${Date.now()}`, initialCandidates: FAST });
     await handle.executeUpdate(pauseUpdate);
     expect(await rejection(handle.executeUpdate(extendBudgetUpdate, { args: [{ maxSteps: -2 }] }))).toMatch(/maxSteps: must be at least 1/);
     expect(await rejection(handle.executeUpdate(extendBudgetUpdate, { args: [{}] }))).toMatch(/computeSeconds and\/or maxSteps/);
@@ -75,13 +62,13 @@ describe('episode controls', () => {
   });
 
   it('stop cancels the step in flight, kills its runner and grades the best so far', async () => {
-    const { handle } = await startEpisode(config, client, {
+    const { handle } = await startEpisode(suite.config, suite.client, {
       competition: 'kr-vs-kp',
       budget: { maxSteps: 5 },
       runTag: `stop-${Date.now()}`,
       initialCandidates: [{ template: 'logistic_regression', params: { C: 1 } }, { template: 'random_forest', params: { epochs: 12, trees_per_epoch: 80 } }],
     });
-    const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 1);
+    const workdir = stepWorkdir(suite.config.artifactsDir, handle.workflowId, 1);
     await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 1, 120_000, 'step 1 to be training');
     const stopped = await handle.executeUpdate(stopUpdate, { args: [{ reason: 'enough' }] });
     expect(stopped.phase).not.toBe('completed');

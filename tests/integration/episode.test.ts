@@ -1,32 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEpisode } from '../../cli/client.js';
-import type { HasteConfig } from '../../infra/config.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { BestScoreKey, CompetitionIdKey, PhaseKey } from '../../schemas/search-attributes.js';
-import { startWorkers, suiteConfig, testClient, waitUntil, type InProcessWorkers } from '../helpers/workers.js';
+import { withSuiteWorkers, waitUntil } from '../helpers/workers.js';
 
 describe('competitionEpisode on a real Temporal dev server', () => {
-  let config: HasteConfig;
-  let client: Client;
-  let workers: InProcessWorkers;
+  const suite = withSuiteWorkers();
   let summary: EpisodeSummary;
   let workflowId: string;
 
-  beforeAll(async () => {
-    config = suiteConfig();
-    client = await testClient(config);
-    workers = await startWorkers(config);
-  });
-  afterAll(async () => {
-    await workers?.stop();
-    await client?.connection.close();
-  });
-
   it('completes on a real competition with a graded score better than the naive baseline', async () => {
-    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 3 }, runTag: `episode-${Date.now()}` });
+    const { handle } = await startEpisode(suite.config, suite.client, { competition: 'breast-cancer', budget: { maxSteps: 3 }, runTag: `episode-${Date.now()}` });
     workflowId = handle.workflowId;
     summary = await handle.result();
 
@@ -48,12 +34,12 @@ describe('competitionEpisode on a real Temporal dev server', () => {
   });
 
   it('keeps search attributes current and findable with a visibility query', async () => {
-    const description = await client.workflow.getHandle(workflowId).describe();
+    const description = await suite.client.workflow.getHandle(workflowId).describe();
     expect(description.typedSearchAttributes.get(CompetitionIdKey)).toBe('breast-cancer');
     expect(description.typedSearchAttributes.get(PhaseKey)).toBe('completed');
     expect(description.typedSearchAttributes.get(BestScoreKey)).toBeCloseTo(summary.bestCvScore!, 9);
     const found = await waitUntil(async () => {
-      for await (const w of client.workflow.list({ query: `CompetitionId = "breast-cancer" AND Phase = "completed"` })) {
+      for await (const w of suite.client.workflow.list({ query: `CompetitionId = "breast-cancer" AND Phase = "completed"` })) {
         if (w.workflowId === workflowId) return true;
       }
       return false;
@@ -62,20 +48,20 @@ describe('competitionEpisode on a real Temporal dev server', () => {
   });
 
   it('replays its recorded history without nondeterminism', async () => {
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.HASTE_WORKFLOW_BUNDLE! } }, history, workflowId)).resolves.toBeUndefined();
   });
 
   it('a repeated start attaches to the running episode instead of creating a twin', async () => {
     const runTag = `twin-${Date.now()}`;
-    const first = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
-    const second = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
+    const first = await startEpisode(suite.config, suite.client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
+    const second = await startEpisode(suite.config, suite.client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
     expect(first.started).toBe(true);
     expect(second.started).toBe(false);
     expect(second.handle.firstExecutionRunId).toBe(first.handle.firstExecutionRunId);
     await first.handle.result();
     let runs = 0;
-    for await (const w of client.workflow.list({ query: `WorkflowId = "${first.handle.workflowId}"` })) runs += w.workflowId ? 1 : 0;
+    for await (const w of suite.client.workflow.list({ query: `WorkflowId = "${first.handle.workflowId}"` })) runs += w.workflowId ? 1 : 0;
     expect(runs).toBe(1);
   });
 });
