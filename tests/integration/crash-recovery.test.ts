@@ -79,4 +79,31 @@ describe('crash recovery', () => {
       await gpu.stop();
     }
   });
+
+  it('a SIGTERMed GPU worker drains gracefully: exit 0, its runner killed, the step retried elsewhere', async () => {
+    const orchestrator = await startWorkers(config, ['orchestrator']);
+    let gpu = spawnWorker('gpu', config);
+    try {
+      const { handle } = await startEpisode(config, client, {
+        competition: 'kr-vs-kp',
+        budget: { maxSteps: 1 },
+        runTag: `sigterm-gpu-${Date.now()}`,
+        initialCandidates: [SLOW_FOREST],
+        training: { checkpointEvery: CHECKPOINT_EVERY, heartbeatTimeoutSeconds: 5 },
+      });
+      const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 0);
+      await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 2, 120_000, 'attempt 1 to train');
+      const exited = new Promise<number | null>((resolve) => gpu.once('exit', (code) => resolve(code)));
+      gpu.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(processesMentioning(path.join(workdir, 'job-attempt-1.json'))).toEqual([]);
+      gpu = spawnWorker('gpu', config);
+      const summary = await handle.result();
+      expect(summary.ledger[0]).toMatchObject({ status: 'ok' });
+      expect(summary.ledger[0]!.attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await killAndWait(gpu, 'SIGTERM');
+      await orchestrator.stop();
+    }
+  });
 });

@@ -64,4 +64,21 @@ describe('competitionEpisode on a real Temporal dev server', () => {
     for await (const w of suite.client.workflow.list({ query: `WorkflowId = "${first.handle.workflowId}"` })) runs += w.workflowId ? 1 : 0;
     expect(runs).toBe(1);
   });
+
+  it('bad solution code fails its step at once with the reason; the episode goes on', async () => {
+    const { handle } = await startEpisode(suite.config, suite.client, {
+      competition: 'wine',
+      budget: { maxSteps: 2 },
+      stopAtTarget: false,
+      runTag: `bad-solution-${Date.now()}`,
+      initialCandidates: [{ template: 'random_forest', params: { bogus_param: 1 } }, { template: 'logistic_regression', params: {} }],
+    });
+    const summary = await handle.result();
+    expect(summary.ledger.map((s) => s.status)).toEqual(['failed', 'ok']);
+    expect(summary.ledger[0]!.error).toMatch(/bogus_param/);
+    const history = await handle.fetchHistory();
+    const trainAttempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && e.activityTaskStartedEventAttributes.attempt! > 1);
+    expect(trainAttempts).toEqual([]); // non-retryable: no second attempt
+    expect(summary.bestCandidate?.template).toBe('logistic_regression');
+  });
 });

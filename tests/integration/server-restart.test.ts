@@ -9,7 +9,9 @@ import { startWorkers, testClient, waitUntil } from '../helpers/workers.js';
 describe('a dev server of its own', () => {
   it('stopped and restarted mid-episode: the episode completes from its SQLite file', async () => {
     const config = await ephemeralConfig('restart');
-    await startDevServer(config);
+    const first = await startDevServer(config);
+    expect((await startDevServer(config)).pid).toBe(first.pid); // idempotent: the running server is reused
+    expect(first).toMatchObject({ healthy: true, managed: true, missingSearchAttributes: [] });
     const workers = await startWorkers(config);
     let client = await testClient(config);
     try {
