@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stepWorkdir } from '../../activities/training.js';
+import { stepJobFile, stepWorkdir } from '../../activities/training.js';
 import { startEpisode } from '../../cli/client.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
@@ -90,6 +90,6 @@ describe('episode controls', () => {
     expect(summary.ledger.map((s) => s.status)).toEqual(['ok', 'cancelled']);
     expect(summary.bestCandidate?.template).toBe('logistic_regression');
     expect(summary.finalScore).not.toBeNull();
-    await waitUntil(() => processesMentioning(path.join(workdir, 'job-attempt-1.json')).length === 0, 10_000, 'the runner to be killed');
+    await waitUntil(() => processesMentioning(stepJobFile(config.artifactsDir, handle.workflowId, 1, 1)).length === 0, 10_000, 'the runner to be killed');
   });
 });
