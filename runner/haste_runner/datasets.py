@@ -49,6 +49,14 @@ def diabetes() -> pd.DataFrame:
     return _from_bunch(datasets.load_diabetes(as_frame=True, scaled=False))
 
 
+def digits() -> pd.DataFrame:
+    # 8x8 greyscale images (values 0-16) as pixel columns px_<row>_<col>, the vision format.
+    bunch = datasets.load_digits()
+    frame = pd.DataFrame(bunch.data.astype("int64"), columns=[f"px_{i // 8}_{i % 8}" for i in range(64)])
+    frame["target"] = bunch.target.astype("int64")
+    return frame
+
+
 def kr_vs_kp() -> pd.DataFrame:
     frame = _read_arff("id_3/data-v1-dl-3.arff.gz")
     frame.columns = [_snake(c) for c in frame.columns]
@@ -71,4 +79,5 @@ BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {
     "titanic": titanic,
     "wine": wine,
     "diabetes": diabetes,
+    "digits": digits,
 }

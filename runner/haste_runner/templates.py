@@ -8,6 +8,8 @@ one partial_fit pass, and single-shot models have exactly one epoch.
 from __future__ import annotations
 
 import math
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -198,6 +200,51 @@ def _fit_once(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, cla
     model.fit(X, y)
 
 
+# ---- custom solutions (solution.py) ----------------------------------------------------
+
+SOLUTION_MODULE = "solution"
+
+
+def source_code() -> tuple[str, Validator]:
+    desc = "Python source of solution.py (a non-empty string, at most 1 MB)"
+
+    def check(v: Any) -> Any:
+        if not isinstance(v, str) or not v.strip() or len(v) > 2**20:
+            raise ValueError(f"expected {desc}, got {type(v).__name__}")
+        return v
+
+    return desc, check
+
+
+def _load_solution(p: dict) -> None:
+    """Import the solution's code as module `solution`, so its models pickle into checkpoints and back."""
+    if p["code"] is None:
+        raise SolutionError("template 'custom' needs param 'code': the Python source of solution.py")
+    module = types.ModuleType(SOLUTION_MODULE)
+    module.__file__ = "solution.py"
+    try:
+        exec(compile(p["code"], "solution.py", "exec"), module.__dict__)
+    except BaseException as e:  # noqa: BLE001 - whatever the solution raises (SystemExit too) is its fault
+        raise SolutionError(f"solution.py failed to import: {type(e).__name__}: {e}") from None
+    if not callable(getattr(module, "make_model", None)):
+        raise SolutionError("solution.py must define make_model(task_type: str, seed: int)")
+    sys.modules[SOLUTION_MODULE] = module
+
+
+def _build_custom(p: dict, task: str, seed: int) -> Any:
+    try:
+        return sys.modules[SOLUTION_MODULE].make_model(task, seed)
+    except BaseException as e:  # noqa: BLE001
+        raise SolutionError(f"solution.py make_model failed: {type(e).__name__}: {e}") from None
+
+
+def _fit_custom(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, classes: np.ndarray | None) -> None:
+    try:
+        model.fit(X, y)
+    except BaseException as e:  # noqa: BLE001
+        raise SolutionError(f"solution.py fit failed: {type(e).__name__}: {e}") from None
+
+
 # ---- registry -------------------------------------------------------------------------
 
 
@@ -210,6 +257,8 @@ class Template:
     build: Callable[[dict, str, int], Any]  # (params, task_type, seed) -> unfitted model
     # Trains one epoch in place: (model, X, y, epoch (1-based), params, classes or None).
     train_epoch: Callable[[Any, np.ndarray, np.ndarray, int, dict, np.ndarray | None], None]
+    # Runs once per process after the params are resolved, before any checkpoint is loaded.
+    setup: Callable[[dict], None] | None = None
 
     def resolve(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Validate user params and fill in defaults; raises SolutionError naming the bad key."""
@@ -287,6 +336,10 @@ TEMPLATES: dict[str, Template] = {
             {"n_neighbors": param(int_range(1, 500), 15), "weights": param(choice("uniform", "distance"), "uniform")},
             _build_knn, _fit_once,
         ),
+        # User code: solution.py defines make_model(task_type, seed) -> an estimator with fit(X, y) and
+        # predict(X) (regression) or predict_proba(X) + classes_ (classification), on preprocessed features.
+        Template("custom", ALL_TASKS, "scaled", {"code": param(source_code(), None)}, _build_custom, _fit_custom,
+                 setup=_load_solution),
     ]
 }
 

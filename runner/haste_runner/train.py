@@ -110,6 +110,8 @@ def _train(job: Job, log: EventLog) -> None:
     job.workdir.mkdir(parents=True, exist_ok=True)
     template = get_template(job.template)
     params = template.resolve(job.params)
+    if template.setup is not None:
+        template.setup(params)
     comp = Competition.load(job.competition_dir)
     train = read_csv(job.competition_dir / TRAIN_FILE)
     test = read_csv(job.competition_dir / TEST_FILE)

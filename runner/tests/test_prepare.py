@@ -10,7 +10,7 @@ from haste_runner.competition import Competition, read_csv
 from haste_runner.prepare import DEFAULT_DEFINITIONS, MANIFEST, main
 from conftest import run_cli, run_main
 
-BUILT_IN = ["breast-cancer", "diabetes", "kr-vs-kp", "titanic", "wine"]
+BUILT_IN = ["breast-cancer", "diabetes", "digits", "kr-vs-kp", "titanic", "wine"]
 
 
 def test_all_built_ins_are_defined() -> None:
@@ -37,6 +37,16 @@ def test_prepare_is_deterministic_and_idempotent(tmp_path: Path, capsys: pytest.
 
 def test_unknown_id_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_main(main, capsys, "--out", str(tmp_path), "--only", "nope").rc == 2
+
+
+@pytest.mark.parametrize("comp_id", BUILT_IN)
+def test_every_built_in_prepares_byte_identically(competitions: Path, tmp_path: Path, comp_id: str) -> None:
+    from haste_runner.prepare import prepare_one
+
+    prepare_one(DEFAULT_DEFINITIONS / comp_id, tmp_path)
+    first = json.loads((competitions / comp_id / MANIFEST).read_text())["files"]
+    again = json.loads((tmp_path / comp_id / MANIFEST).read_text())["files"]
+    assert first == again
 
 
 @pytest.mark.parametrize("comp_id", BUILT_IN)

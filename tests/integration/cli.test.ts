@@ -61,6 +61,28 @@ describe('CLI input handling', () => {
     expect(r.stderr).toMatch(/metric\.direction: metric roc_auc is maximized, not minimized/);
   });
 
+  it('`haste competitions validate` names the file, field and row of each problem, exit 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-byo-'));
+    writeFileSync(
+      path.join(dir, 'competition.yaml'),
+      'id: my-comp\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: accuracy, direction: maximize }\nbudget: { compute_seconds: 10, max_steps: 2 }\nsource: test\n',
+    );
+    writeFileSync(path.join(dir, 'train.csv'), 'id,x,y\n1,0.5,a\n2,0.1,b\n2,0.3,a\n');
+    writeFileSync(path.join(dir, 'test.csv'), 'id,x\n10,0.2\n11,0.4\n');
+    writeFileSync(path.join(dir, 'answers.csv'), 'id,y\n10,a\n12,c\n');
+    const r = await haste('competitions', 'validate', dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('train.csv, row 3, field id: duplicate id');
+    expect(r.stdout).toContain('answers.csv, row 2, field id: id not in test.csv');
+    expect(r.stdout).toContain('test.csv, row 2, field id: id has no row in answers.csv');
+    expect(r.stdout).toContain('answers.csv, row 2, field y: label never seen in train.csv');
+    writeFileSync(path.join(dir, 'answers.csv'), 'id,y\n10,a\n11,b\n');
+    writeFileSync(path.join(dir, 'train.csv'), 'id,x,y\n1,0.5,a\n2,0.1,b\n3,0.3,a\n');
+    const ok = await haste('competitions', 'validate', dir, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, problems: [] });
+  });
+
   it('temporal CLI: malformed JSON is refused and starts nothing', async () => {
     const id = `malformed-${Date.now()}`;
     const r = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition": ');

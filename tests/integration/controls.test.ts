@@ -1,7 +1,6 @@
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { stepWorkdir } from '../../activities/training.js';
+import { stepJobFile, stepWorkdir } from '../../activities/training.js';
 import { startEpisode } from '../../cli/client.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, statusQuery, stopUpdate } from '../../workflows/episode.js';
@@ -77,6 +76,6 @@ describe('episode controls', () => {
     expect(summary.ledger.map((s) => s.status)).toEqual(['ok', 'cancelled']);
     expect(summary.bestCandidate?.template).toBe('logistic_regression');
     expect(summary.finalScore).not.toBeNull();
-    await waitUntil(() => processesMentioning(path.join(workdir, 'job-attempt-1.json')).length === 0, 10_000, 'the runner to be killed');
+    await waitUntil(() => processesMentioning(stepJobFile(suite.config.artifactsDir, handle.workflowId, 1, 1)).length === 0, 10_000, 'the runner to be killed');
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stepWorkdir } from '../../activities/training.js';
+import { stepJobFile, stepWorkdir } from '../../activities/training.js';
 import { startEpisode } from '../../cli/client.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { statusQuery } from '../../workflows/episode.js';
@@ -38,7 +38,7 @@ describe('crash recovery', () => {
       const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 0);
       await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 3, 120_000, 'attempt 1 to pass epoch 3');
       await killAndWait(gpu, 'SIGKILL');
-      const jobOfAttempt1 = path.join(workdir, 'job-attempt-1.json');
+      const jobOfAttempt1 = stepJobFile(config.artifactsDir, handle.workflowId, 0, 1);
       // The runner dies with its worker (PR_SET_PDEATHSIG): nothing goes on computing unseen.
       await waitUntil(() => processesMentioning(jobOfAttempt1).length === 0, 10_000, 'the orphaned runner to die');
       await sleep(300);
@@ -96,7 +96,7 @@ describe('crash recovery', () => {
       const exited = new Promise<number | null>((resolve) => gpu.once('exit', (code) => resolve(code)));
       gpu.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(processesMentioning(path.join(workdir, 'job-attempt-1.json'))).toEqual([]);
+      expect(processesMentioning(stepJobFile(config.artifactsDir, handle.workflowId, 0, 1))).toEqual([]);
       gpu = spawnWorker('gpu', config);
       const summary = await handle.result();
       expect(summary.ledger[0]).toMatchObject({ status: 'ok' });
