@@ -5,6 +5,7 @@ import { registerCompetitions } from './commands/competitions.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerSweep } from './commands/sweep.js';
@@ -23,6 +24,7 @@ registerStatus(program);
 registerControl(program);
 registerCompetitions(program);
 registerSweep(program);
+registerReport(program);
 registerDemo(program);
 
 try {

@@ -26,6 +26,17 @@ if ! command -v bwrap >/dev/null 2>&1; then
   fi
 fi
 
+# The test suite checks HTML reports in a real headless browser.
+if [ "${1:-}" = "--with-test-tools" ] && ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing chromium (headless report checks in the tests)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+  else
+    log "WARNING: chromium is missing (apt-get install chromium); the report test needs it"
+  fi
+fi
+
 python=${HASTE_BOOTSTRAP_PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   log "creating .venv with $($python --version)"

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderTransferReport } from '../../report/transfer-html.js';
+import { meanSem, TransferResultSchema, type ArmRun, type TransferResult } from '../../schemas/transfer.js';
+
+function run(seed: number, arm: string, costPerStep: number, scores: number[], target: number): ArmRun {
+  let compute = 0;
+  let best = -Infinity;
+  const curve = scores.map((s) => ((compute += costPerStep), (best = Math.max(best, s)), { compute, best }));
+  const hit = curve.find((p) => p.best >= target);
+  return { seed, workflowId: `${arm}-${seed}`, finalScore: best, computeToTarget: hit?.compute ?? null, computeSeconds: compute, steps: scores.length, keepRate: 0.5, curve, skillsUsed: arm === 'warm' ? ['s1'] : [] };
+}
+
+function fixture(): TransferResult {
+  const competitions = ['titanic', 'wine'].map((competition, k) => {
+    const target = 0.8 + k * 0.1;
+    const arms = {
+      cold: [0, 1, 2].map((s) => run(s, 'cold', 10, [target - 0.05, target - 0.02, target + 0.01], target)),
+      warm: [0, 1, 2].map((s) => run(s, 'warm', 10, [target + 0.005, target + 0.01], target)),
+      cold2x: [0, 1, 2].map((s) => run(s, 'cold2x', 10, [target - 0.05, target - 0.02, target + 0.01, target + 0.012], target)),
+    };
+    const ratios = arms.cold.map((c, i) => c.computeToTarget! / arms.warm[i]!.computeToTarget!);
+    return { competition, metric: 'accuracy', direction: 'maximize' as const, target, targetSource: 'competition' as const, arms, ratio: meanSem(ratios) };
+  });
+  return TransferResultSchema.parse({
+    createdAt: '2026-11-24T00:00:00Z', train: ['breast-cancer', 'kr-vs-kp'], heldout: ['titanic', 'wine'], seeds: [0, 1, 2], budgetSeconds: 60,
+    skills: [{ id: 's1', tier: 'domain', title: 'tabular: HGB lr 0.05', status: 'active', uses: 6 }],
+    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), warmNotWorse: 6, comparisons: 6 },
+  });
+}
+
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('transfer report', () => {
+  it('is one self-contained page whose charts render in headless Chromium', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-report-'));
+    const html = path.join(dir, 'report.html');
+    writeFileSync(html, renderTransferReport(fixture()));
+    expect(renderTransferReport(fixture())).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
+
+    const profile = () => `--user-data-dir=${mkdtempSync(path.join(os.tmpdir(), 'haste-chromium-'))}`;
+    const dom = execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(dom).toMatch(/<body data-charts="3">/); // the bars and one curve chart per competition
+    expect(dom.match(/<polyline[^>]+data-arm=/g)).toHaveLength(2 * 9); // 2 competitions × 3 arms × 3 seeds
+    expect(dom.match(/<rect[^>]+data-arm=/g)).toHaveLength(2 * 2);
+    expect(dom).toMatch(/Cold \/ warm compute-to-target: 3\.00×/);
+
+    const png = path.join(dir, 'report.png');
+    execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`], { timeout: 60_000, stdio: 'ignore' });
+    expect(statSync(png).size).toBeGreaterThan(30_000); // a page of charts, not a blank one
+    process.env.HASTE_KEEP_REPORT && console.log(`report screenshot: ${png}`);
+  });
+});
