@@ -5,6 +5,7 @@ import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerRun } from './commands/run.js';
+import { registerSkills } from './commands/skills.js';
 import { registerStatus } from './commands/status.js';
 import { registerWorker } from './commands/worker.js';
 import { UsageError } from './errors.js';
@@ -19,6 +20,7 @@ registerRun(program);
 registerStatus(program);
 registerControl(program);
 registerCompetitions(program);
+registerSkills(program);
 registerDemo(program);
 
 try {
