@@ -1,5 +1,6 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
 import type { Candidate } from '../schemas/training.js';
+import type { RetrievedSkill } from '../skill-store/retriever.js';
 
 export interface Plan {
   /** Candidates to try first, best bet first. */
@@ -33,6 +34,8 @@ export interface ProposeContext {
   remainingComputeSeconds: number;
   /** Tried first, in order, before the agent's own ideas. */
   initialCandidates: Candidate[];
+  /** Skills for the domain specialist and the competition engineer, best first (absent: none retrieved). */
+  skills?: { domain: RetrievedSkill[]; task: RetrievedSkill[] };
 }
 
 export interface Proposal {

@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerSkills } from './commands/skills.js';
 import { registerStatus } from './commands/status.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerWorker } from './commands/worker.js';
@@ -25,6 +26,7 @@ registerControl(program);
 registerCompetitions(program);
 registerSweep(program);
 registerReport(program);
+registerSkills(program);
 registerDemo(program);
 
 try {

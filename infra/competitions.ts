@@ -79,16 +79,43 @@ async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<Competiti
   for await (const line of lines) {
     if (line.length === 0) continue;
     rows++;
-    if (sample.length <= 200) sample.push(line);
+    if (sample.length <= TARGET_SAMPLE_ROWS) sample.push(line);
   }
-  const records = parseCsvSync(sample.join('\n'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const targetRecords = parseCsvSync(sample.join('\n'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const records = targetRecords.slice(0, 200);
   const header = Object.keys(records[0] ?? {});
   for (const column of [yaml.id_column, yaml.target_column]) {
     if (!header.includes(column)) throw new CompetitionError(`${file} has no column "${column}" (named in competition.yaml)`);
   }
   const features = header.filter((c) => c !== yaml.id_column && c !== yaml.target_column);
   const numeric = features.filter((c) => records.every((r) => r[c] === '' || r[c] === undefined || Number.isFinite(Number(r[c]))));
-  return { rows: Math.max(rows, 0), features: features.length, numericFeatures: numeric.length, categoricalFeatures: features.length - numeric.length };
+  const target = targetRecords.map((r) => r[yaml.target_column] ?? '').filter((v) => v !== '');
+  return {
+    rows: Math.max(rows, 0),
+    features: features.length,
+    numericFeatures: numeric.length,
+    categoricalFeatures: features.length - numeric.length,
+    ...targetTraits(yaml.task_type, target),
+  };
+}
+
+/** Rows read for the target's traits: enough for a stable class share or skewness, cheap on any file. */
+const TARGET_SAMPLE_ROWS = 5000;
+
+/** Class balance for classification, skewness for regression: what skills' conditions are matched on. */
+function targetTraits(taskType: CompetitionYaml['task_type'], values: string[]): Pick<CompetitionSpec['traits'], 'minorityClassShare' | 'targetSkew'> {
+  if (values.length === 0) return {};
+  if (taskType === 'binary' || taskType === 'multiclass') {
+    const counts = new Map<string, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    return { minorityClassShare: Math.min(...counts.values()) / values.length };
+  }
+  const xs = values.map(Number).filter(Number.isFinite);
+  if (xs.length < 3) return {};
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const m2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length;
+  const m3 = xs.reduce((a, x) => a + (x - mean) ** 3, 0) / xs.length;
+  return { targetSkew: m2 > 0 ? m3 / m2 ** 1.5 : 0 };
 }
 
 export async function loadCompetitionSpec(config: HasteConfig, ref: string): Promise<CompetitionSpec> {

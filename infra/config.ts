@@ -24,7 +24,26 @@ const EnvSchema = z.object({
   HASTE_SANDBOX_CPU_SECONDS: z.coerce.number().int().min(1).default(4 * 3600),
   HASTE_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).default(256),
   HASTE_SANDBOX_WALL_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
+  // Skill store: Qdrant when QDRANT_URL is set, else the embedded SQLite file in HASTE_HOME.
+  QDRANT_URL: z.url('a Qdrant REST URL, e.g. http://localhost:6333').optional(),
+  QDRANT_API_KEY: z.string().min(1).optional(),
+  HASTE_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('haste-skills'),
+  HASTE_EMBEDDER: z.enum(['minilm', 'openai', 'hashing'], 'minilm (default, ships in .venv), openai (any OpenAI-compatible endpoint) or hashing').default('minilm'),
+  HASTE_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  HASTE_EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  HASTE_EMBEDDING_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
+  OPENAI_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
 });
+
+export interface SkillStoreConfig {
+  sqliteFile: string;
+  qdrant?: { url: string; apiKey?: string; collection: string };
+  embedder:
+    | { kind: 'minilm' }
+    | { kind: 'hashing' }
+    | { kind: 'openai'; baseURL?: string; apiKey: string; model: string; dimensions?: number };
+}
 
 export interface HasteConfig {
   home: string;
@@ -39,6 +58,7 @@ export interface HasteConfig {
   runsDir: string;
   /** How solution code is confined (infra/sandbox.ts); per training attempt. */
   sandbox: SandboxConfig;
+  skills: SkillStoreConfig;
 }
 
 /** Reads HASTE's settings from the environment; a bad value fails naming the variable. */
@@ -69,6 +89,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
         maxProcesses: e.HASTE_SANDBOX_MAX_PROCESSES,
         wallSeconds: e.HASTE_SANDBOX_WALL_SECONDS,
       },
+    },
+    skills: {
+      sqliteFile: path.join(home, 'skills.sqlite'),
+      qdrant: e.QDRANT_URL ? { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.HASTE_QDRANT_COLLECTION } : undefined,
+      embedder:
+        e.HASTE_EMBEDDER === 'openai'
+          ? { kind: 'openai', baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_EMBEDDING_MODEL, dimensions: e.HASTE_EMBEDDING_DIMENSIONS }
+          : { kind: e.HASTE_EMBEDDER },
     },
   };
 }

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf 'setup: %s\n' "$*" >&2; }
 
+# onnxruntime-node bundles its CPU binaries; its install script would otherwise fetch optional CUDA
+# binaries from outside the npm registry, which neither CI nor offline machines can reach.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if ! cmp -s package-lock.json node_modules/.haste-installed-lock 2>/dev/null; then
   log "installing npm packages"
   # Not `npm ci`: it insists on every platform's optional binaries (e.g. @swc/core for macOS),

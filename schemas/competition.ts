@@ -74,6 +74,10 @@ export const CompetitionSpecSchema = z.object({
     features: z.number().int(),
     numericFeatures: z.number().int(),
     categoricalFeatures: z.number().int(),
+    /** Share of the rarest class among training rows (classification), from up to 5,000 rows. */
+    minorityClassShare: z.number().min(0).max(1).optional(),
+    /** Skewness of the target (regression), from up to 5,000 rows. */
+    targetSkew: z.number().optional(),
   }),
 });
 export type CompetitionSpec = z.infer<typeof CompetitionSpecSchema>;

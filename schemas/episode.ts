@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CandidateSchema, type Candidate } from './training.js';
 import type { CompetitionSpec, Direction } from './competition.js';
+import type { TieredSkills } from '../skill-store/retriever.js';
 
 export const AgentBackendSchema = z.enum(['offline', 'llm']);
 export type AgentBackend = z.infer<typeof AgentBackendSchema>;
@@ -70,6 +71,8 @@ export interface StepRecord {
   attempts: number;
   resumedFromEpoch: number;
   submission?: string;
+  /** The skills that shaped this step: global ones through the plan, domain and task ones given to the engineer (always set by the episode; optional for records written before skills existed). */
+  skillIds?: string[];
 }
 
 export interface BestSolution {
@@ -92,6 +95,8 @@ export interface EpisodeState {
   stopReason: StopReason | null;
   plan: { portfolio: Candidate[]; notes: string } | null;
   skillIds: string[];
+  /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
+  skills?: TieredSkills;
   continuedAsNew: number;
 }
 

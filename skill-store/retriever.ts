@@ -1,11 +1,16 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { SkillKind, SkillRecipe, SkillTier } from './schema.js';
 
-/** A skill as an episode sees it once retrieved (the full record arrives with the skill store). */
+/** A skill as an episode sees it once retrieved: what an agent reads, and what the offline engineer can use. */
 export interface RetrievedSkill {
   id: string;
-  tier: 'global' | 'domain' | 'task';
+  tier: SkillTier;
+  kind: SkillKind;
   title: string;
   body: string;
+  recipe: SkillRecipe;
+  /** relevance × evidence × condition match, in (0, ~1.5]: the order the agent should weigh them in. */
+  score: number;
 }
 
 export interface TieredSkills {
@@ -16,10 +21,10 @@ export interface TieredSkills {
 
 /** What an episode asks of the skill library: the skills for each tier, given the competition. */
 export interface SkillRetriever {
-  retrieve(competition: CompetitionSpec): Promise<TieredSkills>;
+  retrieve(competition: CompetitionSpec, options?: { includeCandidates?: boolean }): Promise<TieredSkills>;
 }
 
-/** Until a skill store is configured there are no skills: every episode is a cold start. */
+/** No library at all: every episode is a cold start (used where no store is wanted, e.g. unit tests of agents). */
 export const emptySkillRetriever: SkillRetriever = {
   async retrieve() {
     return { global: [], domain: [], task: [] };

@@ -4,7 +4,8 @@ import { createOrchestratorActivities, type OrchestratorDeps } from '../activiti
 import { createAgentResolver } from '../agents/index.js';
 import { loadConfig, type HasteConfig } from '../infra/config.js';
 import { TASK_QUEUES } from '../schemas/task-queues.js';
-import { emptySkillRetriever } from '../skill-store/retriever.js';
+import { openSkillStore } from '../skill-store/open.js';
+import { createStoreRetriever } from '../skill-store/retrieval.js';
 import { connectWorker } from './connection.js';
 
 const require = createRequire(import.meta.url);
@@ -31,7 +32,7 @@ export async function createOrchestratorWorker(
     activities: createOrchestratorActivities({
       config,
       resolveAgent: deps.resolveAgent ?? createAgentResolver(),
-      skills: deps.skills ?? emptySkillRetriever,
+      skills: deps.skills ?? createStoreRetriever(() => openSkillStore(config.skills)),
     }),
     shutdownGraceTime: '10 seconds',
   });

@@ -195,6 +195,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     publish();
     const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills });
     state.skillIds = [...skills.global, ...skills.domain, ...skills.task].map((s) => s.id);
+    state.skills = skills;
     state.plan = await control.planEpisode({
       competition,
       seed: input.seed,
@@ -207,7 +208,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
 
   const runStep = async (step: number, candidate: Candidate, rationale: string): Promise<StepRecord> => {
     const startedAt = Date.now();
-    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0 };
+    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds: state.skillIds };
     currentStep = { step, candidate };
     publish();
     try {
@@ -287,6 +288,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       step,
       remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
       initialCandidates: input.initialCandidates,
+      skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
       backend: input.agent,
     });
     if (!proposal) {

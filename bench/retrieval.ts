@@ -1,0 +1,154 @@
+/**
+ * Skill retrieval latency (p50/p99) at 1k, 10k and 100k skills, and ingest rate, on the embedded
+ * store (and on Qdrant when QDRANT_URL is set). Run: npm run bench:retrieval
+ *
+ * Embedding 100k texts with MiniLM on 2 cores would take about an hour, so the library's vectors
+ * come from a cache: 512 real MiniLM embeddings of distinct skill texts, and each synthetic skill's
+ * vector is a normalised blend of two of them plus noise. Ingest with real embedding is measured
+ * separately at 1k. Query latency is measured with the query already embedded (the store's part),
+ * and the query embedding's own latency is printed beside it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { lazyEmbedder, normalise, type Embedder, type EmbedderSource } from '../skill-store/embedder.js';
+import { embedderFromConfig } from '../skill-store/open.js';
+import { QdrantSkillStore } from '../skill-store/qdrant.js';
+import { createSkill, skillSearchText, type SkillRecord } from '../skill-store/schema.js';
+import { SqliteSkillStore } from '../skill-store/sqlite.js';
+import type { SkillFilter, SkillStore } from '../skill-store/store.js';
+
+const SIZES = [1_000, 10_000, 100_000];
+const QUERIES = 300;
+const BATCH = 1_000;
+const DOMAINS = ['tabular', 'vision', 'text', 'time-series', 'audio', 'graph'];
+const TOPICS = ['gradient boosting', 'early stopping', 'target encoding', 'data augmentation', 'learning rate warmup', 'class weights', 'lag features', 'tf-idf', 'dropout', 'feature scaling', 'stacking', 'pseudo labelling', 'k-fold validation', 'log target', 'mixup', 'label smoothing'];
+const TASK_TYPES = ['binary', 'multiclass', 'regression', 'forecasting'] as const;
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function syntheticSkill(i: number): SkillRecord {
+  const r = rng(i + 1);
+  const tierRoll = r();
+  const domain = DOMAINS[Math.floor(r() * DOMAINS.length)]!;
+  const topic = TOPICS[Math.floor(r() * TOPICS.length)]!;
+  const tier = tierRoll < 0.1 ? 'global' : tierRoll < 0.5 ? 'domain' : 'task';
+  const competition = `${domain}-comp-${Math.floor(r() * 200)}`;
+  return createSkill(
+    {
+      tier,
+      scope: tier === 'global' ? {} : tier === 'domain' ? { domain } : { domain, competition },
+      kind: 'technique',
+      title: `${topic} for ${domain} #${i}`,
+      body: `Use ${topic} on ${domain} data: variant ${i % 97}, learning rate ${(r() * 0.3).toFixed(3)}, ${Math.floor(r() * 128)} leaves, seen on ${competition}.`,
+      conditions: { taskTypes: r() < 0.5 ? [] : [TASK_TYPES[Math.floor(r() * 4)]!] },
+      status: r() < 0.8 ? 'active' : 'candidate',
+    },
+    new Date('2026-01-01T00:00:00Z'),
+  );
+}
+
+/** Vectors looked up by text: blends of real MiniLM vectors (see the header). */
+function cachedEmbedder(id: string, dimension: number, base: Float32Array[]): EmbedderSource {
+  const embedder: Embedder = {
+    id,
+    dimension,
+    async embed(texts) {
+      return texts.map((t) => {
+        let h = 2166136261;
+        for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619) >>> 0;
+        const r = rng(h);
+        const a = base[Math.floor(r() * base.length)]!;
+        const b = base[Math.floor(r() * base.length)]!;
+        const w = 0.5 + 0.5 * r();
+        const v = new Float32Array(dimension);
+        for (let d = 0; d < dimension; d++) v[d] = w * a[d]! + (1 - w) * b[d]! + (r() - 0.5) * 0.02;
+        return normalise(v);
+      });
+    },
+    async close() {},
+  };
+  return lazyEmbedder(id, dimension, async () => embedder);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timeQueries(run: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 10; i++) await run(i); // warm-up (caches, JIT)
+  const times: number[] = [];
+  for (let i = 0; i < QUERIES; i++) {
+    const t = performance.now();
+    await run(i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+async function benchStore(name: string, open: (embedder: EmbedderSource) => Promise<SkillStore>, embedder: EmbedderSource, queryVectors: Float32Array<ArrayBuffer>[]) {
+  let loaded = 0;
+  const store = await open(embedder);
+  try {
+    for (const size of SIZES) {
+      const t = performance.now();
+      for (let start = loaded; start < size; start += BATCH) {
+        await store.upsert(Array.from({ length: Math.min(BATCH, size - start) }, (_, k) => syntheticSkill(start + k)));
+      }
+      const seconds = (performance.now() - t) / 1000;
+      console.log(`${name} ${String(size).padStart(6)} skills: ingest ${Math.round((size - loaded) / seconds)} skills/s (cached vectors; ${size - loaded} in ${seconds.toFixed(1)} s)`);
+      loaded = size;
+      const tiered: SkillFilter[] = [
+        { tier: ['global'], status: ['active'], taskType: 'binary' },
+        { tier: ['domain'], status: ['active'], taskType: 'binary', domain: 'tabular' },
+        { tier: ['task'], status: ['active'], taskType: 'binary', domain: 'tabular', competition: 'tabular-comp-7' },
+      ];
+      const text = (i: number) => `${TOPICS[i % TOPICS.length]} for a binary tabular competition with mixed features`;
+      const perTier = await timeQueries((i) => store.search({ text: text(i), vector: queryVectors[i % queryVectors.length], filter: tiered[i % 3]!, limit: 20 }));
+      const unfiltered = await timeQueries((i) => store.search({ text: text(i), vector: queryVectors[i % queryVectors.length], limit: 20 }));
+      console.log(`  hybrid search, one tier's filter (what an episode runs): p50 ${fmt(perTier.p50)}  p99 ${fmt(perTier.p99)}`);
+      console.log(`  hybrid search, no filter (all ${size} skills scanned):   p50 ${fmt(unfiltered.p50)}  p99 ${fmt(unfiltered.p99)}`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const minilmSource = embedderFromConfig({ kind: 'minilm' });
+const minilm = await minilmSource.load();
+const baseTexts = Array.from({ length: 512 }, (_, i) => skillSearchText(syntheticSkill(1_000_000 + i)));
+let t = performance.now();
+const base = await minilm.embed(baseTexts);
+console.log(`MiniLM (int8 ONNX, onnxruntime-node): ${Math.round(baseTexts.length / ((performance.now() - t) / 1000))} texts/s when embedding skills in batches of 32`);
+const queryVectors = (await minilm.embed(TOPICS.map((topic) => `${topic} for a binary tabular competition with mixed features`))) as Float32Array<ArrayBuffer>[];
+const queryEmbedding = await timeQueries((i) => minilm.embed([`${TOPICS[i % TOPICS.length]} for a binary tabular competition, query ${i}`]));
+console.log(`MiniLM query embedding: p50 ${fmt(queryEmbedding.p50)}  p99 ${fmt(queryEmbedding.p99)} (added once per tier search in an episode)`);
+
+// Real end-to-end ingest (embedding included) on 1k skills.
+const realDir = mkdtempSync(path.join(os.tmpdir(), 'haste-bench-real-'));
+const real = SqliteSkillStore.open({ file: path.join(realDir, 'skills.sqlite'), embedder: minilmSource });
+t = performance.now();
+for (let start = 0; start < 1_000; start += 250) await real.upsert(Array.from({ length: 250 }, (_, k) => syntheticSkill(start + k)));
+console.log(`embedded store, 1000 skills with real MiniLM embedding: ingest ${Math.round(1_000 / ((performance.now() - t) / 1000))} skills/s`);
+await real.close();
+rmSync(realDir, { recursive: true, force: true });
+
+const cached = cachedEmbedder(minilmSource.id, minilmSource.dimension, base);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-bench-'));
+await benchStore('embedded (SQLite)', async (e) => SqliteSkillStore.open({ file: path.join(dir, 'skills.sqlite'), embedder: e }), cached, queryVectors);
+rmSync(dir, { recursive: true, force: true });
+
+if (process.env.QDRANT_URL) {
+  const collection = `haste-bench-${Date.now()}`;
+  await benchStore('Qdrant', (e) => QdrantSkillStore.open({ url: process.env.QDRANT_URL!, apiKey: process.env.QDRANT_API_KEY, collection, embedder: e }), cached, queryVectors);
+  console.log(`(Qdrant collection ${collection} left in place for inspection; delete it when done)`);
+} else {
+  console.log('Qdrant: not measured (QDRANT_URL is not set)');
+}
+await minilm.close();

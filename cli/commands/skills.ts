@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { loadConfig } from '../../infra/config.js';
+import { TaskTypeSchema } from '../../schemas/competition.js';
+import { exportSkills, importSkills, SkillImportError } from '../../skill-store/jsonl.js';
+import { openSkillStore } from '../../skill-store/open.js';
+import { SkillStatusSchema, SkillTierSchema, type SkillRecord } from '../../skill-store/schema.js';
+import { SearchModeSchema, SkillNotFoundError, VersionConflictError, type SkillFilter, type SkillStore } from '../../skill-store/store.js';
+import { UsageError } from '../errors.js';
+import { parseFlag, positiveInt } from '../options.js';
+
+interface FilterFlags {
+  tier?: string;
+  domain?: string;
+  status?: string;
+  taskType?: string;
+  json?: boolean;
+}
+
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) => z.string().transform((s) => s.split(',').map((x) => x.trim())).pipe(z.array(item));
+
+function filterFrom(flags: FilterFlags): SkillFilter {
+  return {
+    tier: flags.tier === undefined ? undefined : parseFlag('--tier', commaList(SkillTierSchema), flags.tier),
+    status: flags.status === undefined ? undefined : parseFlag('--status', commaList(SkillStatusSchema), flags.status),
+    domain: flags.domain,
+    taskType: flags.taskType === undefined ? undefined : parseFlag('--task-type', TaskTypeSchema, flags.taskType),
+  };
+}
+
+function line(s: SkillRecord): string {
+  const scope = s.scope.competition ?? s.scope.domain ?? '-';
+  const stats = s.stats.uses ? `${s.stats.wins}/${s.stats.uses} wins, Δ${s.stats.meanDelta.toFixed(3)}` : 'unused';
+  return `${s.id}  ${s.tier.padEnd(6)} ${scope.padEnd(16)} ${s.status.padEnd(10)} ${s.kind.padEnd(20)} ${stats.padEnd(22)} ${s.title}`;
+}
+
+/** Opens the configured store for one command and closes it; store errors meant for the user exit 2. */
+async function withStore<T>(run: (store: SkillStore) => Promise<T>): Promise<T> {
+  const store = await openSkillStore(loadConfig().skills);
+  try {
+    return await run(store);
+  } catch (err) {
+    if (err instanceof SkillImportError || err instanceof SkillNotFoundError || err instanceof VersionConflictError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerSkills(program: Command): void {
+  const skills = program.command('skills').description('inspect and curate the tiered skill library (Qdrant if QDRANT_URL is set, else HASTE_HOME/skills.sqlite)');
+  const filterOptions = (c: Command) =>
+    c
+      .option('--tier <tiers>', 'global, domain, task (comma-separated)')
+      .option('--domain <domain>', 'e.g. tabular')
+      .option('--status <statuses>', 'candidate, active, deprecated, retired (comma-separated)')
+      .option('--task-type <type>', 'binary, multiclass, regression, forecasting')
+      .option('--json', 'print JSON on stdout');
+
+  filterOptions(skills.command('ls').description('list skills, ordered by id')).action(async (flags: FilterFlags) => {
+    await withStore(async (store) => {
+      const found = await store.list(filterFrom(flags));
+      if (flags.json) console.log(JSON.stringify(found));
+      else found.forEach((s) => console.log(line(s)));
+    });
+  });
+
+  filterOptions(skills.command('search <text>').description('hybrid (dense + BM25) search inside the filters'))
+    .option('--limit <n>', 'how many', '10')
+    .option('--mode <mode>', 'hybrid, dense or text', 'hybrid')
+    .action(async (text: string, flags: FilterFlags & { limit: string; mode: string }) => {
+      const limit = parseFlag('--limit', positiveInt, flags.limit);
+      const mode = parseFlag('--mode', SearchModeSchema, flags.mode);
+      await withStore(async (store) => {
+        const hits = await store.search({ text, filter: filterFrom(flags), limit, mode });
+        if (flags.json) console.log(JSON.stringify(hits.map((h) => ({ score: h.score, denseRank: h.denseRank, textRank: h.textRank, skill: h.skill }))));
+        else hits.forEach((h) => console.log(`${h.score.toFixed(4)}  ${line(h.skill)}`));
+      });
+    });
+
+  skills
+    .command('show <id>')
+    .description('one skill, in full, as JSON')
+    .action(async (id: string) => {
+      await withStore(async (store) => {
+        const skill = await store.get(id);
+        if (!skill) throw new SkillNotFoundError(id);
+        console.log(JSON.stringify(skill, null, 2));
+      });
+    });
+
+  skills
+    .command('retire <id>')
+    .description('stop a skill from being retrieved; it is kept with the reason')
+    .requiredOption('--reason <text>', 'why it is retired (kept on the record)')
+    .action(async (id: string, flags: { reason: string }) => {
+      const reason = parseFlag('--reason', z.string().trim().min(1, 'must say why'), flags.reason);
+      await withStore(async (store) => {
+        const skill = await store.setStatus(id, 'retired', reason);
+        console.log(`retired ${skill.id} (version ${skill.version}): ${skill.title}`);
+      });
+    });
+
+  skills
+    .command('export <file>')
+    .description('every skill as JSONL, one per line')
+    .action(async (file: string) => {
+      await withStore(async (store) => console.error(`exported ${await exportSkills(store, file)} skills from ${store.location} to ${file}`));
+    });
+
+  skills
+    .command('import <file>')
+    .description('validate a JSONL file whole, then write it in one batch (a bad line imports nothing)')
+    .action(async (file: string) => {
+      await withStore(async (store) => {
+        const r = await importSkills(store, file);
+        console.error(`imported ${file} into ${store.location}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+      });
+    });
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { TaskTypeSchema } from '../schemas/competition.js';
+import { SkillStatusSchema, SkillTierSchema, type SkillRecord, type SkillStatus } from './schema.js';
+
+/** Payload filters every store applies before ranking. Arrays mean "any of". */
+export const SkillFilterSchema = z.strictObject({
+  tier: z.array(SkillTierSchema).optional(),
+  domain: z.string().optional(),
+  competition: z.string().optional(),
+  /** Skills whose conditions name this task type, or name none. */
+  taskType: TaskTypeSchema.optional(),
+  status: z.array(SkillStatusSchema).optional(),
+});
+export type SkillFilter = z.infer<typeof SkillFilterSchema>;
+
+export const SearchModeSchema = z.enum(['hybrid', 'dense', 'text']);
+
+export const SkillSearchSchema = z.strictObject({
+  text: z.string().min(1, 'a search text'),
+  filter: SkillFilterSchema.default({}),
+  limit: z.number().int().positive().max(1000).default(10),
+  mode: SearchModeSchema.default('hybrid'),
+  /** The query's embedding when the caller already has it (same embedder); computed from `text` otherwise. */
+  vector: z.instanceof(Float32Array).optional(),
+});
+export type SkillSearch = z.input<typeof SkillSearchSchema>;
+
+/**
+ * How hybrid search fuses its two rankings, identically in every store: reciprocal rank fusion.
+ * Each retriever (dense cosine, BM25) returns its top `FUSION_DEPTH` matches inside the filter;
+ * a skill's score is the sum over retrievers of 1 / (RRF_K + rank), rank starting at 1. RRF needs
+ * no score calibration between cosine and BM25, which live on unrelated scales.
+ */
+export const RRF_K = 60;
+export const FUSION_DEPTH = 100;
+
+export interface SkillHit {
+  skill: SkillRecord;
+  /** The fused score (hybrid), cosine similarity (dense) or negated BM25 rank value (text); higher is better. */
+  score: number;
+  denseRank?: number;
+  textRank?: number;
+  cosine?: number;
+}
+
+/** Fuses ranked id lists by reciprocal rank fusion (see RRF_K). */
+export function fuseByReciprocalRank(dense: { id: string; cosine: number }[], text: { id: string }[]): { id: string; score: number; denseRank?: number; textRank?: number; cosine?: number }[] {
+  const fused = new Map<string, { id: string; score: number; denseRank?: number; textRank?: number; cosine?: number }>();
+  dense.forEach((d, i) => fused.set(d.id, { id: d.id, score: 1 / (RRF_K + i + 1), denseRank: i + 1, cosine: d.cosine }));
+  text.forEach((t, i) => {
+    const entry = fused.get(t.id) ?? { id: t.id, score: 0 };
+    entry.score += 1 / (RRF_K + i + 1);
+    entry.textRank = i + 1;
+    fused.set(t.id, entry);
+  });
+  return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+}
+
+/** A write that assumed an older state of the skill than the store holds. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly skillId: string,
+    readonly storedVersion: number,
+    readonly writtenVersion: number,
+  ) {
+    super(
+      `skill ${skillId}: the store holds version ${storedVersion}, so version ${writtenVersion} cannot be written ` +
+        `(write version ${storedVersion + 1} based on the stored record, or the identical version ${storedVersion} to retry)`,
+    );
+    this.name = 'VersionConflictError';
+  }
+}
+
+/** The store was created with another embedder: vectors of two models are not comparable. */
+export class EmbedderMismatchError extends Error {
+  constructor(where: string, stored: { id: string; dimension: number }, configured: { id: string; dimension: number }) {
+    super(
+      `${where} holds vectors from embedder ${stored.id} (dimension ${stored.dimension}) but HASTE_EMBEDDER gives ${configured.id} ` +
+        `(dimension ${configured.dimension}): set HASTE_EMBEDDER back, or export the skills, point the store elsewhere and import them (import re-embeds)`,
+    );
+    this.name = 'EmbedderMismatchError';
+  }
+}
+
+export class SkillNotFoundError extends Error {
+  constructor(readonly skillId: string) {
+    super(`no skill ${skillId} in the store (see \`haste skills ls\`)`);
+    this.name = 'SkillNotFoundError';
+  }
+}
+
+export interface SkillOutcome {
+  /** Improvement over the baseline the skill was measured against (positive is better). */
+  delta: number;
+  won: boolean;
+}
+
+/** The skill library, whatever holds it. Every method validates its input. */
+export interface SkillStore {
+  /** Where the skills live, for messages: a file path or a Qdrant URL and collection. */
+  readonly location: string;
+
+  /**
+   * Writes skills, all or none where the backend allows (SQLite: one transaction; Qdrant: one
+   * `wait: true` batch, each point atomic). Per skill: a new id is inserted; the identical state at
+   * the stored version is a no-op (a retried write); version n+1 replaces version n; anything else
+   * throws VersionConflictError and writes nothing of the batch (checked before writing).
+   */
+  upsert(skills: SkillRecord[]): Promise<{ inserted: number; updated: number; unchanged: number }>;
+
+  /** The skill with this id, or null. */
+  get(id: string): Promise<SkillRecord | null>;
+
+  /** Skills ranked for a text inside the filter; hybrid by default (see RRF_K for the fusion). */
+  search(query: SkillSearch): Promise<SkillHit[]>;
+
+  /** All skills inside the filter, ordered by id; `after` continues from the last id of a page. */
+  list(filter?: SkillFilter, page?: { limit?: number; after?: string }): Promise<SkillRecord[]>;
+
+  /** Counts one use of a skill and its outcome into the running stats (mean delta over uses). */
+  recordOutcome(id: string, outcome: SkillOutcome): Promise<SkillRecord>;
+
+  /** Moves a skill to another status with the reason kept on the record; bumps its version. */
+  setStatus(id: string, status: SkillStatus, reason: string): Promise<SkillRecord>;
+
+  /** Removes a skill for good (retiring keeps it); true when it existed. */
+  delete(id: string): Promise<boolean>;
+
+  /** A consistent copy of the whole store; returns where it went (a file, or the snapshot's name). */
+  snapshot(destination?: string): Promise<string>;
+
+  close(): Promise<void>;
+}
