@@ -3,7 +3,10 @@ import type { HasteConfig } from '../infra/config.js';
 import type { SlotPool } from '../infra/gpu-slots.js';
 import type { AgentBackend } from '../schemas/episode.js';
 import type { SkillRetriever } from '../skill-store/retriever.js';
+import type { SkillStore } from '../skill-store/store.js';
 import { createAgentActivities } from './agents.js';
+import { createCreditActivities } from './credit.js';
+import { createDistillActivities } from './distill.js';
 import { createCompetitionActivities } from './competition.js';
 import { createGradingActivities } from './grading.js';
 import { createSkillActivities } from './skills.js';
@@ -14,6 +17,8 @@ export interface OrchestratorDeps {
   config: HasteConfig;
   resolveAgent: (backend: AgentBackend) => Agent;
   skills: SkillRetriever;
+  /** The skill library itself, opened per use (credit assignment and distillation write to it). */
+  openStore: () => Promise<SkillStore>;
 }
 
 /** Control-plane activities, registered on haste-orchestrator. */
@@ -24,6 +29,8 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
     ...createAgentActivities(deps.resolveAgent),
     ...createGradingActivities(deps.config.python),
     ...createTrajectoryActivities(deps.config.runsDir),
+    ...createCreditActivities(deps.openStore),
+    ...createDistillActivities(deps.config, deps.openStore),
   };
 }
 

@@ -2,9 +2,11 @@ import type { AgentBackend } from '../schemas/episode.js';
 import { createLlmAgentFromEnv } from './llm/engineer.js';
 import { proposeOffline } from './offline/engineer.js';
 import { planOffline } from './offline/planner.js';
+import { skillGuided } from './offline/skill-guided.js';
 import type { Agent } from './types.js';
 
-export const offlineAgent: Agent = { plan: planOffline, propose: proposeOffline };
+/** The offline backend: the portfolio-then-local-search policy with retrieved skills as its prior. */
+export const offlineAgent: Agent = skillGuided({ plan: planOffline, propose: proposeOffline });
 
 /** Resolves a backend name to an agent; the LLM one is built lazily so offline users need no endpoint. */
 export function createAgentResolver(overrides: Partial<Record<AgentBackend, Agent>> = {}): (backend: AgentBackend) => Agent {

@@ -1,11 +1,13 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
 import type { Candidate } from '../schemas/training.js';
-import type { RetrievedSkill } from '../skill-store/retriever.js';
+import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
 
 export interface Plan {
   /** Candidates to try first, best bet first. */
   portfolio: Candidate[];
   notes: string;
+  /** Which skills put each portfolio candidate where it is (keyed by candidateKey). */
+  shapedBy?: Record<string, string[]>;
 }
 
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
@@ -23,6 +25,8 @@ export interface PlanContext {
   seed: number;
   /** Skill summaries loaded for the orchestrator level (global tier). */
   skills: string[];
+  /** All retrieved skills, for agents that use recipes as their prior. */
+  tiered?: TieredSkills;
 }
 
 export interface ProposeContext {
@@ -43,6 +47,8 @@ export interface Proposal {
   rationale: string;
   /** LLM tokens spent on this proposal (0 offline). */
   tokens: number;
+  /** The skills that shaped this proposal (credit assignment). */
+  skillIds?: string[];
 }
 
 /** The planner and engineer roles; the offline and LLM backends both implement it. */

@@ -34,6 +34,10 @@ export const EpisodeInputSchema = z.strictObject({
   agent: AgentBackendSchema.default('offline'),
   skills: z.boolean().default(true),
   seed: z.number().int().nonnegative().default(0),
+  /** Credit the skills used and distil this episode into the library when it ends (false: leave the library as it is). */
+  learn: z.boolean().default(true),
+  /** Also retrieve candidate and deprecated skills, so that this episode validates them. */
+  validateSkills: z.boolean().default(false),
   /** End the episode once the cross-validated score reaches the competition's target (false: spend the whole budget). */
   stopAtTarget: z.boolean().default(true),
   runTag: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('default'),

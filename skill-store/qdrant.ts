@@ -15,6 +15,7 @@ import {
   type SkillOutcome,
   type SkillSearch,
   type SkillStore,
+  applyOutcome,
 } from './store.js';
 
 type Filter = { must: Record<string, unknown>[] };
@@ -222,7 +223,9 @@ export class QdrantSkillStore implements SkillStore {
     for (let attempt = 0; attempt < MODIFY_ATTEMPTS; attempt++) {
       const stored = await this.get(id);
       if (!stored) throw new SkillNotFoundError(id);
-      const next = SkillRecordSchema.parse({ ...change(stored), version: stored.version + 1, updatedAt: new Date().toISOString() });
+      const changed = change(stored);
+      if (changed === stored) return stored; // nothing to write (e.g. a use already counted)
+      const next = SkillRecordSchema.parse({ ...changed, version: stored.version + 1, updatedAt: new Date().toISOString() });
       await this.client.setPayload(this.options.collection, {
         wait: true,
         payload: payloadOf(next),
@@ -235,18 +238,7 @@ export class QdrantSkillStore implements SkillStore {
   }
 
   async recordOutcome(id: string, outcome: SkillOutcome): Promise<SkillRecord> {
-    return this.modify(id, (s) => {
-      const uses = s.stats.uses + 1;
-      return {
-        ...s,
-        stats: {
-          uses,
-          wins: s.stats.wins + (outcome.won ? 1 : 0),
-          losses: s.stats.losses + (outcome.won ? 0 : 1),
-          meanDelta: s.stats.meanDelta + (outcome.delta - s.stats.meanDelta) / uses,
-        },
-      };
-    });
+    return this.modify(id, (s) => applyOutcome(s, outcome));
   }
 
   async setStatus(id: string, status: SkillStatus, reason: string): Promise<SkillRecord> {

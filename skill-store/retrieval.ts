@@ -11,7 +11,7 @@ export const TieredRetrievalOptionsSchema = z.strictObject({
   tokenBudget: z.number().int().positive().default(2400),
   /** How the budget is shared: the orchestrator needs few, broad lessons; the engineer the most specific. */
   budgetShares: z.strictObject({ global: z.number().min(0), domain: z.number().min(0), task: z.number().min(0) }).default({ global: 0.2, domain: 0.4, task: 0.4 }),
-  /** Also retrieve skills not yet validated (status candidate). */
+  /** Also retrieve skills not yet validated (candidate) or on their way out (deprecated). */
   includeCandidates: z.boolean().default(false),
 });
 export type TieredRetrievalOptions = z.input<typeof TieredRetrievalOptionsSchema>;
@@ -65,7 +65,8 @@ export function evidenceFactor(skill: SkillRecord): number {
 const estimateTokens = (s: RetrievedSkill) => Math.ceil((s.title.length + s.body.length + JSON.stringify(s.recipe).length) / 4);
 
 function tierFilter(tier: SkillTier, c: CompetitionSpec, includeCandidates: boolean): SkillFilter {
-  const status: SkillFilter['status'] = includeCandidates ? ['active', 'candidate'] : ['active'];
+  // Validation runs also give deprecated skills their chance to recover (or be retired).
+  const status: SkillFilter['status'] = includeCandidates ? ['active', 'candidate', 'deprecated'] : ['active'];
   if (tier === 'global') return { tier: [tier], status, taskType: c.taskType };
   if (tier === 'domain') return { tier: [tier], status, taskType: c.taskType, domain: c.domain };
   return { tier: [tier], status, taskType: c.taskType, domain: c.domain, competition: c.id };

@@ -66,11 +66,22 @@ export const SkillEvidenceSchema = z.strictObject({
   computeSeconds: z.number().nonnegative(),
 });
 
+/** One use of a skill and what it did there (the newest RECENT_OUTCOMES are kept, for decay and validation). */
+export const SkillUseSchema = z.strictObject({
+  /** Identifies the use (e.g. workflowId/runId): a retried report of the same use is not counted twice. */
+  key: z.string().min(1),
+  competition: z.string(),
+  delta: z.number(),
+  won: z.boolean(),
+});
+export type SkillUse = z.infer<typeof SkillUseSchema>;
+
 export const SkillStatsSchema = z.strictObject({
   uses: z.number().int().nonnegative().default(0),
   wins: z.number().int().nonnegative().default(0),
   losses: z.number().int().nonnegative().default(0),
   meanDelta: z.number().default(0),
+  recent: z.array(SkillUseSchema).default([]),
 });
 export type SkillStats = z.infer<typeof SkillStatsSchema>;
 
@@ -93,7 +104,7 @@ export const SkillRecordSchema = z
     recipe: SkillRecipeSchema.default({ preprocessing: [], params: {} }),
     conditions: SkillConditionsSchema.default({ taskTypes: [] }),
     evidence: z.array(SkillEvidenceSchema).default([]),
-    stats: SkillStatsSchema.default({ uses: 0, wins: 0, losses: 0, meanDelta: 0 }),
+    stats: SkillStatsSchema.default({ uses: 0, wins: 0, losses: 0, meanDelta: 0, recent: [] }),
     status: SkillStatusSchema.default('candidate'),
     statusReason: z.string().optional(),
     /** Bumped by one on every content change; a write of version n+1 succeeds only over version n. */

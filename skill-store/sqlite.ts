@@ -19,6 +19,7 @@ import {
   type SkillOutcome,
   type SkillSearch,
   type SkillStore,
+  applyOutcome,
 } from './store.js';
 
 const SCHEMA = `
@@ -366,7 +367,9 @@ export class SqliteSkillStore implements SkillStore {
       .transaction(() => {
         const stored = this.readRecord(id);
         if (!stored) throw new SkillNotFoundError(id);
-        const next = SkillRecordSchema.parse({ ...change(stored), version: stored.version + 1, updatedAt: new Date().toISOString() });
+        const changed = change(stored);
+        if (changed === stored) return stored; // nothing to write (e.g. a use already counted)
+        const next = SkillRecordSchema.parse({ ...changed, version: stored.version + 1, updatedAt: new Date().toISOString() });
         const row = this.db.prepare('SELECT vector FROM skills WHERE id = ?').get(id) as { vector: Buffer };
         const vector = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
         this.writeRow(next, vector, this.nextSeq());
@@ -376,18 +379,7 @@ export class SqliteSkillStore implements SkillStore {
   }
 
   async recordOutcome(id: string, outcome: SkillOutcome): Promise<SkillRecord> {
-    return this.modify(id, (s) => {
-      const uses = s.stats.uses + 1;
-      return {
-        ...s,
-        stats: {
-          uses,
-          wins: s.stats.wins + (outcome.won ? 1 : 0),
-          losses: s.stats.losses + (outcome.won ? 0 : 1),
-          meanDelta: s.stats.meanDelta + (outcome.delta - s.stats.meanDelta) / uses,
-        },
-      };
-    });
+    return this.modify(id, (s) => applyOutcome(s, outcome));
   }
 
   async setStatus(id: string, status: SkillStatus, reason: string): Promise<SkillRecord> {

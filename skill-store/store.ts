@@ -93,6 +93,33 @@ export interface SkillOutcome {
   /** Improvement over the baseline the skill was measured against (positive is better). */
   delta: number;
   won: boolean;
+  /** Where it was used; kept in the skill's recent uses. */
+  competition?: string;
+  /** Identifies this use (e.g. workflowId/runId): reporting the same key again changes nothing. */
+  key?: string;
+}
+
+/** How many recent uses a skill keeps (decay and validation look at these). */
+export const RECENT_OUTCOMES = 20;
+
+/**
+ * Counts one use into a skill's stats (running mean delta over all uses, the newest uses kept);
+ * returns the very same record when the use's key was already counted, so retries are free.
+ */
+export function applyOutcome(skill: SkillRecord, outcome: SkillOutcome): SkillRecord {
+  const key = outcome.key ?? `use-${skill.stats.uses + 1}`;
+  if (outcome.key !== undefined && skill.stats.recent.some((r) => r.key === outcome.key)) return skill;
+  const uses = skill.stats.uses + 1;
+  return {
+    ...skill,
+    stats: {
+      uses,
+      wins: skill.stats.wins + (outcome.won ? 1 : 0),
+      losses: skill.stats.losses + (outcome.won ? 0 : 1),
+      meanDelta: skill.stats.meanDelta + (outcome.delta - skill.stats.meanDelta) / uses,
+      recent: [...skill.stats.recent, { key, competition: outcome.competition ?? '', delta: outcome.delta, won: outcome.won }].slice(-RECENT_OUTCOMES),
+    },
+  };
 }
 
 /** The skill library, whatever holds it. Every method validates its input. */

@@ -24,6 +24,7 @@ export async function createOrchestratorWorker(
   connection: NativeConnection,
   deps: Partial<OrchestratorDeps> = {},
 ): Promise<Worker> {
+  const openStore = deps.openStore ?? (() => openSkillStore(config.skills));
   return Worker.create({
     connection,
     namespace: config.namespace,
@@ -32,7 +33,8 @@ export async function createOrchestratorWorker(
     activities: createOrchestratorActivities({
       config,
       resolveAgent: deps.resolveAgent ?? createAgentResolver(),
-      skills: deps.skills ?? createStoreRetriever(() => openSkillStore(config.skills)),
+      skills: deps.skills ?? createStoreRetriever(openStore),
+      openStore,
     }),
     shutdownGraceTime: '10 seconds',
   });

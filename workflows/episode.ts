@@ -8,9 +8,11 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
+  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -33,6 +35,7 @@ import {
 import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey } from '../schemas/search-attributes.js';
 import { TASK_QUEUES } from '../schemas/task-queues.js';
 import type { Candidate } from '../schemas/training.js';
+import { distillSkills } from './distill.js';
 import { describeIssues } from '../schemas/issues.js';
 
 // ---- Messages: a query to watch, updates (not signals) so the caller learns at once whether it took.
@@ -76,13 +79,19 @@ function toView(s: StepRecord): StepView {
   return { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
 }
 
-/** Compute spent until a step's graded score first met the target; null when it never did. */
+/**
+ * Compute spent until the submission the agent would make — its incumbent by cross-validation, not
+ * the best graded step, which it cannot see — first scored the target; null when it never did.
+ */
 export function computeToTarget(ledger: StepRecord[], target: number | undefined, direction: 'maximize' | 'minimize'): number | null {
   if (target === undefined) return null;
   let spent = 0;
+  let incumbent: StepRecord | null = null;
   for (const s of ledger) {
     spent += s.computeSeconds;
-    if (s.gradedScore !== undefined && (s.gradedScore === target || isBetter(s.gradedScore, target, direction))) return spent;
+    if (s.status === 'ok' && s.cvScore !== undefined && (!incumbent || isBetter(s.cvScore, incumbent.cvScore!, direction))) incumbent = s;
+    const graded = incumbent?.gradedScore;
+    if (graded !== undefined && (graded === target || isBetter(graded, target, direction))) return spent;
   }
   return null;
 }
@@ -193,22 +202,23 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   if (!state.plan) {
     state.phase = 'planning';
     publish();
-    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills });
+    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills });
     state.skillIds = [...skills.global, ...skills.domain, ...skills.task].map((s) => s.id);
     state.skills = skills;
     state.plan = await control.planEpisode({
       competition,
       seed: input.seed,
       skills: skills.global.map((s) => `${s.title}: ${s.body}`),
+      tiered: skills,
       backend: input.agent,
     });
   }
   state.phase = 'training';
   publish();
 
-  const runStep = async (step: number, candidate: Candidate, rationale: string): Promise<StepRecord> => {
+  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[]): Promise<StepRecord> => {
     const startedAt = Date.now();
-    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds: state.skillIds };
+    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds };
     currentStep = { step, candidate };
     publish();
     try {
@@ -295,7 +305,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       state.stopReason = 'no-candidates';
       break;
     }
-    const record = await runStep(step, proposal.candidate, proposal.rationale);
+    const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? []);
     state.steps.push(record);
     state.computeSeconds += record.computeSeconds;
     publish();
@@ -308,7 +318,16 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   state.phase = 'completed';
   publish();
   const { workflowId, runId } = workflowInfo();
-  const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null });
+  const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null, baselineScore: baseline.score });
+  if (input.learn) {
+    await control.creditSkills({ workflowId, runId, competitionId: competition.id, direction: competition.direction, steps: state.steps, baselineScore: baseline.score });
+    // Distillation runs on after the episode has returned: started here, never waited for.
+    await startChild(distillSkills, {
+      workflowId: `haste-distill-${workflowId}-${runId}`,
+      args: [{ trajectories: [trajectory] }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  }
   await condition(allHandlersFinished);
   return {
     workflowId,

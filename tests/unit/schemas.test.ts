@@ -39,15 +39,15 @@ describe('competition.yaml', () => {
 });
 
 describe('compute to target', () => {
-  const step = (computeSeconds: number, gradedScore?: number): StepRecord => ({
-    step: 0, candidate: { template: 't', params: {} }, rationale: '', status: 'ok', improved: true, computeSeconds, gradedScore,
+  const step = (computeSeconds: number, cvScore: number, gradedScore: number): StepRecord => ({
+    step: 0, candidate: { template: 't', params: {} }, rationale: '', status: 'ok', improved: true, computeSeconds, cvScore, gradedScore,
     cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 1, resumedFromEpoch: 0,
   });
-  it('sums compute up to and including the first step whose graded score meets the target', () => {
-    expect(computeToTarget([step(10, 0.7), step(5, 0.81), step(7, 0.9)], 0.8, 'maximize')).toBe(15);
-    expect(computeToTarget([step(10, 3), step(5, 2.5)], 2.5, 'minimize')).toBe(15);
-    expect(computeToTarget([step(10, 0.7), step(5)], 0.8, 'maximize')).toBeNull();
-    expect(computeToTarget([step(10, 0.9)], undefined, 'maximize')).toBeNull();
+  it('sums compute until the incumbent (best by CV) first scores the target when graded', () => {
+    expect(computeToTarget([step(10, 0.7, 0.7), step(5, 0.8, 0.81), step(7, 0.9, 0.9)], 0.8, 'maximize')).toBe(15);
+    expect(computeToTarget([step(10, 3, 3), step(5, 2.5, 2.5)], 2.5, 'minimize')).toBe(15);
+    expect(computeToTarget([step(10, 0.7, 0.7), step(5, 0.6, 0.9)], 0.8, 'maximize')).toBeNull(); // a worse-CV step scoring well is not what gets submitted
+    expect(computeToTarget([step(10, 0.9, 0.9)], undefined, 'maximize')).toBeNull();
   });
 });
 

@@ -1,0 +1,69 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SkillStore } from '../skill-store/store.js';
+import type { SkillRecord } from '../skill-store/schema.js';
+import { DEFAULT_POLICY, lessonKey, mergeEvidence, promotions, resolveConflicts, review, taskSkillFrom, type AuditEntry, type DistillPolicy } from './rules.js';
+import { TrajectorySchema, type Trajectory } from './trajectory.js';
+
+export function readTrajectory(file: string): Trajectory {
+  return TrajectorySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+async function allSkills(store: SkillStore): Promise<SkillRecord[]> {
+  const out: SkillRecord[] = [];
+  for (let page = await store.list({}, { limit: 500 }); page.length > 0; page = await store.list({}, { limit: 500, after: page.at(-1)!.id })) out.push(...page);
+  return out;
+}
+
+/** Writes new skills, or merges their evidence into the stored skill of the same lesson. */
+async function upsertByLesson(store: SkillStore, incoming: SkillRecord[], audit: AuditEntry[], action: 'created' | 'promoted'): Promise<void> {
+  const stored = new Map((await allSkills(store)).map((s) => [lessonKey(s), s]));
+  const writes: SkillRecord[] = [];
+  for (const skill of incoming) {
+    const existing = stored.get(lessonKey(skill));
+    const runs = skill.evidence.map((e) => e.runId);
+    if (!existing) {
+      writes.push(skill);
+      audit.push({ action, skillId: skill.id, title: skill.title, reason: action === 'created' ? 'extracted from an episode' : skill.body, runs });
+      continue;
+    }
+    const merged = mergeEvidence(existing, skill);
+    if (!merged) continue;
+    const updated = action === 'promoted' ? { ...merged, recipe: skill.recipe, conditions: skill.conditions, body: skill.body } : merged;
+    writes.push(updated);
+    audit.push({ action: 'merged', skillId: existing.id, title: existing.title, reason: `evidence from ${merged.evidence.length - existing.evidence.length} more run(s)`, runs });
+  }
+  if (writes.length) await store.upsert(writes);
+}
+
+export interface DistillReport {
+  audit: AuditEntry[];
+  skills: number;
+}
+
+/**
+ * One distillation pass over finished episodes: extract task skills, merge them by lesson, promote on
+ * evidence, resolve conflicts, then validate and decay. Idempotent: the same trajectories again
+ * change nothing. Every change is appended to HASTE_HOME/skills-audit.jsonl.
+ */
+export async function distill(
+  store: SkillStore,
+  trajectories: Trajectory[],
+  options: { policy?: Partial<DistillPolicy>; rowsOf: (competition: string) => number | undefined; auditFile?: string; now?: Date },
+): Promise<DistillReport> {
+  const policy = { ...DEFAULT_POLICY, ...options.policy };
+  const now = options.now ?? new Date();
+  const audit: AuditEntry[] = [];
+  await upsertByLesson(store, trajectories.flatMap((t) => taskSkillFrom(t, now) ?? []), audit, 'created');
+  await upsertByLesson(store, promotions(await allSkills(store), policy, now), audit, 'promoted');
+  for (const step of [(s: SkillRecord[]) => resolveConflicts(s, options.rowsOf), (s: SkillRecord[]) => review(s, policy)]) {
+    const change = step(await allSkills(store));
+    if (change.write.length) await store.upsert(change.write);
+    audit.push(...change.audit);
+  }
+  if (options.auditFile && audit.length) {
+    mkdirSync(path.dirname(options.auditFile), { recursive: true });
+    appendFileSync(options.auditFile, audit.map((a) => JSON.stringify({ at: now.toISOString(), ...a })).join('\n') + '\n');
+  }
+  return { audit, skills: (await allSkills(store)).length };
+}

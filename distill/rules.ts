@@ -1,0 +1,269 @@
+import { familyOf } from '../agents/offline/families.js';
+import type { TaskType } from '../schemas/competition.js';
+import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
+import { improvement, incumbent, type Trajectory } from './trajectory.js';
+
+/** The numbers the rules run on; defaults documented in docs/skills.md. */
+export interface DistillPolicy {
+  /** Promote task → domain when one template won on at least this many competitions of a domain. */
+  promoteDomainAfter: number;
+  /** Promote domain → global when one model family has a domain skill in at least this many domains. */
+  promoteGlobalAfter: number;
+  /** A candidate becomes active after this many uses on competitions it was not learned from... */
+  validateAfterUses: number;
+  /** Decay looks at the mean delta over a skill's last this-many uses. */
+  decayWindow: number;
+}
+
+export const DEFAULT_POLICY: DistillPolicy = { promoteDomainAfter: 2, promoteGlobalAfter: 2, validateAfterUses: 1, decayWindow: 3 };
+
+/** One auditable change: what happened to which skill, why, and from which runs. */
+export interface AuditEntry {
+  action: 'created' | 'merged' | 'promoted' | 'narrowed' | 'activated' | 'deprecated' | 'retired' | 'restored' | 'conflict';
+  skillId: string;
+  title: string;
+  reason: string;
+  runs: string[];
+}
+
+/** What a change does to the store: whole records to write (each at its next version). */
+export interface DistillChange {
+  write: SkillRecord[];
+  audit: AuditEntry[];
+}
+
+/** Identity of a lesson, independent of run-specific numbers: merging happens on this key. */
+export function lessonKey(s: Pick<SkillRecord, 'tier' | 'scope' | 'recipe'>): string {
+  const params = s.tier === 'task' ? JSON.stringify(Object.entries(s.recipe.params).sort(([a], [b]) => (a < b ? -1 : 1))) : '';
+  const family = typeof s.recipe.params.family === 'string' ? s.recipe.params.family : '';
+  return [s.tier, s.scope.domain ?? '', s.scope.competition ?? '', s.recipe.template ?? '', family, params].join('|');
+}
+
+const runOf = (t: Trajectory) => `${t.workflowId}/${t.runId}`;
+
+/** A candidate's params as a recipe holds them: lists (e.g. layer sizes) become a one-choice set. */
+function recipeParams(params: Record<string, unknown>): SkillRecipe['params'] {
+  const out: SkillRecipe['params'] = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') out[name] = value;
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'number')) out[name] = { choices: [value as number[]] };
+  }
+  return out;
+}
+
+/** The task-tier skill a finished episode teaches: what won on this competition, its recipe and score. */
+export function taskSkillFrom(t: Trajectory, now: Date): SkillRecord | null {
+  const best = incumbent(t);
+  const c = t.state.competition;
+  if (!best || t.finalScore === null || t.baselineScore === null) return null;
+  const delta = improvement(t.finalScore, t.baselineScore, c.direction);
+  const { template, params } = best.step.candidate;
+  return createSkill(
+    {
+      tier: 'task',
+      scope: { domain: c.domain, competition: c.id },
+      kind: 'recipe',
+      title: `${c.id}: ${template}`,
+      body: `On **${c.id}** (${c.taskType}, ${c.traits.rows} rows, ${c.traits.features} features) the best model was \`${template}\` with ${JSON.stringify(params)}.`,
+      recipe: { template, preprocessing: [], params: recipeParams(params) },
+      conditions: { taskTypes: [c.taskType] },
+      evidence: [{ competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds }],
+      status: 'candidate',
+      provenance: { workflowId: t.workflowId, runId: t.runId, agentBackend: 'offline' },
+    },
+    now,
+  );
+}
+
+/** Merges the evidence of a newly extracted skill into the stored one of the same lesson (a new version). */
+export function mergeEvidence(stored: SkillRecord, incoming: SkillRecord): SkillRecord | null {
+  const known = new Set(stored.evidence.map((e) => `${e.competition}|${e.runId}`));
+  const fresh = incoming.evidence.filter((e) => !known.has(`${e.competition}|${e.runId}`));
+  if (fresh.length === 0) return null; // already merged: distillation is idempotent
+  return { ...stored, evidence: [...stored.evidence, ...fresh], version: stored.version + 1 };
+}
+
+/** Numeric ranges that cover every value seen, widened a little on log scales; other values become choices. */
+function spanParams(recipes: SkillRecipe[]): SkillRecipe['params'] {
+  const names = [...new Set(recipes.flatMap((r) => Object.keys(r.params)))].sort();
+  const out: SkillRecipe['params'] = {};
+  for (const name of names) {
+    const values = recipes.map((r) => r.params[name]).filter((v) => v !== undefined);
+    if (values.every((v) => typeof v === 'number')) {
+      const nums = values as number[];
+      const [min, max] = [Math.min(...nums), Math.max(...nums)];
+      const ints = nums.every((v) => Number.isInteger(v));
+      const positive = min > 0;
+      const lo = positive ? min / 1.5 : min;
+      const hi = positive ? max * 1.5 : max;
+      out[name] = { min: ints ? Math.max(1, Math.floor(lo)) : Number(lo.toPrecision(3)), max: ints ? Math.ceil(hi) : Number(hi.toPrecision(3)), log: positive };
+    } else {
+      const flat: unknown[] = values.flatMap((v): unknown[] => (typeof v === 'object' && v !== null && 'choices' in v ? v.choices : [v]));
+      const choices = [...new Map(flat.map((v) => [JSON.stringify(v), v])).values()] as (string | number | boolean | number[])[];
+      out[name] = choices.length === 1 && !Array.isArray(choices[0]) ? (choices[0] as string | number | boolean) : { choices };
+    }
+  }
+  return out;
+}
+
+function conditionsOf(taskTypes: TaskType[]): SkillConditions {
+  return { taskTypes: [...new Set(taskTypes)].sort() };
+}
+
+/**
+ * Promotion on evidence only: a template that won on ≥ promoteDomainAfter competitions of a domain
+ * (positive delta vs baseline on each) becomes a domain skill spanning their hyperparameters; a model
+ * family with domain skills in ≥ promoteGlobalAfter domains becomes a global preference. New skills
+ * start as candidates.
+ */
+export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Date): SkillRecord[] {
+  const out: SkillRecord[] = [];
+  const live = skills.filter((s) => s.status !== 'retired');
+  const byDomainTemplate = new Map<string, SkillRecord[]>();
+  for (const s of live.filter((s) => s.tier === 'task' && s.recipe.template)) {
+    if (!s.evidence.some((e) => e.deltaVsBaseline > 0)) continue;
+    const key = `${s.scope.domain}|${s.recipe.template}`;
+    byDomainTemplate.set(key, [...(byDomainTemplate.get(key) ?? []), s]);
+  }
+  for (const [key, group] of byDomainTemplate) {
+    const competitions = new Set(group.map((s) => s.scope.competition));
+    if (competitions.size < policy.promoteDomainAfter) continue;
+    const [domain, template] = key.split('|') as [string, string];
+    out.push(
+      createSkill(
+        {
+          tier: 'domain',
+          scope: { domain },
+          kind: 'hyperparameter-prior',
+          title: `${domain}: start with ${template}`,
+          body: `\`${template}\` won on ${competitions.size} ${domain} competitions (${[...competitions].sort().join(', ')}); start with it, inside the hyperparameter ranges that won there.`,
+          recipe: { template, preprocessing: [], params: spanParams(group.map((s) => s.recipe)) },
+          conditions: conditionsOf(group.flatMap((s) => s.conditions.taskTypes)),
+          evidence: group.flatMap((s) => s.evidence),
+          status: 'candidate',
+          provenance: { agentBackend: 'distiller' },
+        },
+        now,
+      ),
+    );
+  }
+  const domainSkills = [...live.filter((s) => s.tier === 'domain'), ...out];
+  const byFamily = new Map<string, SkillRecord[]>();
+  for (const s of domainSkills) {
+    if (!s.recipe.template) continue;
+    const family = familyOf(s.recipe.template);
+    byFamily.set(family, [...(byFamily.get(family) ?? []), s]);
+  }
+  for (const [family, group] of byFamily) {
+    const domains = new Set(group.map((s) => s.scope.domain));
+    if (domains.size < policy.promoteGlobalAfter) continue;
+    out.push(
+      createSkill(
+        {
+          tier: 'global',
+          scope: {},
+          kind: 'technique',
+          title: `try ${family} models first`,
+          body: `${family} models won in ${domains.size} domains (${[...domains].sort().join(', ')}): put them first in the portfolio of any domain.`,
+          recipe: { preprocessing: [], params: { family } },
+          conditions: { taskTypes: [] },
+          evidence: group.flatMap((s) => s.evidence),
+          status: 'candidate',
+          provenance: { agentBackend: 'distiller' },
+        },
+        now,
+      ),
+    );
+  }
+  return out;
+}
+
+function overlap(a?: { min?: number; max?: number }, b?: { min?: number; max?: number }): boolean {
+  return (a?.min ?? -Infinity) < (b?.max ?? Infinity) && (b?.min ?? -Infinity) < (a?.max ?? Infinity);
+}
+
+/**
+ * Two active domain skills of one domain recommending different templates for an overlapping task
+ * type and row range conflict. They are narrowed apart by the rows of the competitions behind their
+ * evidence when those separate; otherwise the weaker one (lower mean delta) goes back to candidate —
+ * with the reason recorded, never silently overwritten — until uses decide.
+ */
+export function resolveConflicts(skills: SkillRecord[], rowsOf: (competition: string) => number | undefined): DistillChange {
+  const change: DistillChange = { write: [], audit: [] };
+  const active = skills.filter((s) => s.status === 'active' && s.tier === 'domain' && s.recipe.template);
+  const touched = new Set<string>();
+  for (let i = 0; i < active.length; i++) {
+    for (let j = i + 1; j < active.length; j++) {
+      const [a, b] = [active[i]!, active[j]!];
+      if (touched.has(a.id) || touched.has(b.id)) continue;
+      if (a.scope.domain !== b.scope.domain || a.recipe.template === b.recipe.template) continue;
+      const sharedTypes = a.conditions.taskTypes.length === 0 || b.conditions.taskTypes.length === 0 || a.conditions.taskTypes.some((t) => b.conditions.taskTypes.includes(t));
+      if (!sharedTypes || !overlap(a.conditions.rows, b.conditions.rows)) continue;
+      const rows = (s: SkillRecord) => s.evidence.map((e) => rowsOf(e.competition)).filter((r): r is number => r !== undefined);
+      const [ra, rb] = [rows(a), rows(b)];
+      const runs = [...a.evidence, ...b.evidence].map((e) => e.runId);
+      touched.add(a.id).add(b.id);
+      if (ra.length && rb.length && (Math.max(...ra) < Math.min(...rb) || Math.max(...rb) < Math.min(...ra))) {
+        const [small, large, rs, rl] = Math.max(...ra) < Math.min(...rb) ? [a, b, ra, rb] : [b, a, rb, ra];
+        const boundary = Math.round(Math.sqrt(Math.max(...rs) * Math.min(...rl)));
+        change.write.push(
+          { ...small, conditions: { ...small.conditions, rows: { ...small.conditions.rows, max: boundary } }, version: small.version + 1 },
+          { ...large, conditions: { ...large.conditions, rows: { ...large.conditions.rows, min: boundary } }, version: large.version + 1 },
+        );
+        for (const s of [small, large]) {
+          change.audit.push({ action: 'narrowed', skillId: s.id, title: s.title, reason: `conflicted with ${s === small ? large.id : small.id}; separated at ${boundary} rows by its evidence`, runs });
+        }
+      } else {
+        const [weak, strong] = a.stats.meanDelta < b.stats.meanDelta || (a.stats.meanDelta === b.stats.meanDelta && a.id > b.id) ? [a, b] : [b, a];
+        const reason = `conflicts with ${strong.id} (${strong.recipe.template}) under overlapping conditions; not separable by rows; kept the one with the higher mean delta (${strong.stats.meanDelta.toFixed(4)} vs ${weak.stats.meanDelta.toFixed(4)}) active`;
+        change.write.push({ ...weak, status: 'candidate', statusReason: reason, version: weak.version + 1 });
+        change.audit.push({ action: 'conflict', skillId: weak.id, title: weak.title, reason, runs });
+      }
+    }
+  }
+  return change;
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/**
+ * Validation and decay, from each skill's recent uses:
+ * - candidate → active after ≥ validateAfterUses uses on competitions outside its evidence, with a
+ *   positive mean delta there and no more losses than wins;
+ * - active → deprecated when the mean delta of its last decayWindow uses is ≤ 0;
+ * - deprecated → active again when its last decayWindow uses recovered (> 0), → retired when its last
+ *   2 × decayWindow uses averaged ≤ 0; a candidate that failed 2 × validateAfterUses unseen uses retires.
+ * A pure function of the records: re-running it on unchanged records changes nothing.
+ */
+export function review(skills: SkillRecord[], policy: DistillPolicy): DistillChange {
+  const change: DistillChange = { write: [], audit: [] };
+  const set = (s: SkillRecord, status: SkillRecord['status'], action: AuditEntry['action'], reason: string) => {
+    change.write.push({ ...s, status, statusReason: reason, version: s.version + 1 });
+    change.audit.push({ action, skillId: s.id, title: s.title, reason, runs: s.stats.recent.map((r) => r.key) });
+  };
+  for (const s of skills) {
+    const learnedOn = new Set(s.evidence.map((e) => e.competition));
+    const unseen = s.stats.recent.filter((r) => !learnedOn.has(r.competition));
+    const last = (n: number) => s.stats.recent.slice(-n).map((r) => r.delta);
+    if (s.status === 'candidate' && s.tier !== 'task') {
+      if (unseen.length >= policy.validateAfterUses) {
+        const wins = unseen.filter((r) => r.won).length;
+        const m = mean(unseen.map((r) => r.delta));
+        if (m > 0 && wins * 2 >= unseen.length) set(s, 'active', 'activated', `validated on ${unseen.length} unseen use(s): mean delta ${m.toFixed(4)}, ${wins} win(s)`);
+        else if (unseen.length >= 2 * policy.validateAfterUses && m <= 0) set(s, 'retired', 'retired', `never helped on ${unseen.length} unseen uses (mean delta ${m.toFixed(4)})`);
+      }
+    } else if (s.status === 'candidate' && s.tier === 'task') {
+      // A task skill can only be checked on its own competition: one later use that won activates it.
+      const reuse = s.stats.recent.filter((r) => learnedOn.has(r.competition));
+      if (reuse.length >= 1 && mean(reuse.map((r) => r.delta)) > 0) set(s, 'active', 'activated', `reused on ${s.scope.competition} and helped (mean delta ${mean(reuse.map((r) => r.delta)).toFixed(4)})`);
+    } else if (s.status === 'active' && s.stats.recent.length >= policy.decayWindow && mean(last(policy.decayWindow)) <= 0) {
+      set(s, 'deprecated', 'deprecated', `stopped paying: mean delta ${mean(last(policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
+    } else if (s.status === 'deprecated' && s.stats.recent.length >= policy.decayWindow) {
+      if (mean(last(policy.decayWindow)) > 0) set(s, 'active', 'restored', `recovered: mean delta ${mean(last(policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
+      else if (s.stats.recent.length >= 2 * policy.decayWindow && mean(last(2 * policy.decayWindow)) <= 0) {
+        set(s, 'retired', 'retired', `kept failing after deprecation: mean delta ${mean(last(2 * policy.decayWindow)).toFixed(4)} over its last ${2 * policy.decayWindow} uses`);
+      }
+    }
+  }
+  return change;
+}
