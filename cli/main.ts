@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { CompetitionError } from '../infra/competitions.js';
+import { registerBench } from './commands/bench.js';
 import { registerCompetitions } from './commands/competitions.js';
 import { registerControl } from './commands/control.js';
 import { registerDemo } from './commands/demo.js';
@@ -26,6 +27,7 @@ registerControl(program);
 registerCompetitions(program);
 registerSweep(program);
 registerReport(program);
+registerBench(program);
 registerSkills(program);
 registerDemo(program);
 

@@ -4,6 +4,7 @@ import { startDevServer } from '../../infra/dev-server.js';
 import { connectWorker } from '../../workers/connection.js';
 import { createGpuWorker } from '../../workers/gpu.js';
 import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import type { distillSkills } from '../../workflows/distill.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
 import { createProgressPrinter, printSummary } from '../format.js';
 import { parseFlag, positiveNumber } from '../options.js';
@@ -28,6 +29,9 @@ export function registerDemo(program: Command): void {
         console.log(`episode ${handle.workflowId} started; watch it at ${uiAddress(config)}/namespaces/${config.namespace}/workflows/${handle.workflowId}`);
         const summary = await waitForEpisode(handle, createProgressPrinter((l) => console.log(l)));
         printSummary(summary);
+        const { runId } = await handle.describe();
+        const distilled = await client.workflow.getHandle<typeof distillSkills>(`haste-distill-${handle.workflowId}-${runId}`).result();
+        console.log(`distilled into the skill library (${distilled.skills} skills): ${distilled.audit.map((a) => `${a.action} "${a.title}"`).join('; ') || 'nothing new'}`);
         console.log(`\nTemporal UI: ${uiAddress(config)}  (the dev server keeps running; \`npm run haste -- dev down\` stops it)`);
       } finally {
         orchestrator.shutdown();
