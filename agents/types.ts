@@ -1,10 +1,13 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { Prior } from '../schemas/prior.js';
 import type { Candidate } from '../schemas/training.js';
 
 export interface Plan {
   /** Candidates to try first, best bet first. */
   portfolio: Candidate[];
   notes: string;
+  /** The prior the plan was made under; the engineer searches its ranges. Absent = neutral. */
+  prior?: Prior;
 }
 
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
@@ -22,6 +25,8 @@ export interface PlanContext {
   seed: number;
   /** Skill summaries loaded for the orchestrator level (global tier). */
   skills: string[];
+  /** Beliefs to start from (candidate order, ranges); absent = the neutral prior (cold start). */
+  prior?: Prior;
 }
 
 export interface ProposeContext {
