@@ -1,4 +1,5 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { Prior } from '../schemas/prior.js';
 import type { Candidate } from '../schemas/training.js';
 import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
 
@@ -8,6 +9,8 @@ export interface Plan {
   notes: string;
   /** Which skills put each portfolio candidate where it is (keyed by candidateKey). */
   shapedBy?: Record<string, string[]>;
+  /** The prior the plan was made under; the engineer searches its ranges. Absent = neutral. */
+  prior?: Prior;
 }
 
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
@@ -27,6 +30,8 @@ export interface PlanContext {
   skills: string[];
   /** All retrieved skills, for agents that use recipes as their prior. */
   tiered?: TieredSkills;
+  /** Beliefs to start from (candidate order, ranges); absent = the neutral prior (cold start). */
+  prior?: Prior;
 }
 
 export interface ProposeContext {

@@ -69,6 +69,14 @@ export async function resolveCompetitionDir(config: HasteConfig, ref: string): P
   return dir;
 }
 
+/**
+ * Prepares every built-in competition into HASTE_HOME (idempotent: up-to-date folders are kept).
+ * Returns the runner's one line per competition: {id, dir, files (sha256), rows}.
+ */
+export async function prepareBuiltins(config: HasteConfig): Promise<Record<string, unknown>[]> {
+  return runPythonJson(config.python, 'prepare', ['--out', config.competitionsDir, '--definitions', BUILTIN_DEFINITIONS], 900_000);
+}
+
 /** Counts rows and sniffs feature types from train.csv without loading it whole. */
 async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<CompetitionSpec['traits']> {
   const file = path.join(dir, 'train.csv');

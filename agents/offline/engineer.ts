@@ -2,7 +2,8 @@ import { isBetter } from '../../schemas/competition.js';
 import type { Candidate } from '../../schemas/training.js';
 import type { Proposal, ProposeContext, StepView } from '../types.js';
 import { seededRandom } from './random.js';
-import { candidateKey, TEMPLATE_SPACES, type ParamSpace } from './search-space.js';
+import type { Prior } from '../../schemas/prior.js';
+import { candidateKey, spaceUnderPrior, type ParamSpace } from './search-space.js';
 
 const LOCAL_SEARCH_TRIES = 64;
 
@@ -22,8 +23,8 @@ function perturbParam(space: ParamSpace, current: unknown, rand: () => number): 
   return space.kind === 'int' ? Math.round(clipped) : Number(clipped.toPrecision(3));
 }
 
-function neighbour(base: Candidate, rand: () => number): Candidate {
-  const space = TEMPLATE_SPACES[base.template];
+function neighbour(base: Candidate, rand: () => number, prior: Prior | undefined): Candidate {
+  const space = spaceUnderPrior(base.template, prior);
   if (!space) return base;
   const names = Object.keys(space.params);
   const params = { ...base.params };
@@ -56,7 +57,7 @@ export async function proposeOffline(ctx: ProposeContext): Promise<Proposal | nu
   const rand = seededRandom(ctx.seed, ctx.step);
   const anchor = ranked.length > 1 && ctx.step % 3 === 2 ? ranked[1]! : ranked[0]!;
   for (let i = 0; i < LOCAL_SEARCH_TRIES; i++) {
-    const candidate = neighbour(anchor.candidate, rand);
+    const candidate = neighbour(anchor.candidate, rand, ctx.plan.prior);
     if (!tried.has(candidateKey(candidate))) {
       return {
         candidate,

@@ -1,14 +1,18 @@
 import type { Plan, PlanContext } from '../types.js';
-import { defaultPortfolio, TEMPLATE_SPACES } from './search-space.js';
+import { neutralPrior, TEMPLATE_SPACES, templateFits } from './search-space.js';
 
 /**
- * The orchestrator-level plan: which templates to try first. With a neutral prior this is the
- * default portfolio; when the budget affords only a few steps, cheap strong templates go first.
+ * The orchestrator-level plan: which candidates to try first. The prior (neutral when the context
+ * has none: a cold start) gives the order; candidates the competition cannot use are dropped; when
+ * the budget affords fewer steps than the portfolio holds, the first stays first and cheaper ones
+ * follow.
  */
 export async function planOffline(ctx: PlanContext): Promise<Plan> {
-  const portfolio = defaultPortfolio(ctx.competition.taskType);
+  const { domain, taskType } = ctx.competition;
+  const prior = ctx.prior ?? neutralPrior(domain, taskType);
+  const portfolio = prior.candidates.filter((c) => templateFits(c.template, domain, taskType));
   if (portfolio.length === 0) {
-    return { portfolio, notes: `no offline template handles task type ${ctx.competition.taskType}` };
+    return { portfolio, prior, notes: `no offline template handles ${domain}/${taskType} (prior ${prior.source})` };
   }
   const affordable = Math.max(1, ctx.competition.budget.maxSteps);
   const ordered = affordable < portfolio.length
@@ -16,6 +20,7 @@ export async function planOffline(ctx: PlanContext): Promise<Plan> {
     : portfolio;
   return {
     portfolio: ordered,
-    notes: `neutral prior: ${ordered.map((c) => c.template).join(' → ')}, then local search around the incumbent`,
+    prior,
+    notes: `${prior.source} prior: ${ordered.map((c) => c.template).join(' → ')}, then local search around the incumbent`,
   };
 }

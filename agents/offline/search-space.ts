@@ -1,14 +1,13 @@
 import type { TaskType } from '../../schemas/competition.js';
+import type { ParamSpace, Prior } from '../../schemas/prior.js';
 import type { Candidate } from '../../schemas/training.js';
 
-/** A hyperparameter's range: log-scaled numbers, integers, or a set of choices. */
-export type ParamSpace =
-  | { kind: 'float'; min: number; max: number; log: boolean }
-  | { kind: 'int'; min: number; max: number; log: boolean }
-  | { kind: 'choice'; values: readonly unknown[] };
+export type { ParamSpace } from '../../schemas/prior.js';
 
 export interface TemplateSpace {
   taskTypes: readonly TaskType[];
+  /** Domains whose data the template can use (pixel columns, a text column, long-format series). */
+  domains: readonly string[];
   /** What the template costs relative to the others, to order a portfolio under a tight budget. */
   relativeCost: number;
   params: Record<string, ParamSpace>;
@@ -16,10 +15,19 @@ export interface TemplateSpace {
 
 const CLASSIFICATION: readonly TaskType[] = ['binary', 'multiclass'];
 const TABULAR: readonly TaskType[] = ['binary', 'multiclass', 'regression'];
+const FORECASTING: readonly TaskType[] = ['forecasting'];
+/** Feature-row templates also work on pixel columns (vision) and on user-defined domains. */
+const ROWS = ['tabular', 'vision', '*'];
+const TFIDF: Record<string, ParamSpace> = {
+  analyzer: { kind: 'choice', values: ['word', 'char_wb'] },
+  ngram_max: { kind: 'int', min: 1, max: 4, log: false },
+  min_df: { kind: 'int', min: 1, max: 5, log: false },
+};
 
-/** The runner's tabular templates (runner/haste_runner) and the ranges the offline engineer searches. */
+/** The runner's templates (runner/haste_runner/templates/) and the ranges the offline engineer searches. */
 export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
   hist_gradient_boosting: {
+    domains: ROWS,
     taskTypes: TABULAR,
     relativeCost: 2,
     params: {
@@ -31,6 +39,7 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
     },
   },
   random_forest: {
+    domains: ROWS,
     taskTypes: TABULAR,
     relativeCost: 3,
     params: {
@@ -40,6 +49,7 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
     },
   },
   extra_trees: {
+    domains: ROWS,
     taskTypes: TABULAR,
     relativeCost: 2,
     params: {
@@ -49,16 +59,19 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
     },
   },
   logistic_regression: {
+    domains: ROWS,
     taskTypes: CLASSIFICATION,
     relativeCost: 1,
     params: { C: { kind: 'float', min: 1e-3, max: 100, log: true } },
   },
   ridge: {
+    domains: ROWS,
     taskTypes: ['regression'],
     relativeCost: 1,
     params: { alpha: { kind: 'float', min: 1e-3, max: 100, log: true } },
   },
   mlp: {
+    domains: ROWS,
     taskTypes: TABULAR,
     relativeCost: 3,
     params: {
@@ -68,6 +81,7 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
     },
   },
   knn: {
+    domains: ROWS,
     taskTypes: TABULAR,
     relativeCost: 1,
     params: {
@@ -75,13 +89,134 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
       weights: { kind: 'choice', values: ['uniform', 'distance'] },
     },
   },
+  lightgbm: {
+    domains: ROWS,
+    taskTypes: TABULAR,
+    relativeCost: 2,
+    params: {
+      learning_rate: { kind: 'float', min: 0.02, max: 0.3, log: true },
+      num_leaves: { kind: 'int', min: 8, max: 127, log: true },
+      min_child_samples: { kind: 'int', min: 5, max: 100, log: true },
+      colsample: { kind: 'float', min: 0.3, max: 1, log: false },
+      epochs: { kind: 'int', min: 4, max: 16, log: false },
+    },
+  },
+  /** Needs PyTorch on the worker (runner/requirements-gpu.txt): only in a portfolio when a prior asks. */
+  cnn: {
+    domains: ['vision'],
+    taskTypes: CLASSIFICATION,
+    relativeCost: 5,
+    params: {
+      channels: { kind: 'choice', values: [8, 16, 32] },
+      learning_rate: { kind: 'float', min: 3e-4, max: 3e-3, log: true },
+      dropout: { kind: 'float', min: 0, max: 0.5, log: false },
+      epochs: { kind: 'int', min: 5, max: 20, log: false },
+    },
+  },
+  tfidf_logistic: {
+    domains: ['text'],
+    taskTypes: CLASSIFICATION,
+    relativeCost: 2,
+    params: { ...TFIDF, C: { kind: 'float', min: 0.3, max: 100, log: true } },
+  },
+  tfidf_nb: {
+    domains: ['text'],
+    taskTypes: CLASSIFICATION,
+    relativeCost: 1,
+    params: { ...TFIDF, alpha: { kind: 'float', min: 0.01, max: 3, log: true } },
+  },
+  tfidf_sgd: {
+    domains: ['text'],
+    taskTypes: CLASSIFICATION,
+    relativeCost: 2,
+    params: { ...TFIDF, alpha: { kind: 'float', min: 1e-6, max: 1e-3, log: true }, epochs: { kind: 'int', min: 3, max: 20, log: false } },
+  },
+  seasonal_naive: {
+    domains: ['time-series'],
+    taskTypes: FORECASTING,
+    relativeCost: 1,
+    params: { method: { kind: 'choice', values: ['seasonal', 'last', 'drift'] } },
+  },
+  ets: {
+    domains: ['time-series'],
+    taskTypes: FORECASTING,
+    relativeCost: 1,
+    params: {
+      trend: { kind: 'choice', values: ['add', 'none'] },
+      damped: { kind: 'choice', values: [true, false] },
+      seasonal: { kind: 'choice', values: ['add', 'mul', 'none'] },
+    },
+  },
+  lag_gbm: {
+    domains: ['time-series'],
+    taskTypes: FORECASTING,
+    relativeCost: 2,
+    params: {
+      lags: { kind: 'int', min: 4, max: 60, log: true },
+      learning_rate: { kind: 'float', min: 0.02, max: 0.3, log: true },
+      max_leaf_nodes: { kind: 'int', min: 4, max: 63, log: true },
+      epochs: { kind: 'int', min: 2, max: 12, log: false },
+    },
+  },
+  lag_ridge: {
+    domains: ['time-series'],
+    taskTypes: FORECASTING,
+    relativeCost: 1,
+    params: { lags: { kind: 'int', min: 4, max: 60, log: true }, alpha: { kind: 'float', min: 1e-3, max: 100, log: true } },
+  },
 };
 
-/** The neutral prior's portfolio order: strong, cheap defaults first, then diversity. */
-const DEFAULT_ORDER = ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'mlp'];
+/**
+ * The neutral prior's portfolio order per domain: strong, cheap defaults first, then diversity.
+ * Templates a task type cannot use are skipped; unknown (user-defined) domains get the tabular order.
+ */
+const NEUTRAL_ORDER: Record<string, Candidate[]> = {
+  tabular: ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp'].map((template) => ({ template, params: {} })),
+  vision: [
+    { template: 'logistic_regression', params: { C: 0.1 } },
+    { template: 'hist_gradient_boosting', params: {} },
+    { template: 'mlp', params: { hidden: [128] } },
+    { template: 'extra_trees', params: {} },
+    { template: 'lightgbm', params: {} },
+  ],
+  text: [
+    { template: 'tfidf_logistic', params: {} },
+    { template: 'tfidf_logistic', params: { analyzer: 'char_wb', ngram_max: 4 } },
+    { template: 'tfidf_nb', params: {} },
+    { template: 'tfidf_sgd', params: { analyzer: 'char_wb', ngram_max: 3 } },
+  ],
+  'time-series': [
+    { template: 'seasonal_naive', params: {} },
+    { template: 'ets', params: {} },
+    { template: 'lag_gbm', params: {} },
+    { template: 'lag_ridge', params: {} },
+    { template: 'seasonal_naive', params: { method: 'drift' } },
+  ],
+};
 
-export function defaultPortfolio(taskType: TaskType): Candidate[] {
-  return DEFAULT_ORDER.filter((t) => TEMPLATE_SPACES[t]?.taskTypes.includes(taskType)).map((template) => ({ template, params: {} }));
+/** Does the template fit this domain and task type? */
+export function templateFits(template: string, domain: string, taskType: TaskType): boolean {
+  const space = TEMPLATE_SPACES[template];
+  if (!space || !space.taskTypes.includes(taskType)) return false;
+  return space.domains.includes(domain) || (space.domains.includes('*') && !(domain in NEUTRAL_ORDER));
+}
+
+/** The cold-start prior: the default portfolio for the domain and the default ranges. */
+export function neutralPrior(domain: string, taskType: TaskType): Prior {
+  const order = NEUTRAL_ORDER[domain] ?? NEUTRAL_ORDER.tabular!;
+  return { source: 'neutral', candidates: order.filter((c) => templateFits(c.template, domain, taskType)), ranges: {} };
+}
+
+export function defaultPortfolio(taskType: TaskType, domain = 'tabular'): Candidate[] {
+  return neutralPrior(domain, taskType).candidates;
+}
+
+/** The search space of a template under a prior: the prior's ranges replace the defaults param by param. */
+export function spaceUnderPrior(template: string, prior: Prior | undefined): TemplateSpace | undefined {
+  const base = TEMPLATE_SPACES[template];
+  if (!base) return undefined;
+  const overrides = prior?.ranges[template];
+  return overrides ? { ...base, params: { ...base.params, ...overrides } } : base;
 }
 
 /** A stable key for a candidate, so the engineer never trains the same thing twice. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { builtinIds, formatProblem, loadCompetitionSpec, validateCompetitionDir } from '../../infra/competitions.js';
+import { builtinIds, formatProblem, loadCompetitionSpec, prepareBuiltins, validateCompetitionDir } from '../../infra/competitions.js';
 import { loadConfig } from '../../infra/config.js';
 
 export function registerCompetitions(program: Command): void {
@@ -14,6 +14,15 @@ export function registerCompetitions(program: Command): void {
       for (const id of builtinIds()) specs.push(await loadCompetitionSpec(config, id));
       if (flags.json) console.log(JSON.stringify(specs));
       else for (const s of specs) console.log(`${s.id.padEnd(20)} ${s.domain.padEnd(12)} ${s.taskType.padEnd(11)} ${s.metric.padEnd(10)} rows ${String(s.traits.rows).padStart(6)}  target ${s.targetScore ?? '-'}  ${s.title}`);
+    });
+  competitions
+    .command('prepare')
+    .description('prepare every built-in competition into HASTE_HOME (deterministic; up-to-date ones are kept)')
+    .option('--json', 'one JSON array of {id, dir, files, rows} on stdout')
+    .action(async (flags: { json?: boolean }) => {
+      const prepared = await prepareBuiltins(loadConfig());
+      if (flags.json) console.log(JSON.stringify(prepared));
+      else for (const p of prepared) console.log(`${String(p.id).padEnd(20)} ${JSON.stringify(p.rows)}  ${String(p.dir)}`);
     });
   competitions
     .command('validate <dir>')

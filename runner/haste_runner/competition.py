@@ -20,7 +20,10 @@ CLASSIFICATION = ("binary", "multiclass")
 REQUIRED_KEYS = {
     "id", "title", "domain", "task_type", "target_column", "id_column", "metric", "budget", "source",
 }
-OPTIONAL_KEYS = {"positive_label", "target_score"}
+OPTIONAL_KEYS = {"positive_label", "target_score", "horizon", "season_length", "description"}
+# Forecasting files: train.csv (id, series_id, timestamp, value), test.csv (id, series_id, timestamp).
+SERIES_COLUMN = "series_id"
+TIME_COLUMN = "timestamp"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 SPEC_FILE = "competition.yaml"
@@ -50,6 +53,8 @@ class Competition:
     source: str
     positive_label: Any = None
     target_score: float | None = None
+    horizon: int | None = None  # forecasting: steps to forecast per series
+    season_length: int | None = None  # forecasting: period of the seasonality (12 = monthly data), if any
 
     @property
     def metric(self) -> Metric:
@@ -87,6 +92,12 @@ class Competition:
             raise ValueError(f"metric {m.name} needs a regression or forecasting task")
         if "positive_label" in raw and raw["task_type"] != "binary":
             raise ValueError("positive_label is only allowed for binary tasks")
+        for key in ("horizon", "season_length"):
+            v = raw.get(key)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                raise ValueError(f"{key} must be a positive integer, got {v!r}")
+        if raw["task_type"] == "forecasting" and raw.get("horizon") is None:
+            raise ValueError("forecasting competitions need a horizon (steps to forecast per series)")
         budget = raw["budget"]
         return cls(
             id=raw["id"],
@@ -101,6 +112,8 @@ class Competition:
             source=str(raw["source"]),
             positive_label=raw.get("positive_label"),
             target_score=None if raw.get("target_score") is None else float(raw["target_score"]),
+            horizon=raw.get("horizon"),
+            season_length=raw.get("season_length"),
         )
 
     @classmethod

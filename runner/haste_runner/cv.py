@@ -12,7 +12,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from .competition import Competition
 from .errors import SolutionError
-from .preprocess import FeatureSchema, build_preprocessor
+from .preprocess import FeatureSchema
 from .templates import Template
 
 
@@ -63,7 +63,7 @@ class CrossValidation:
         ]
 
     def _new_fold(self, train_idx: np.ndarray, seed: int, fold: int) -> FoldState:
-        preprocessor = build_preprocessor(self.schema, self.template.preprocessing)
+        preprocessor = self.template.preprocessor(self.schema, self.params)
         preprocessor.fit(self.X.iloc[train_idx])
         return FoldState(preprocessor, self.template.build(self.params, self.comp.task_type, fold_seed(seed, fold)))
 
@@ -102,7 +102,7 @@ class CrossValidation:
         if self.classes is None:
             return np.asarray(model.predict(X), dtype=float)
         proba = model.predict_proba(X)
-        aligned = np.zeros((len(X), len(self.classes)))
+        aligned = np.zeros((X.shape[0], len(self.classes)))
         # A fold model may have seen fewer classes than the full training set.
         aligned[:, np.searchsorted(self.classes, model.classes_)] = proba
         return aligned

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .competition import ANSWERS_FILE, TRAIN_FILE, Competition, read_csv
+from .competition import (
+    ANSWERS_FILE, SERIES_COLUMN, TEST_FILE, TIME_COLUMN, TRAIN_FILE, Competition, read_csv,
+)
 from .errors import USER_FAULT_EXIT, SubmissionError
 
 INFRA_EXIT = 1
@@ -90,9 +92,17 @@ def score(comp: Competition, answers: pd.DataFrame, predicted: pd.Series) -> flo
     return metric(truth.to_numpy(dtype="float64"), values)
 
 
-def baseline(comp: Competition, train: pd.DataFrame, n_rows: int) -> tuple[pd.Series, str]:
-    """The naive submission a solution must beat, computed from train.csv only."""
+def baseline(comp: Competition, train: pd.DataFrame, n_rows: int,
+             test: pd.DataFrame | None = None) -> tuple[pd.Series, str]:
+    """The naive submission a solution must beat, computed from train.csv only (forecasting: and
+    test.csv's series ids, in the answers' row order)."""
     y = train[comp.target_column]
+    if comp.task_type == "forecasting":
+        if test is None:
+            raise ValueError("the forecasting baseline needs test.csv (which series each row belongs to)")
+        ordered = train.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
+        last = ordered.groupby(ordered[SERIES_COLUMN].astype(str))[comp.target_column].last()
+        return pd.Series(last.loc[test[SERIES_COLUMN].astype(str)].to_numpy(dtype=float)), "last"
     kind = comp.metric.kind
     if kind == "label":
         labels, counts = np.unique(y.to_numpy(), return_counts=True)
@@ -116,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         answers = read_csv(args.competition / ANSWERS_FILE)
         extra: dict[str, Any] = {}
         if args.baseline:
-            predicted, extra["baseline"] = baseline(comp, read_csv(args.competition / TRAIN_FILE), len(answers))
+            test = read_csv(args.competition / TEST_FILE)
+            if list(test[comp.id_column]) != list(answers[comp.id_column]):
+                raise ValueError("test.csv and answers.csv list different ids")
+            predicted, extra["baseline"] = baseline(comp, read_csv(args.competition / TRAIN_FILE), len(answers), test)
         else:
             predicted = read_submission(args.submission, comp, answers)
         value = score(comp, answers, predicted)

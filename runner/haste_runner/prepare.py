@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .competition import (
-    ANSWERS_FILE, DESCRIPTION_FILE, SPEC_FILE, TEST_FILE, TRAIN_FILE, Competition, sha256_file,
+    ANSWERS_FILE, DESCRIPTION_FILE, SERIES_COLUMN, SPEC_FILE, TEST_FILE, TRAIN_FILE, Competition, sha256_file,
 )
 from .datasets import BUILDERS
 
@@ -70,6 +70,19 @@ def split(comp: Competition, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     return train, test.drop(columns=[comp.target_column]), answers
 
 
+def split_forecasting(comp: Competition, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The last `horizon` points of every series are the test set; ids number rows by (series, time)."""
+    assert comp.horizon is not None
+    frame = frame.rename(columns={"value": comp.target_column}).reset_index(drop=True)
+    position = frame.groupby(SERIES_COLUMN, sort=False).cumcount(ascending=False)
+    is_test = (position < comp.horizon).to_numpy()
+    train, test = frame[~is_test], frame[is_test]
+    train.insert(0, comp.id_column, np.arange(len(train), dtype=np.int64))
+    test.insert(0, comp.id_column, np.arange(len(train), len(frame), dtype=np.int64))
+    answers = test[[comp.id_column, comp.target_column]]
+    return train, test.drop(columns=[comp.target_column]), answers
+
+
 def _definition_files(definition_dir: Path) -> dict[str, bytes]:
     names = [SPEC_FILE] + ([DESCRIPTION_FILE] if (definition_dir / DESCRIPTION_FILE).exists() else [])
     return {name: (definition_dir / name).read_bytes() for name in names}
@@ -107,7 +120,8 @@ def prepare_one(definition_dir: Path, out: Path) -> Prepared:
         return existing
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    train, test, answers = split(comp, BUILDERS[comp.id]())
+    frame = BUILDERS[comp.id]()
+    train, test, answers = (split_forecasting if comp.task_type == "forecasting" else split)(comp, frame)
     contents = dict(definition)
     contents.update({TRAIN_FILE: _csv_bytes(train), TEST_FILE: _csv_bytes(test), ANSWERS_FILE: _csv_bytes(answers)})
     files: dict[str, str] = {}

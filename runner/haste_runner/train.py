@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from . import checkpoint
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
 from .cv import CrossValidation
+from .forecast_cv import ForecastValidation
 from .errors import USER_FAULT_EXIT, SolutionError
 from .events import EventLog
 from .process import cpu_seconds, die_with_parent, peak_rss_mb
@@ -121,7 +122,8 @@ def _train(job: Job, log: EventLog) -> None:
     if job.resume_from is not None:
         restored = checkpoint.load(job.resume_from, fp)
         states, start = restored.folds, restored.epoch
-    cv = CrossValidation(comp, template, params, job.seed, job.folds, train, test, states)
+    validation = ForecastValidation if comp.task_type == "forecasting" else CrossValidation
+    cv = validation(comp, template, params, job.seed, job.folds, train, test, states)
 
     epochs = template.epochs(params)
     log.emit("start", epochs=epochs, resumedFromEpoch=start)

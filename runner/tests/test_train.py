@@ -16,6 +16,7 @@ from haste_runner.competition import Competition, read_csv
 from haste_runner.errors import SolutionError
 from haste_runner.events import EventLog
 from haste_runner.train import Job, run
+from test_domain_templates import DOMAIN_FAST
 from conftest import run_cli, run_train, runner_env
 
 FAST = {
@@ -144,7 +145,8 @@ def test_bad_jobs_are_solution_errors(competitions: Path, tmp_path: Path, templa
 def test_list_templates() -> None:
     result = run_cli("haste_runner.train", "--list-templates")
     templates = result.events[0]["templates"]
-    assert set(templates) == set(FAST) | {"custom"}  # custom: tested in test_custom.py
+    # custom: test_custom.py; the domain templates: test_domain_templates.py
+    assert set(templates) == set(FAST) | {"custom"} | set(DOMAIN_FAST)
     assert templates["random_forest"]["defaults"]["trees_per_epoch"] == 25
     assert templates["ridge"]["taskTypes"] == ["regression"]
 

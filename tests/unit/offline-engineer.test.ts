@@ -4,6 +4,7 @@ import { planOffline } from '../../agents/offline/planner.js';
 import { candidateKey, TEMPLATE_SPACES } from '../../agents/offline/search-space.js';
 import type { ProposeContext, StepView } from '../../agents/types.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
+import { PriorSchema } from '../../schemas/prior.js';
 
 const competition: CompetitionSpec = {
   id: 'toy',
@@ -74,5 +75,41 @@ describe('offline engineer', () => {
     const plan = await planOffline({ competition, seed: 0, skills: [] });
     const history = plan.portfolio.map((candidate, step): StepView => ({ step, candidate, status: 'failed', error: 'boom', computeSeconds: 1 }));
     expect(await proposeOffline(await context(history))).toBeNull();
+  });
+});
+
+describe('offline planner priors and domains', () => {
+  const spec = (domain: string, taskType: CompetitionSpec['taskType']): CompetitionSpec => ({ ...competition, domain, taskType, metric: taskType === 'forecasting' ? 'mae' : competition.metric });
+
+  it('gives every built-in domain its own neutral portfolio, only with templates that fit', async () => {
+    const text = await planOffline({ competition: spec('text', 'multiclass'), seed: 1, skills: [] });
+    expect(text.portfolio.map((c) => c.template)).toEqual(['tfidf_logistic', 'tfidf_logistic', 'tfidf_nb', 'tfidf_sgd']);
+    const series = await planOffline({ competition: spec('time-series', 'forecasting'), seed: 1, skills: [] });
+    expect(series.portfolio[0]?.template).toBe('seasonal_naive');
+    expect(series.portfolio.every((c) => TEMPLATE_SPACES[c.template]!.taskTypes.includes('forecasting'))).toBe(true);
+    const vision = await planOffline({ competition: spec('vision', 'multiclass'), seed: 1, skills: [] });
+    expect(vision.portfolio.map((c) => c.template)).not.toContain('cnn'); // torch is optional: only a prior asks for it
+    expect(vision.prior?.source).toBe('neutral');
+  });
+
+  it('follows a prior: its candidate order first, and local search inside its ranges', async () => {
+    const prior = PriorSchema.parse({
+      source: 'skills:test',
+      candidates: [{ template: 'knn', params: { n_neighbors: 5 } }, { template: 'tfidf_nb' }, { template: 'hist_gradient_boosting' }],
+      ranges: { hist_gradient_boosting: { learning_rate: { kind: 'float', min: 0.04, max: 0.06, log: true } } },
+    });
+    const plan = await planOffline({ competition, seed: 1, skills: [], prior });
+    expect(plan.portfolio.map((c) => c.template)).toEqual(['knn', 'hist_gradient_boosting']); // tfidf_nb cannot do tabular
+    const history: StepView[] = plan.portfolio.map((candidate, step) => ({ step, candidate, status: 'ok', cvScore: candidate.template === 'knn' ? 0.7 : 0.9, computeSeconds: 1 }));
+    for (let step = history.length; step < 12; step++) {
+      const proposal = await proposeOffline({ competition, plan, history, seed: 2, step, remainingComputeSeconds: 50, initialCandidates: [] });
+      if (!proposal) break;
+      if (proposal.candidate.template === 'hist_gradient_boosting' && proposal.candidate.params.learning_rate !== undefined) {
+        expect(Number(proposal.candidate.params.learning_rate)).toBeGreaterThanOrEqual(0.04);
+        expect(Number(proposal.candidate.params.learning_rate)).toBeLessThanOrEqual(0.06);
+      }
+      history.push({ step, candidate: proposal.candidate, status: 'ok', cvScore: 0.8, computeSeconds: 1 });
+    }
+    expect(history.length).toBeGreaterThan(4);
   });
 });

@@ -1,4 +1,4 @@
-"""Raw tables for the built-in competitions, read only from files bundled in the sklearn wheel.
+"""Tabular built-ins: sklearn `load_*` sets, bundled OpenML ARFFs and statsmodels data sets.
 
 Each builder returns a DataFrame of features plus a `target` column, in source order.
 Nothing here touches the network (no fetch_* calls).
@@ -15,6 +15,7 @@ import pandas as pd
 import sklearn
 from sklearn import datasets
 from sklearn.externals import _arff  # sklearn's vendored liac-arff parser
+from statsmodels import datasets as sm_datasets
 
 OPENML_DIR = Path(sklearn.__file__).parent / "datasets" / "tests" / "data" / "openml"
 
@@ -49,18 +50,23 @@ def diabetes() -> pd.DataFrame:
     return _from_bunch(datasets.load_diabetes(as_frame=True, scaled=False))
 
 
-def digits() -> pd.DataFrame:
-    # 8x8 greyscale images (values 0-16) as pixel columns px_<row>_<col>, the vision format.
-    bunch = datasets.load_digits()
-    frame = pd.DataFrame(bunch.data.astype("int64"), columns=[f"px_{i // 8}_{i % 8}" for i in range(64)])
-    frame["target"] = bunch.target.astype("int64")
-    return frame
-
-
 def kr_vs_kp() -> pd.DataFrame:
     frame = _read_arff("id_3/data-v1-dl-3.arff.gz")
     frame.columns = [_snake(c) for c in frame.columns]
     return frame.rename(columns={"class": "target"})
+
+
+def fair() -> pd.DataFrame:
+    # statsmodels `fair` (Fair 1978 survey, 6366 women): did the respondent report any affair?
+    frame = sm_datasets.fair.load_pandas().data.copy()
+    frame["target"] = (frame.pop("affairs") > 0).astype("int64")
+    return frame.astype({c: "int64" for c in ("rate_marriage", "religious", "occupation", "occupation_husb")})
+
+
+def randhie() -> pd.DataFrame:
+    # statsmodels `randhie` (RAND health insurance experiment, 20190 person-years): doctor visits.
+    frame = sm_datasets.randhie.load_pandas().data.copy()
+    return frame.rename(columns={"mdvis": "target"})[[c for c in frame.columns if c != "mdvis"] + ["target"]]
 
 
 def titanic() -> pd.DataFrame:
@@ -79,5 +85,6 @@ BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {
     "titanic": titanic,
     "wine": wine,
     "diabetes": diabetes,
-    "digits": digits,
+    "fair-affairs": fair,
+    "rand-doctor-visits": randhie,
 }

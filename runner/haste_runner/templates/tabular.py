@@ -1,17 +1,11 @@
-"""Model templates: parameter schemas, model construction and one-epoch training steps.
-
-Every template trains incrementally so a run can be checkpointed after any epoch and resumed
-with a bit-identical outcome: warm_start models grow by a fixed amount per epoch, MLPs take
-one partial_fit pass, and single-shot models have exactly one epoch.
-"""
+"""Tabular templates (also used on pixel columns): forests, gradient boosting (sklearn and
+LightGBM), MLP, linear models, k-NN, and `custom` (user-supplied solution.py)."""
 
 from __future__ import annotations
 
-import math
 import sys
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,97 +17,11 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from .errors import SolutionError
-from .preprocess import Preprocessing
-
-CLASSIFICATION = ("binary", "multiclass")
-REGRESSION = ("regression",)
-ALL_TASKS = CLASSIFICATION + REGRESSION
-
-Validator = Callable[[Any], Any]
-
-
-# ---- parameter validation -------------------------------------------------------------
-
-
-def int_range(lo: int, hi: int | None = None, nullable: bool = False) -> tuple[str, Validator]:
-    desc = f"int >= {lo}" if hi is None else f"int in [{lo}, {hi}]"
-    desc += " or null" if nullable else ""
-
-    def check(v: Any) -> Any:
-        if v is None and nullable:
-            return None
-        # bool is an int subclass; `true` is never a sensible count.
-        if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
-            raise ValueError(f"expected {desc}, got {v!r}")
-        return v
-
-    return desc, check
-
-
-def float_range(lo: float, hi: float | None = None, lo_open: bool = False) -> tuple[str, Validator]:
-    hi_txt = "inf)" if hi is None else f"{hi}]"
-    desc = f"number in {'(' if lo_open else '['}{lo}, {hi_txt}"
-
-    def check(v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"expected {desc}, got {v!r}")
-        if v < lo or (lo_open and v == lo) or (hi is not None and v > hi):
-            raise ValueError(f"expected {desc}, got {v!r}")
-        return float(v)
-
-    return desc, check
-
-
-def choice(*options: str) -> tuple[str, Validator]:
-    desc = " | ".join(repr(o) for o in options)
-
-    def check(v: Any) -> Any:
-        if v not in options:
-            raise ValueError(f"expected one of {desc}, got {v!r}")
-        return v
-
-    return desc, check
-
-
-def max_features() -> tuple[str, Validator]:
-    fraction_desc, fraction = float_range(0.0, 1.0, lo_open=True)
-    desc = f"'sqrt' | 'log2' | {fraction_desc} (fraction of features) | null (all)"
-
-    def check(v: Any) -> Any:
-        if v is None or v in ("sqrt", "log2"):
-            return v
-        try:
-            return fraction(v)
-        except ValueError:
-            raise ValueError(f"expected {desc}, got {v!r}") from None
-
-    return desc, check
-
-
-def hidden_layers() -> tuple[str, Validator]:
-    desc = "list of 1-4 ints in [1, 1024] (units per hidden layer)"
-
-    def check(v: Any) -> Any:
-        ok = isinstance(v, list) and 1 <= len(v) <= 4 and all(
-            isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= 1024 for u in v
-        )
-        if not ok:
-            raise ValueError(f"expected {desc}, got {v!r}")
-        return list(v)
-
-    return desc, check
-
-
-@dataclass(frozen=True)
-class Param:
-    description: str
-    default: Any
-    validate: Validator
-
-
-def param(spec: tuple[str, Validator], default: Any) -> Param:
-    return Param(spec[0], default, spec[1])
+from ..errors import SolutionError
+from .base import (
+    ALL_TASKS, CLASSIFICATION, REGRESSION, Param, Template, Validator, choice, float_range, hidden_layers, int_range,
+    max_features, param,
+)
 
 
 # ---- models ---------------------------------------------------------------------------
@@ -166,6 +74,60 @@ def _build_hgb(p: dict, task: str, seed: int) -> Any:
 def _grow_hgb(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, classes: np.ndarray | None) -> None:
     model.max_iter = epoch * p["iters_per_epoch"]
     model.fit(X, y)
+
+
+class LightGBMModel:
+    """A LightGBM booster grown by a fixed number of rounds per epoch (continued training).
+
+    Deterministic (`deterministic`, one thread, fixed seeds), and the booster pickles into
+    checkpoints, so a resumed run continues from the same trees.
+    """
+
+    def __init__(self, params: dict, task: str, seed: int) -> None:
+        self.task = task
+        self.rounds_per_epoch = params["iters_per_epoch"]
+        self.booster: Any = None
+        self.classes_: np.ndarray | None = None
+        self.lgb_params = {
+            "learning_rate": params["learning_rate"], "num_leaves": params["num_leaves"],
+            "min_data_in_leaf": params["min_child_samples"], "lambda_l2": params["reg_lambda"],
+            "feature_fraction": params["colsample"], "bagging_fraction": params["subsample"],
+            "bagging_freq": 1 if params["subsample"] < 1.0 else 0, "seed": seed, "num_threads": 1,
+            "deterministic": True, "force_row_wise": True, "verbosity": -1,
+        }
+
+    def grow(self, X: np.ndarray, y: np.ndarray) -> None:
+        import lightgbm as lgb  # lazily: only LightGBM jobs pay for the import
+
+        params = dict(self.lgb_params)
+        if self.task == "regression":
+            params["objective"], target = "regression", y
+        else:
+            if self.classes_ is None:
+                self.classes_ = np.unique(y)
+            target = np.searchsorted(self.classes_, y)
+            if len(self.classes_) == 2:
+                params["objective"] = "binary"
+            else:
+                params.update(objective="multiclass", num_class=len(self.classes_))
+        data = lgb.Dataset(X, label=target, params={"verbosity": -1}, free_raw_data=False)
+        self.booster = lgb.train(params, data, num_boost_round=self.rounds_per_epoch, init_model=self.booster,
+                                 keep_training_booster=True)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.booster.predict(X)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = self.booster.predict(X)
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+
+def _build_lightgbm(p: dict, task: str, seed: int) -> Any:
+    return LightGBMModel(p, task, seed % (2**31))
+
+
+def _grow_lightgbm(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, classes: np.ndarray | None) -> None:
+    model.grow(X, y)
 
 
 def _build_mlp(p: dict, task: str, seed: int) -> Any:
@@ -245,49 +207,6 @@ def _fit_custom(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, c
         raise SolutionError(f"solution.py fit failed: {type(e).__name__}: {e}") from None
 
 
-# ---- registry -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Template:
-    name: str
-    task_types: tuple[str, ...]
-    preprocessing: Preprocessing
-    params: dict[str, Param]
-    build: Callable[[dict, str, int], Any]  # (params, task_type, seed) -> unfitted model
-    # Trains one epoch in place: (model, X, y, epoch (1-based), params, classes or None).
-    train_epoch: Callable[[Any, np.ndarray, np.ndarray, int, dict, np.ndarray | None], None]
-    # Runs once per process after the params are resolved, before any checkpoint is loaded.
-    setup: Callable[[dict], None] | None = None
-
-    def resolve(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Validate user params and fill in defaults; raises SolutionError naming the bad key."""
-        if not isinstance(raw, dict):
-            raise SolutionError(f"params must be an object, got {type(raw).__name__}")
-        unknown = sorted(set(raw) - set(self.params))
-        if unknown:
-            raise SolutionError(
-                f"template {self.name!r} does not accept param {unknown[0]!r}; accepted: {sorted(self.params)}"
-            )
-        resolved = {}
-        for key, spec in self.params.items():
-            try:
-                resolved[key] = spec.validate(raw[key]) if key in raw else spec.default
-            except ValueError as e:
-                raise SolutionError(f"template {self.name!r} param {key!r}: {e}") from None
-        return resolved
-
-    def epochs(self, params: dict[str, Any]) -> int:
-        return params.get("epochs", 1)
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "taskTypes": list(self.task_types),
-            "params": {k: p.description for k, p in self.params.items()},
-            "defaults": {k: p.default for k, p in self.params.items()},
-        }
-
-
 def _forest_params() -> dict[str, Param]:
     return {
         "epochs": param(int_range(1, 1000), 8),
@@ -298,9 +217,8 @@ def _forest_params() -> dict[str, Param]:
     }
 
 
-TEMPLATES: dict[str, Template] = {
-    t.name: t
-    for t in [
+TEMPLATES: list[Template] = [
+
         Template("random_forest", ALL_TASKS, "tree", _forest_params(),
                  _forest(RandomForestClassifier, RandomForestRegressor), _grow_forest),
         Template("extra_trees", ALL_TASKS, "tree", _forest_params(),
@@ -316,6 +234,20 @@ TEMPLATES: dict[str, Template] = {
                 "l2_regularization": param(float_range(0.0), 0.0),
             },
             _build_hgb, _grow_hgb,
+        ),
+        Template(
+            "lightgbm", ALL_TASKS, "tree",
+            {
+                "epochs": param(int_range(1, 1000), 8),
+                "iters_per_epoch": param(int_range(1, 1000), 25),
+                "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+                "num_leaves": param(int_range(2, 4096), 31),
+                "min_child_samples": param(int_range(1), 20),
+                "reg_lambda": param(float_range(0.0), 0.0),
+                "colsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+                "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+            },
+            _build_lightgbm, _grow_lightgbm,
         ),
         Template(
             "mlp", ALL_TASKS, "scaled",
@@ -340,11 +272,6 @@ TEMPLATES: dict[str, Template] = {
         # predict(X) (regression) or predict_proba(X) + classes_ (classification), on preprocessed features.
         Template("custom", ALL_TASKS, "scaled", {"code": param(source_code(), None)}, _build_custom, _fit_custom,
                  setup=_load_solution),
-    ]
-}
+]
 
 
-def get_template(name: Any) -> Template:
-    if not isinstance(name, str) or name not in TEMPLATES:
-        raise SolutionError(f"unknown template {name!r}; available: {sorted(TEMPLATES)}")
-    return TEMPLATES[name]
