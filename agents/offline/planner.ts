@@ -15,7 +15,8 @@ export async function planOffline(ctx: PlanContext): Promise<Plan> {
     return { portfolio, prior, notes: `no offline template handles ${domain}/${taskType} (prior ${prior.source})` };
   }
   const affordable = Math.max(1, ctx.competition.budget.maxSteps);
-  const ordered = affordable < portfolio.length
+  // A given prior's order is evidence (skills); only the neutral order is re-ranked by cost.
+  const ordered = !ctx.prior && affordable < portfolio.length
     ? [portfolio[0]!, ...portfolio.slice(1).sort((a, b) => (TEMPLATE_SPACES[a.template]?.relativeCost ?? 9) - (TEMPLATE_SPACES[b.template]?.relativeCost ?? 9))]
     : portfolio;
   return {

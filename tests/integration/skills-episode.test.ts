@@ -30,14 +30,38 @@ describe('competitionEpisode with skills in the store', () => {
     await store.close();
   });
 
-  it('records on every step the tiered skills that shaped it', async () => {
-    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 2 }, runTag: `skills-${Date.now()}` });
+  it('uses the retrieved recipes first and records on each step the skills that shaped it', async () => {
+    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 2 }, stopAtTarget: false, learn: false, runTag: `skills-${Date.now()}` });
     const summary = await handle.result();
-    expect(summary.ledger.length).toBeGreaterThanOrEqual(1);
+    // Task recipe first, then the domain recipe: the skills are the engineer's prior.
+    expect(summary.ledger.map((s) => s.candidate)).toEqual([
+      { template: 'logistic_regression', params: { C: 1 } },
+      { template: 'hist_gradient_boosting', params: { learning_rate: 0.05, max_leaf_nodes: 31 } },
+    ]);
+    expect(summary.ledger[0]!.skillIds).toEqual([id('breast-cancer: logistic')]);
+    expect(summary.ledger[1]!.skillIds).toEqual([id('Gradient boosting')]);
     for (const step of summary.ledger) {
-      expect(step.skillIds).toEqual(expect.arrayContaining([id('Early stopping'), id('Gradient boosting'), id('breast-cancer: logistic')]));
       // Wrong domain, wrong competition, wrong task type, or not yet validated: never loaded.
       for (const absent of ['Augment', 'titanic:', 'Ridge', 'breast-cancer: k nearest']) expect(step.skillIds).not.toContain(id(absent));
+    }
+  });
+
+  it('credits the skills it used once the episode ends (and only once per run)', async () => {
+    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 2 }, stopAtTarget: false, runTag: `credit-${Date.now()}` });
+    const summary = await handle.result();
+    const store = await openSkillStore(config.skills);
+    try {
+      const task = (await store.get(id('breast-cancer: logistic')))!;
+      const domain = (await store.get(id('Gradient boosting')))!;
+      const key = `${summary.workflowId}/${(await handle.describe()).runId}`;
+      expect(task.stats.recent.filter((r) => r.key === key)).toHaveLength(1);
+      expect(domain.stats.recent.filter((r) => r.key === key)).toHaveLength(1);
+      // Each skill is credited with its own step against the other one.
+      const [lr, hgb] = summary.ledger.map((s) => s.cvScore!);
+      expect(task.stats.recent.at(-1)!.delta).toBeCloseTo(lr! - hgb!, 9);
+      expect(domain.stats.recent.at(-1)!.delta).toBeCloseTo(hgb! - lr!, 9);
+    } finally {
+      await store.close();
     }
   });
 
