@@ -16,9 +16,7 @@ import { startDevServer, stopDevServer } from '../infra/dev-server.js';
 import { ephemeralConfig } from '../infra/ephemeral.js';
 import { runPythonJson } from '../infra/python.js';
 import type { Candidate } from '../schemas/training.js';
-import { connectWorker } from '../workers/connection.js';
-import { createGpuWorker } from '../workers/gpu.js';
-import { createOrchestratorWorker } from '../workers/orchestrator.js';
+import { startInProcessWorkers } from '../workers/in-process.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,10 +45,7 @@ async function main() {
   // Two slots so concurrent episodes can overlap on this 2-core machine.
   const config = await ephemeralConfig('bench', { ...process.env, HASTE_GPU_SLOTS: '2' });
   await startDevServer(config);
-  const connection = await connectWorker(config);
-  const orchestrator = await createOrchestratorWorker(config, connection);
-  const { worker: gpu } = await createGpuWorker(config, connection);
-  const running = Promise.all([orchestrator.run(), gpu.run()]);
+  const workers = await startInProcessWorkers(config);
   const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
   try {
     const spec = await loadCompetitionSpec(config, flags.competition);
@@ -92,10 +87,7 @@ async function main() {
       console.log(`  slot-seconds of training ${compute.toFixed(1)} (utilisation of 2 slots ${((compute / (wall / 1000) / 2) * 100).toFixed(0)}%), heartbeat timeouts ${heartbeatTimeouts}`);
     }
   } finally {
-    orchestrator.shutdown();
-    gpu.shutdown();
-    await running;
-    await connection.close();
+    await workers.stop();
     await client.connection.close();
     await stopDevServer(config);
   }

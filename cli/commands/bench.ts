@@ -5,9 +5,7 @@ import { z } from 'zod';
 import { runTransferBenchmark } from '../../bench/transfer.js';
 import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { ephemeralConfig } from '../../infra/ephemeral.js';
-import { connectWorker } from '../../workers/connection.js';
-import { createGpuWorker } from '../../workers/gpu.js';
-import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import { startInProcessWorkers } from '../../workers/in-process.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 
 const competitionList = z.string().transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)).pipe(z.array(z.string()).min(1, 'name at least one competition'));
@@ -35,10 +33,7 @@ export function registerBench(program: Command): void {
       const config = await ephemeralConfig('transfer');
       options.log(`transfer benchmark in ${config.home}`);
       await startDevServer(config);
-      const connection = await connectWorker(config);
-      const orchestrator = await createOrchestratorWorker(config, connection);
-      const { worker: gpu } = await createGpuWorker(config, connection);
-      const running = Promise.all([orchestrator.run(), gpu.run()]);
+      const workers = await startInProcessWorkers(config);
       const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
       try {
         const result = await runTransferBenchmark(config, client, options);
@@ -53,10 +48,7 @@ export function registerBench(program: Command): void {
           console.log(`total cold/warm compute-to-target ${result.total.ratio.mean?.toFixed(2) ?? '-'} ± ${result.total.ratio.sem?.toFixed(2) ?? '-'} (n=${result.total.ratio.n}); warm final ≥ cold in ${result.total.warmNotWorse}/${result.total.comparisons}`);
         }
       } finally {
-        orchestrator.shutdown();
-        gpu.shutdown();
-        await running;
-        await connection.close();
+        await workers.stop();
         await client.connection.close();
         await stopDevServer(config);
       }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, uiAddress } from '../../infra/config.js';
 import { startDevServer } from '../../infra/dev-server.js';
-import { connectWorker } from '../../workers/connection.js';
-import { createGpuWorker } from '../../workers/gpu.js';
-import { createOrchestratorWorker } from '../../workers/orchestrator.js';
+import { startInProcessWorkers } from '../../workers/in-process.js';
 import type { distillSkills } from '../../workflows/distill.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
 import { createProgressPrinter, printSummary } from '../format.js';
@@ -19,10 +17,7 @@ export function registerDemo(program: Command): void {
       const config = loadConfig();
       const budgetSeconds = parseFlag('--budget-seconds', positiveNumber, flags.budgetSeconds);
       console.log(`Temporal dev server: ${(await startDevServer(config)).address}`);
-      const connection = await connectWorker(config);
-      const orchestrator = await createOrchestratorWorker(config, connection);
-      const { worker: gpu } = await createGpuWorker(config, connection);
-      const running = Promise.all([orchestrator.run(), gpu.run()]);
+      const workers = await startInProcessWorkers(config);
       try {
         const client = await connectClient(config);
         const { handle } = await startEpisode(config, client, { competition: flags.competition, budget: { computeSeconds: budgetSeconds }, runTag: `demo-${Date.now()}` });
@@ -34,10 +29,7 @@ export function registerDemo(program: Command): void {
         console.log(`distilled into the skill library (${distilled.skills} skills): ${distilled.audit.map((a) => `${a.action} "${a.title}"`).join('; ') || 'nothing new'}`);
         console.log(`\nTemporal UI: ${uiAddress(config)}  (the dev server keeps running; \`npm run haste -- dev down\` stops it)`);
       } finally {
-        orchestrator.shutdown();
-        gpu.shutdown();
-        await running;
-        await connection.close();
+        await workers.stop();
       }
     });
 }

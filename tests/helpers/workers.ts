@@ -2,13 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
-import { connectWorker } from '../../workers/connection.js';
-import { createGpuWorker } from '../../workers/gpu.js';
-import { createOrchestratorWorker } from '../../workers/orchestrator.js';
 import { configEnv } from '../../infra/ephemeral.js';
+import { startInProcessWorkers, type InProcessWorkers } from '../../workers/in-process.js';
 
 /** The suite's config: the server and home that global-setup started. */
 export function suiteConfig(): HasteConfig {
@@ -20,25 +17,9 @@ export async function testClient(config: HasteConfig): Promise<Client> {
   return new Client({ connection, namespace: config.namespace });
 }
 
-export interface InProcessWorkers {
-  stop(): Promise<void>;
-}
-
-/** Both workers in this process, as `haste demo` runs them. */
-export async function startWorkers(config: HasteConfig, which: ('orchestrator' | 'gpu')[] = ['orchestrator', 'gpu']): Promise<InProcessWorkers> {
-  const connection: NativeConnection = await connectWorker(config);
-  const workers: Worker[] = [];
-  if (which.includes('orchestrator')) workers.push(await createOrchestratorWorker(config, connection));
-  if (which.includes('gpu')) workers.push((await createGpuWorker(config, connection)).worker);
-  const running = Promise.all(workers.map((w) => w.run()));
-  return {
-    async stop() {
-      workers.forEach((w) => w.shutdown());
-      await running;
-      await connection.close();
-    },
-  };
-}
+/** Both workers (or one) in the test process, as `haste demo` runs them. */
+export const startWorkers = startInProcessWorkers;
+export type { InProcessWorkers };
 
 /** A worker as its own OS process (`haste worker <kind>`), so a test can SIGKILL it. */
 export function spawnWorker(kind: 'orchestrator' | 'gpu', config: HasteConfig): ChildProcess {

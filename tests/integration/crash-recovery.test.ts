@@ -24,18 +24,23 @@ describe('crash recovery', () => {
     await client?.connection.close();
   });
 
+  /** One step of SLOW_FOREST with a short heartbeat timeout, so a dead worker is noticed quickly. */
+  const startSlowEpisode = async (tag: string) => {
+    const { handle } = await startEpisode(config, client, {
+      competition: 'kr-vs-kp',
+      budget: { maxSteps: 1 },
+      runTag: `${tag}-${Date.now()}`,
+      initialCandidates: [SLOW_FOREST],
+      training: { checkpointEvery: CHECKPOINT_EVERY, heartbeatTimeoutSeconds: 5 },
+    });
+    return { handle, workdir: stepWorkdir(config.artifactsDir, handle.workflowId, 0) };
+  };
+
   it('a SIGKILLed GPU worker: the next worker resumes training from the heartbeat checkpoint', async () => {
     const orchestrator = await startWorkers(config, ['orchestrator']);
     let gpu = spawnWorker('gpu', config);
     try {
-      const { handle } = await startEpisode(config, client, {
-        competition: 'kr-vs-kp',
-        budget: { maxSteps: 1 },
-        runTag: `crash-gpu-${Date.now()}`,
-        initialCandidates: [SLOW_FOREST],
-        training: { checkpointEvery: CHECKPOINT_EVERY, heartbeatTimeoutSeconds: 5 },
-      });
-      const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 0);
+      const { handle, workdir } = await startSlowEpisode('crash-gpu');
       await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 3, 120_000, 'attempt 1 to pass epoch 3');
       await killAndWait(gpu, 'SIGKILL');
       const jobOfAttempt1 = stepJobFile(config.artifactsDir, handle.workflowId, 0, 1);
@@ -84,14 +89,7 @@ describe('crash recovery', () => {
     const orchestrator = await startWorkers(config, ['orchestrator']);
     let gpu = spawnWorker('gpu', config);
     try {
-      const { handle } = await startEpisode(config, client, {
-        competition: 'kr-vs-kp',
-        budget: { maxSteps: 1 },
-        runTag: `sigterm-gpu-${Date.now()}`,
-        initialCandidates: [SLOW_FOREST],
-        training: { checkpointEvery: CHECKPOINT_EVERY, heartbeatTimeoutSeconds: 5 },
-      });
-      const workdir = stepWorkdir(config.artifactsDir, handle.workflowId, 0);
+      const { handle, workdir } = await startSlowEpisode('sigterm-gpu');
       await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 2, 120_000, 'attempt 1 to train');
       const exited = new Promise<number | null>((resolve) => gpu.once('exit', (code) => resolve(code)));
       gpu.kill('SIGTERM');
