@@ -61,3 +61,22 @@ export function lazyEmbedder(id: string, dimension: number, loader: () => Promis
     },
   };
 }
+
+/** Remembers the embeddings of recent query texts: tiered retrieval searches the same text once per tier. */
+export class QueryEmbeddings {
+  private readonly cache = new Map<string, Float32Array>();
+
+  constructor(
+    private readonly source: EmbedderSource,
+    private readonly capacity = 64,
+  ) {}
+
+  async embed(text: string): Promise<Float32Array> {
+    const known = this.cache.get(text);
+    if (known) return known;
+    const [vector] = await (await this.source.load()).embed([text]);
+    this.cache.set(text, vector!);
+    if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
+    return vector!;
+  }
+}

@@ -1,6 +1,6 @@
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { bm25Document, bm25Query } from './bm25.js';
-import type { EmbedderSource } from './embedder.js';
+import { QueryEmbeddings, type EmbedderSource } from './embedder.js';
 import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from './schema.js';
 import {
   EmbedderMismatchError,
@@ -67,6 +67,7 @@ export interface QdrantStoreOptions {
 export class QdrantSkillStore implements SkillStore {
   readonly location: string;
   private readonly dense: string;
+  private readonly queries: QueryEmbeddings;
 
   private constructor(
     private readonly client: QdrantClient,
@@ -74,6 +75,7 @@ export class QdrantSkillStore implements SkillStore {
   ) {
     this.location = `${options.url} collection ${options.collection}`;
     this.dense = denseVectorName(options.embedder.id);
+    this.queries = new QueryEmbeddings(options.embedder);
   }
 
   /** Connects, creates the collection and its payload indexes on first use, and checks the embedder. */
@@ -179,7 +181,7 @@ export class QdrantSkillStore implements SkillStore {
     const filter = qdrantFilter(q.filter);
     const searches: Record<string, unknown>[] = [];
     if (q.mode !== 'text') {
-      const vector = q.vector ?? (await (await this.options.embedder.load()).embed([q.text]))[0]!;
+      const vector = q.vector ?? (await this.queries.embed(q.text));
       searches.push({ query: Array.from(vector), using: this.dense, filter, limit: depth, with_payload: true });
     }
     const sparse = bm25Query(q.text);

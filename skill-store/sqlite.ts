@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { textTokens } from './bm25.js';
 import type { EmbedderSource } from './embedder.js';
-import { dot } from './embedder.js';
+import { dot, QueryEmbeddings } from './embedder.js';
 import { payloadPredicate, type SkillPayload } from './filter.js';
 import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from './schema.js';
 import {
@@ -170,9 +170,11 @@ export class SqliteSkillStore implements SkillStore {
   readonly location: string;
   private readonly db: Database.Database;
   private readonly cache: VectorCache;
+  private readonly queries: QueryEmbeddings;
 
   private constructor(private readonly options: SqliteStoreOptions) {
     this.location = options.file;
+    this.queries = new QueryEmbeddings(options.embedder);
     mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
@@ -320,7 +322,7 @@ export class SqliteSkillStore implements SkillStore {
     const depth = Math.max(FUSION_DEPTH, q.limit);
     let dense: { id: string; cosine: number }[] = [];
     if (q.mode !== 'text') {
-      const vector = q.vector ?? (await (await this.options.embedder.load()).embed([q.text]))[0]!;
+      const vector = q.vector ?? (await this.queries.embed(q.text));
       this.syncCache();
       dense = this.cache.nearest(vector, payloadPredicate(q.filter), depth);
     }
