@@ -98,7 +98,6 @@ export interface EpisodeState {
   stopRequested: string | null;
   stopReason: StopReason | null;
   plan: { portfolio: Candidate[]; notes: string } | null;
-  skillIds: string[];
   /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
   skills?: TieredSkills;
   continuedAsNew: number;

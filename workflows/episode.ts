@@ -70,7 +70,6 @@ function initialState(): EpisodeState {
     stopRequested: null,
     stopReason: null,
     plan: null,
-    skillIds: [],
     continuedAsNew: 0,
   };
 }
@@ -203,7 +202,6 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     state.phase = 'planning';
     publish();
     const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills });
-    state.skillIds = [...skills.global, ...skills.domain, ...skills.task].map((s) => s.id);
     state.skills = skills;
     state.plan = await control.planEpisode({
       competition,
