@@ -1,6 +1,7 @@
 import { familyOf } from '../agents/offline/families.js';
 import type { TaskType } from '../schemas/competition.js';
 import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
+import { learnOrder, profileOf, type Profile } from './portfolio.js';
 import { improvement, incumbent, type Trajectory } from './trajectory.js';
 
 /** The numbers the rules run on; defaults documented in docs/skills.md. */
@@ -13,9 +14,11 @@ export interface DistillPolicy {
   validateAfterUses: number;
   /** Decay looks at the mean delta over a skill's last this-many uses. */
   decayWindow: number;
+  /** A candidate is near-best on a run when it missed at most this share of the run's gain over the baseline. */
+  nearBest: number;
 }
 
-export const DEFAULT_POLICY: DistillPolicy = { promoteDomainAfter: 2, promoteGlobalAfter: 2, validateAfterUses: 1, decayWindow: 3 };
+export const DEFAULT_POLICY: DistillPolicy = { promoteDomainAfter: 2, promoteGlobalAfter: 2, validateAfterUses: 1, decayWindow: 3, nearBest: 0.02 };
 
 /** One auditable change: what happened to which skill, why, and from which runs. */
 export interface AuditEntry {
@@ -36,7 +39,7 @@ export interface DistillChange {
 export function lessonKey(s: Pick<SkillRecord, 'tier' | 'scope' | 'recipe'>): string {
   const params = s.tier === 'task' ? JSON.stringify(Object.entries(s.recipe.params).sort(([a], [b]) => (a < b ? -1 : 1))) : '';
   const family = typeof s.recipe.params.family === 'string' ? s.recipe.params.family : '';
-  return [s.tier, s.scope.domain ?? '', s.scope.competition ?? '', s.recipe.template ?? '', family, params].join('|');
+  return [s.tier, s.scope.domain ?? '', s.scope.competition ?? '', s.recipe.template ?? '', family, params, s.recipe.portfolio ? 'portfolio' : ''].join('|');
 }
 
 const runOf = (t: Trajectory) => `${t.workflowId}/${t.runId}`;
@@ -67,7 +70,9 @@ export function taskSkillFrom(t: Trajectory, now: Date): SkillRecord | null {
       body: `On **${c.id}** (${c.taskType}, ${c.traits.rows} rows, ${c.traits.features} features) the best model was \`${template}\` with ${JSON.stringify(params)}.`,
       recipe: { template, preprocessing: [], params: recipeParams(params) },
       conditions: { taskTypes: [c.taskType] },
-      evidence: [{ competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds }],
+      evidence: [
+        { competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds, profile: profileOf(t.state.steps, t.baselineScore, c.direction) ?? undefined },
+      ],
       status: 'candidate',
       provenance: { workflowId: t.workflowId, runId: t.runId, agentBackend: 'offline' },
     },
@@ -147,7 +152,8 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
       ),
     );
   }
-  const domainSkills = [...live.filter((s) => s.tier === 'domain'), ...out];
+  out.push(...portfolioLessons(live, policy, now));
+  const domainSkills = [...live.filter((s) => s.tier === 'domain' && !s.recipe.portfolio), ...out.filter((s) => !s.recipe.portfolio)];
   const byFamily = new Map<string, SkillRecord[]>();
   for (const s of domainSkills) {
     if (!s.recipe.template) continue;
@@ -168,6 +174,48 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
           recipe: { preprocessing: [], params: { family } },
           conditions: { taskTypes: [] },
           evidence: group.flatMap((s) => s.evidence),
+          status: 'candidate',
+          provenance: { agentBackend: 'distiller' },
+        },
+        now,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The domain's portfolio lesson: once task skills of ≥ promoteDomainAfter competitions of a domain
+ * carry run profiles, the order that would have reached a near-best candidate soonest on them
+ * (learnOrder). One lesson per domain; new runs re-learn its order as a new version.
+ */
+function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date): SkillRecord[] {
+  const byDomain = new Map<string, { evidence: SkillRecord['evidence']; taskTypes: TaskType[] }>();
+  for (const s of live.filter((s) => s.tier === 'task')) {
+    const entry = byDomain.get(s.scope.domain!) ?? { evidence: [], taskTypes: [] };
+    entry.evidence.push(...s.evidence.filter((e) => e.profile));
+    entry.taskTypes.push(...s.conditions.taskTypes);
+    byDomain.set(s.scope.domain!, entry);
+  }
+  const out: SkillRecord[] = [];
+  for (const [domain, { evidence, taskTypes }] of [...byDomain].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const runs = [...new Map(evidence.map((e) => [e.runId, e])).values()].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+    const competitions = [...new Set(runs.map((e) => e.competition))].sort();
+    if (competitions.length < policy.promoteDomainAfter) continue;
+    const order = learnOrder(runs.map((e) => e.profile as Profile), policy.nearBest);
+    if (order.length === 0) continue;
+    const steps = order.map((c) => `\`${c.template}\`${Object.keys(c.params).length ? ` ${JSON.stringify(c.params)}` : ''}`).join(' → ');
+    out.push(
+      createSkill(
+        {
+          tier: 'domain',
+          scope: { domain },
+          kind: 'technique',
+          title: `${domain}: learned portfolio order`,
+          body: `Try ${steps} first: on ${competitions.length} ${domain} competitions (${competitions.join(', ')}) this order reached a candidate within ${policy.nearBest * 100}% of the best gain over the baseline for the least compute.`,
+          recipe: { preprocessing: [], params: {}, portfolio: order },
+          conditions: conditionsOf(taskTypes),
+          evidence: runs.map(({ profile: _profile, ...e }) => e),
           status: 'candidate',
           provenance: { agentBackend: 'distiller' },
         },
@@ -228,8 +276,8 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /**
  * Validation and decay, from each skill's recent uses:
- * - candidate → active after ≥ validateAfterUses uses on competitions outside its evidence, with a
- *   positive mean delta there and no more losses than wins;
+ * - candidate → active after ≥ validateAfterUses uses on competitions it had not learned from, with
+ *   a positive mean delta there and no more losses than wins;
  * - active → deprecated when the mean delta of its last decayWindow uses is ≤ 0;
  * - deprecated → active again when its last decayWindow uses recovered (> 0), → retired when its last
  *   2 × decayWindow uses averaged ≤ 0; a candidate that failed 2 × validateAfterUses unseen uses retires.
@@ -243,7 +291,9 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
   };
   for (const s of skills) {
     const learnedOn = new Set(s.evidence.map((e) => e.competition));
-    const unseen = s.stats.recent.filter((r) => !learnedOn.has(r.competition));
+    // Unseen: the skill had learned nothing from that competition when it was used there (evidence
+    // the same run contributed afterwards does not count against it).
+    const unseen = s.stats.recent.filter((r) => !s.evidence.some((e) => e.competition === r.competition && e.runId !== r.key));
     const last = (n: number) => s.stats.recent.slice(-n).map((r) => r.delta);
     if (s.status === 'candidate' && s.tier !== 'task') {
       if (unseen.length >= policy.validateAfterUses) {

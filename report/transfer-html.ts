@@ -118,7 +118,7 @@ small { color: #666; font-weight: normal; } .legend span { margin-right: 16px; }
 <body>
 <h1>HASTE transfer benchmark</h1>
 <p>${result.createdAt} · train on ${result.train.map(escapeHtml).join(', ')} · held out ${result.heldout.map(escapeHtml).join(', ')} · seeds ${result.seeds.join(', ')} · budget ${result.budgetSeconds} s per episode (cold2x: twice that)</p>
-<p><b>Cold / warm compute-to-target: ${fmt(result.total.ratio.mean)}× ± ${fmt(result.total.ratio.sem)}</b> (mean ± SEM over ${result.total.ratio.n} competition-seeds); warm final score ≥ cold in ${result.total.warmNotWorse} of ${result.total.comparisons}.</p>
+<p><b>Cold / warm compute-to-target: ${fmt(result.total.ratio.mean)}× ± ${fmt(result.total.ratio.sem)}</b> (mean ± SEM over ${result.total.ratio.n} competition-seeds where both reached the target; reached it: cold ${result.total.reached.cold}, warm ${result.total.reached.warm}, cold 2× ${result.total.reached.cold2x} of ${result.total.comparisons}); warm final score ≥ cold in ${result.total.warmNotWorse} of ${result.total.comparisons}.</p>
 <p class="legend"><span class="arm cold">■ cold</span><span class="arm warm">■ warm (skills)</span><span class="arm cold2x">■ cold, 2× budget</span><span style="color:#2ca02c">– – target</span></p>
 <h2>Compute-to-target</h2><div id="bars"></div>
 ${sections}

@@ -46,7 +46,11 @@ export const TransferResultSchema = z.object({
   budgetSeconds: z.number(),
   skills: z.array(z.object({ id: z.string(), tier: z.string(), title: z.string(), status: z.string(), uses: z.number().int() })),
   competitions: z.array(HeldoutResultSchema),
-  total: z.object({ ratio: MeanSemSchema, warmNotWorse: z.number().int(), comparisons: z.number().int() }),
+  total: z.object({
+    ratio: MeanSemSchema,
+    /** Runs per arm that reached the target at all (a ratio needs both cold and warm to reach it). */
+    reached: z.object({ cold: z.number().int(), warm: z.number().int(), cold2x: z.number().int() }),
+    warmNotWorse: z.number().int(), comparisons: z.number().int() }),
 });
 export type TransferResult = z.infer<typeof TransferResultSchema>;
 

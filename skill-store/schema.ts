@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DomainSchema, TaskTypeSchema } from '../schemas/competition.js';
+import { CandidateSchema } from '../schemas/training.js';
 
 export const SkillTierSchema = z.enum(['global', 'domain', 'task']);
 export type SkillTier = z.infer<typeof SkillTierSchema>;
@@ -33,6 +34,8 @@ export const SkillRecipeSchema = z.strictObject({
   template: z.string().min(1).optional(),
   preprocessing: z.array(z.string().min(1)).default([]),
   params: z.record(z.string(), ParamPriorSchema).default({}),
+  /** An ordered portfolio, best bet first: candidates to try before the rest of the default portfolio. */
+  portfolio: z.array(CandidateSchema).optional(),
 });
 export type SkillRecipe = z.infer<typeof SkillRecipeSchema>;
 
@@ -64,6 +67,10 @@ export const SkillEvidenceSchema = z.strictObject({
   /** Improvement over the run's baseline in the metric's better direction (positive is better). */
   deltaVsBaseline: z.number(),
   computeSeconds: z.number().nonnegative(),
+  /** Every candidate the run tried: its regret (share of the run's gain over the baseline it missed; null: failed) and cost. */
+  profile: z
+    .record(z.string(), z.strictObject({ candidate: CandidateSchema, regret: z.number().nonnegative().nullable(), computeSeconds: z.number().nonnegative() }))
+    .optional(),
 });
 
 /** One use of a skill and what it did there (the newest RECENT_OUTCOMES are kept, for decay and validation). */

@@ -318,7 +318,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const { workflowId, runId } = workflowInfo();
   const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null, baselineScore: baseline.score });
   if (input.learn) {
-    await control.creditSkills({ workflowId, runId, competitionId: competition.id, direction: competition.direction, steps: state.steps, baselineScore: baseline.score });
+    await control.creditSkills({ workflowId, runId, competitionId: competition.id, domain: competition.domain, taskType: competition.taskType, direction: competition.direction, steps: state.steps, baselineScore: baseline.score });
     // Distillation runs on after the episode has returned: started here, never waited for.
     await startChild(distillSkills, {
       workflowId: `haste-distill-${workflowId}-${runId}`,

@@ -33,9 +33,10 @@ function rangesFromRecipe(recipe: SkillRecipe): Record<string, ParamSpace> {
 }
 
 /**
- * Skills as the offline policy's prior: task then domain recipes first (best scored first), the rest of
- * the neutral portfolio reordered by global family preferences, and the recipes' ranges as search
- * spaces. Also says which skills put each candidate where it is.
+ * Skills as the offline policy's prior: task then domain recipes first (best scored first), then the
+ * rest of the neutral portfolio in the order of the domain's learned portfolio lesson, then by global
+ * family preferences; and the recipes' ranges as search spaces. Also says which skills put each
+ * candidate where it is.
  */
 export function priorFromSkills(skills: TieredSkills, domain: string, taskType: Parameters<typeof neutralPrior>[1]): { prior: Prior; shapedBy: Record<string, string[]> } {
   const neutral = neutralPrior(domain, taskType);
@@ -50,16 +51,25 @@ export function priorFromSkills(skills: TieredSkills, domain: string, taskType: 
     (shapedBy[key] ??= []).push(skill.id);
     ranges[candidate.template] = { ...rangesFromRecipe(skill.recipe), ...ranges[candidate.template] };
   }
+  const lesson = skills.domain.find((s) => s.recipe.portfolio?.length);
+  const order = (lesson?.recipe.portfolio ?? []).filter((c) => templateFits(c.template, domain, taskType));
+  const orderRank = new Map(order.map((c, i) => [candidateKey(c), i]));
   const preferred = skills.global.flatMap((s) => (typeof s.recipe.params.family === 'string' ? [{ family: s.recipe.params.family, id: s.id }] : []));
-  const rank = (c: Candidate) => {
+  const familyRank = (c: Candidate) => {
     const i = preferred.findIndex((p) => p.family === familyOf(c.template));
     return i === -1 ? preferred.length : i;
   };
-  const rest = neutral.candidates.filter((c) => !shapedBy[candidateKey(c)]);
-  const reordered = [...rest].sort((a, b) => rank(a) - rank(b));
+  const neutralKeys = new Set(neutral.candidates.map(candidateKey));
+  const rest = [...neutral.candidates, ...order.filter((c) => !neutralKeys.has(candidateKey(c)))].filter((c) => !shapedBy[candidateKey(c)]);
+  const rank = (c: Candidate) => orderRank.get(candidateKey(c)) ?? order.length;
+  const reordered = [...rest].sort((a, b) => rank(a) - rank(b) || familyRank(a) - familyRank(b));
   reordered.forEach((c, i) => {
-    const global = preferred.find((p) => p.family === familyOf(c.template));
-    if (global && i < rest.indexOf(c)) (shapedBy[candidateKey(c)] ??= []).push(global.id);
+    if (i >= rest.indexOf(c) && neutralKeys.has(candidateKey(c))) return; // not moved forward: nothing shaped it
+    if (lesson && orderRank.has(candidateKey(c))) (shapedBy[candidateKey(c)] ??= []).push(lesson.id);
+    else {
+      const global = preferred.find((p) => p.family === familyOf(c.template));
+      if (global) (shapedBy[candidateKey(c)] ??= []).push(global.id);
+    }
   });
   const used = new Set(Object.values(shapedBy).flat()).size;
   return { prior: { source: used ? `skills:${used}` : neutral.source, candidates: [...fromSkills, ...reordered], ranges: { ...neutral.ranges, ...ranges } }, shapedBy };

@@ -45,7 +45,7 @@ export function registerBench(program: Command): void {
             const fin = (arm: 'cold' | 'warm' | 'cold2x') => c.arms[arm].map((r) => r.finalScore?.toFixed(4) ?? '-').join('/');
             console.log(`${c.competition}: target ${c.target.toPrecision(4)}; compute-to-target cold ${ctt('cold')} warm ${ctt('warm')} cold2x ${ctt('cold2x')}; final cold ${fin('cold')} warm ${fin('warm')} cold2x ${fin('cold2x')}; ratio ${c.ratio.mean?.toFixed(2) ?? '-'} ± ${c.ratio.sem?.toFixed(2) ?? '-'}`);
           }
-          console.log(`total cold/warm compute-to-target ${result.total.ratio.mean?.toFixed(2) ?? '-'} ± ${result.total.ratio.sem?.toFixed(2) ?? '-'} (n=${result.total.ratio.n}); warm final ≥ cold in ${result.total.warmNotWorse}/${result.total.comparisons}`);
+          console.log(`total cold/warm compute-to-target ${result.total.ratio.mean?.toFixed(2) ?? '-'} ± ${result.total.ratio.sem?.toFixed(2) ?? '-'} (n=${result.total.ratio.n}); reached the target: cold ${result.total.reached.cold}, warm ${result.total.reached.warm}, cold2x ${result.total.reached.cold2x} of ${result.total.comparisons}; warm final ≥ cold in ${result.total.warmNotWorse}/${result.total.comparisons}`);
         }
       } finally {
         await workers.stop();

@@ -28,7 +28,7 @@ function fixture(): TransferResult {
   return TransferResultSchema.parse({
     createdAt: '2026-11-24T00:00:00Z', train: ['breast-cancer', 'kr-vs-kp'], heldout: ['titanic', 'wine'], seeds: [0, 1, 2], budgetSeconds: 60,
     skills: [{ id: 's1', tier: 'domain', title: 'tabular: HGB lr 0.05', status: 'active', uses: 6 }],
-    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), warmNotWorse: 6, comparisons: 6 },
+    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), reached: { cold: 6, warm: 6, cold2x: 6 }, warmNotWorse: 6, comparisons: 6 },
   });
 }
 
