@@ -1,5 +1,5 @@
-import { candidateKey } from '../agents/offline/search-space.js';
-import type { Direction } from '../schemas/competition.js';
+import { candidateKey, neutralPrior, templateFits } from '../agents/offline/search-space.js';
+import type { Direction, TaskType } from '../schemas/competition.js';
 import type { Candidate } from '../schemas/training.js';
 import { improvement } from './trajectory.js';
 
@@ -115,4 +115,35 @@ export function orderSaving(order: Candidate[], base: Candidate[], profile: Prof
   const neutral = computeToNearBest(base, profile, nearBest);
   if (learned === undefined || neutral === undefined || neutral <= 0) return undefined;
   return (neutral - learned) / neutral;
+}
+
+/** One distilled run of a competition, as portfolio learning sees it. */
+export interface PortfolioCase {
+  competition: string;
+  runId: string;
+  taskType: TaskType;
+  profile: Profile;
+}
+
+/**
+ * Leave-one-competition-out replay: for each competition, the order learned from the other
+ * competitions' runs, replayed on each of its own runs against the neutral order (orderSaving).
+ * An estimate of what the lesson saves on a competition it has not seen.
+ */
+export function leaveOneOut(cases: PortfolioCase[], domain: string, nearBest: number): { mean: number; n: number; wins: number; losses: number } {
+  const savings: number[] = [];
+  for (const competition of [...new Set(cases.map((c) => c.competition))].sort()) {
+    const order = learnOrder(cases.filter((c) => c.competition !== competition).map((c) => c.profile), nearBest);
+    for (const held of cases.filter((c) => c.competition === competition)) {
+      const fits = order.filter((c) => templateFits(c.template, domain, held.taskType));
+      const saving = orderSaving(fits, neutralPrior(domain, held.taskType).candidates, held.profile, nearBest);
+      if (saving !== undefined) savings.push(saving);
+    }
+  }
+  return {
+    mean: savings.length ? savings.reduce((s, x) => s + x, 0) / savings.length : 0,
+    n: savings.length,
+    wins: savings.filter((s) => s > 0).length,
+    losses: savings.filter((s) => s < 0).length,
+  };
 }

@@ -1,7 +1,7 @@
 import { familyOf } from '../agents/offline/families.js';
 import type { TaskType } from '../schemas/competition.js';
 import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
-import { learnOrder, profileOf, type Profile } from './portfolio.js';
+import { leaveOneOut, learnOrder, profileOf, type PortfolioCase } from './portfolio.js';
 import { improvement, incumbent, type Trajectory } from './trajectory.js';
 
 /** The numbers the rules run on; defaults documented in docs/skills.md. */
@@ -184,25 +184,30 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
   return out;
 }
 
+/** Every distilled run of a domain with its profile, one per run (task skills may share runs). */
+function portfolioCases(skills: SkillRecord[], domain: string): PortfolioCase[] {
+  const cases = new Map<string, PortfolioCase>();
+  for (const s of skills.filter((s) => s.tier === 'task' && s.status !== 'retired' && s.scope.domain === domain)) {
+    for (const e of s.evidence) {
+      if (e.profile && s.conditions.taskTypes[0]) cases.set(e.runId, { competition: e.competition, runId: e.runId, taskType: s.conditions.taskTypes[0], profile: e.profile });
+    }
+  }
+  return [...cases.values()].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+}
+
 /**
- * The domain's portfolio lesson: once task skills of ≥ promoteDomainAfter competitions of a domain
- * carry run profiles, the order that would have reached a near-best candidate soonest on them
- * (learnOrder). One lesson per domain; new runs re-learn its order as a new version.
+ * The domain's portfolio lesson: once ≥ promoteDomainAfter competitions of a domain have run
+ * profiles, the order that would have reached a near-best candidate soonest on them (learnOrder).
+ * One lesson per domain; new runs re-learn its order as a new version.
  */
 function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date): SkillRecord[] {
-  const byDomain = new Map<string, { evidence: SkillRecord['evidence']; taskTypes: TaskType[] }>();
-  for (const s of live.filter((s) => s.tier === 'task')) {
-    const entry = byDomain.get(s.scope.domain!) ?? { evidence: [], taskTypes: [] };
-    entry.evidence.push(...s.evidence.filter((e) => e.profile));
-    entry.taskTypes.push(...s.conditions.taskTypes);
-    byDomain.set(s.scope.domain!, entry);
-  }
+  const domains = [...new Set(live.filter((s) => s.tier === 'task').map((s) => s.scope.domain!))].sort();
   const out: SkillRecord[] = [];
-  for (const [domain, { evidence, taskTypes }] of [...byDomain].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const runs = [...new Map(evidence.map((e) => [e.runId, e])).values()].sort((a, b) => (a.runId < b.runId ? -1 : 1));
-    const competitions = [...new Set(runs.map((e) => e.competition))].sort();
+  for (const domain of domains) {
+    const cases = portfolioCases(live, domain);
+    const competitions = [...new Set(cases.map((c) => c.competition))].sort();
     if (competitions.length < policy.promoteDomainAfter) continue;
-    const order = learnOrder(runs.map((e) => e.profile as Profile), policy.nearBest);
+    const order = learnOrder(cases.map((c) => c.profile), policy.nearBest);
     if (order.length === 0) continue;
     const steps = order.map((c) => `\`${c.template}\`${Object.keys(c.params).length ? ` ${JSON.stringify(c.params)}` : ''}`).join(' → ');
     out.push(
@@ -214,8 +219,11 @@ function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date)
           title: `${domain}: learned portfolio order`,
           body: `Try ${steps} first: on ${competitions.length} ${domain} competitions (${competitions.join(', ')}) this order reached a candidate within ${policy.nearBest * 100}% of the best gain over the baseline for the least compute.`,
           recipe: { preprocessing: [], params: {}, portfolio: order },
-          conditions: conditionsOf(taskTypes),
-          evidence: runs.map(({ profile: _profile, ...e }) => e),
+          conditions: conditionsOf(cases.map((c) => c.taskType)),
+          evidence: live
+            .filter((s) => s.tier === 'task' && s.scope.domain === domain)
+            .flatMap((s) => s.evidence.filter((e) => e.profile).map(({ profile: _profile, ...e }) => e))
+            .sort((a, b) => (a.runId < b.runId ? -1 : 1)),
           status: 'candidate',
           provenance: { agentBackend: 'distiller' },
         },
@@ -273,6 +281,8 @@ export function resolveConflicts(skills: SkillRecord[], rowsOf: (competition: st
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+/** The deltas of a skill's last n uses. */
+const last = (s: SkillRecord, n: number) => s.stats.recent.slice(-n).map((r) => r.delta);
 
 /**
  * Validation and decay, from each skill's recent uses:
@@ -290,11 +300,26 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
     change.audit.push({ action, skillId: s.id, title: s.title, reason, runs: s.stats.recent.map((r) => r.key) });
   };
   for (const s of skills) {
+    if (s.recipe.portfolio && (s.status === 'candidate' || s.status === 'active')) {
+      // Validated by leave-one-out replay over the domain's runs, not by uses: an order is judged on
+      // competitions it was not learned from, each time its evidence changes.
+      const loo = leaveOneOut(portfolioCases(skills, s.scope.domain!), s.scope.domain!, policy.nearBest);
+      const verdict = `leave-one-out over ${loo.n} competition(s): mean compute-to-near-best saving ${(loo.mean * 100).toFixed(1)}%, ${loo.wins} win(s), ${loo.losses} loss(es)`;
+      const holds = loo.n >= 2 && loo.mean > 0 && loo.wins >= loo.losses;
+      if (s.status === 'candidate') {
+        if (holds) set(s, 'active', 'activated', verdict);
+        continue;
+      }
+      if (!holds) {
+        set(s, 'candidate', 'conflict', `no longer supported by its evidence: ${verdict}`);
+        continue;
+      }
+      // Active and still supported: it decays by its uses like any other skill (below).
+    }
     const learnedOn = new Set(s.evidence.map((e) => e.competition));
     // Unseen: the skill had learned nothing from that competition when it was used there (evidence
     // the same run contributed afterwards does not count against it).
     const unseen = s.stats.recent.filter((r) => !s.evidence.some((e) => e.competition === r.competition && e.runId !== r.key));
-    const last = (n: number) => s.stats.recent.slice(-n).map((r) => r.delta);
     if (s.status === 'candidate' && s.tier !== 'task') {
       if (unseen.length >= policy.validateAfterUses) {
         const wins = unseen.filter((r) => r.won).length;
@@ -306,12 +331,12 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
       // A task skill can only be checked on its own competition: one later use that won activates it.
       const reuse = s.stats.recent.filter((r) => learnedOn.has(r.competition));
       if (reuse.length >= 1 && mean(reuse.map((r) => r.delta)) > 0) set(s, 'active', 'activated', `reused on ${s.scope.competition} and helped (mean delta ${mean(reuse.map((r) => r.delta)).toFixed(4)})`);
-    } else if (s.status === 'active' && s.stats.recent.length >= policy.decayWindow && mean(last(policy.decayWindow)) <= 0) {
-      set(s, 'deprecated', 'deprecated', `stopped paying: mean delta ${mean(last(policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
+    } else if (s.status === 'active' && s.stats.recent.length >= policy.decayWindow && mean(last(s, policy.decayWindow)) <= 0) {
+      set(s, 'deprecated', 'deprecated', `stopped paying: mean delta ${mean(last(s, policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
     } else if (s.status === 'deprecated' && s.stats.recent.length >= policy.decayWindow) {
-      if (mean(last(policy.decayWindow)) > 0) set(s, 'active', 'restored', `recovered: mean delta ${mean(last(policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
-      else if (s.stats.recent.length >= 2 * policy.decayWindow && mean(last(2 * policy.decayWindow)) <= 0) {
-        set(s, 'retired', 'retired', `kept failing after deprecation: mean delta ${mean(last(2 * policy.decayWindow)).toFixed(4)} over its last ${2 * policy.decayWindow} uses`);
+      if (mean(last(s, policy.decayWindow)) > 0) set(s, 'active', 'restored', `recovered: mean delta ${mean(last(s, policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
+      else if (s.stats.recent.length >= 2 * policy.decayWindow && mean(last(s, 2 * policy.decayWindow)) <= 0) {
+        set(s, 'retired', 'retired', `kept failing after deprecation: mean delta ${mean(last(s, 2 * policy.decayWindow)).toFixed(4)} over its last ${2 * policy.decayWindow} uses`);
       }
     }
   }
