@@ -14,6 +14,12 @@ export interface TransferOptions {
   heldout: string[];
   seeds: number;
   budgetSeconds: number;
+  /** Compute per learning episode (default: budgetSeconds). A learning run that tries the whole portfolio teaches more. */
+  trainBudgetSeconds?: number;
+  /** Step cap per learning episode (default: none). Capping at the portfolio's size measures every candidate once, however loaded the machine. */
+  trainSteps?: number;
+  /** Also run the cold-with-twice-the-budget arm (default true; a quick check may leave it out). */
+  coldTwice?: boolean;
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -71,7 +77,7 @@ export async function runTransferBenchmark(config: HasteConfig, client: Client, 
   const run = async (input: EpisodeInput): Promise<EpisodeSummary> => (await startEpisode(config, client, input)).handle.result();
 
   for (const [i, competition] of options.train.entries()) {
-    const summary = await run({ competition, runTag: `${tag}-learn-${i}`, budget: computeOnly(options.budgetSeconds), stopAtTarget: false, validateSkills: true, learn: true, seed: i });
+    const summary = await run({ competition, runTag: `${tag}-learn-${i}`, budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) }, stopAtTarget: false, validateSkills: true, learn: true, seed: i });
     // Wait for this episode's distillation, so the next one sees what it taught.
     const { runId } = await client.workflow.getHandle(summary.workflowId).describe();
     await client.workflow.getHandle<typeof distillSkills>(`haste-distill-${summary.workflowId}-${runId}`).result();
@@ -88,7 +94,7 @@ export async function runTransferBenchmark(config: HasteConfig, client: Client, 
     const spec = await loadCompetitionSpec(config, competition);
     const arms: Record<Arm, EpisodeSummary[]> = { cold: [], warm: [], cold2x: [] };
     for (const seed of seeds) {
-      for (const arm of ARMS) {
+      for (const arm of ARMS.filter((a) => a !== 'cold2x' || options.coldTwice !== false)) {
         const summary = await run({
           competition,
           runTag: `${tag}-${arm}-${seed}`,

@@ -22,7 +22,7 @@ export const DEFAULT_POLICY: DistillPolicy = { promoteDomainAfter: 2, promoteGlo
 
 /** One auditable change: what happened to which skill, why, and from which runs. */
 export interface AuditEntry {
-  action: 'created' | 'merged' | 'promoted' | 'narrowed' | 'activated' | 'deprecated' | 'retired' | 'restored' | 'conflict';
+  action: 'created' | 'merged' | 'promoted' | 'narrowed' | 'activated' | 'deprecated' | 'retired' | 'restored' | 'conflict' | 'judged';
   skillId: string;
   title: string;
   reason: string;
@@ -219,7 +219,8 @@ function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date)
           title: `${domain}: learned portfolio order`,
           body: `Try ${steps} first: on ${competitions.length} ${domain} competitions (${competitions.join(', ')}) this order reached a candidate within ${policy.nearBest * 100}% of the best gain over the baseline for the least compute.`,
           recipe: { preprocessing: [], params: {}, portfolio: order },
-          conditions: conditionsOf(cases.map((c) => c.taskType)),
+          // Domain-wide: each use keeps only the candidates its task type can run.
+          conditions: { taskTypes: [] },
           evidence: live
             .filter((s) => s.tier === 'task' && s.scope.domain === domain)
             .flatMap((s) => s.evidence.filter((e) => e.profile).map(({ profile: _profile, ...e }) => e))
@@ -304,14 +305,16 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
       // Validated by leave-one-out replay over the domain's runs, not by uses: an order is judged on
       // competitions it was not learned from, each time its evidence changes.
       const loo = leaveOneOut(portfolioCases(skills, s.scope.domain!), s.scope.domain!, policy.nearBest);
-      const verdict = `leave-one-out over ${loo.n} competition(s): mean compute-to-near-best saving ${(loo.mean * 100).toFixed(1)}%, ${loo.wins} win(s), ${loo.losses} loss(es)`;
+      const verdict = `leave-one-competition-out over ${loo.n} run(s): mean compute-to-near-best saving ${(loo.mean * 100).toFixed(1)}%, ${loo.wins} win(s), ${loo.losses} loss(es)`;
       const holds = loo.n >= 2 && loo.mean > 0 && loo.wins >= loo.losses;
       if (s.status === 'candidate') {
+        // Either way the verdict is kept on the record, so `haste skills show` says why.
         if (holds) set(s, 'active', 'activated', verdict);
+        else if (s.statusReason !== `not validated: ${verdict}`) set(s, 'candidate', 'judged', `not validated: ${verdict}`);
         continue;
       }
       if (!holds) {
-        set(s, 'candidate', 'conflict', `no longer supported by its evidence: ${verdict}`);
+        set(s, 'candidate', 'judged', `not validated: ${verdict}`);
         continue;
       }
       // Active and still supported: it decays by its uses like any other skill (below).

@@ -13,6 +13,7 @@ const DistillInputSchema = z.strictObject({
       promoteGlobalAfter: z.number().int().positive().optional(),
       validateAfterUses: z.number().int().positive().optional(),
       decayWindow: z.number().int().positive().optional(),
+      nearBest: z.number().min(0).max(1).optional(),
     })
     .default({}),
 });

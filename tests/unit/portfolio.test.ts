@@ -90,7 +90,9 @@ describe('the portfolio lesson', () => {
     expect((await store.list({ tier: ['domain'] })).filter((s) => s.recipe.portfolio)).toHaveLength(0);
     await distill(store, [episode('b', 'r2', 0.855)], { rowsOf: () => 1000 });
     const [lesson] = (await store.list({ tier: ['domain'] })).filter((s) => s.recipe.portfolio);
-    expect(lesson).toMatchObject({ status: 'candidate', title: 'tabular: learned portfolio order', version: 1 });
+    // Promoted (version 1), then judged: two competitions are too few for leave-one-out (version 2).
+    expect(lesson).toMatchObject({ status: 'candidate', title: 'tabular: learned portfolio order', version: 2 });
+    expect(lesson!.statusReason).toBe('not validated: leave-one-competition-out over 2 run(s): mean compute-to-near-best saving 0.0%, 0 win(s), 0 loss(es)');
     expect(lesson!.recipe.portfolio).toEqual([c('logistic_regression')]);
     expect(lesson!.evidence.map((e) => e.competition)).toEqual(['a', 'b']);
 
@@ -104,8 +106,8 @@ describe('the portfolio lesson', () => {
     const [relearned] = (await store.list({ tier: ['domain'] })).filter((s) => s.recipe.portfolio);
     expect(relearned!.id).toBe(lesson!.id);
     expect(relearned!.recipe.portfolio).toEqual([c('logistic_regression'), c('hist_gradient_boosting')]);
-    expect(relearned).toMatchObject({ status: 'active', version: 3 });
-    expect(relearned!.statusReason).toMatch(/^leave-one-out over 3 competition\(s\): mean compute-to-near-best saving 32\.6%, 2 win\(s\), 1 loss\(es\)$/);
+    expect(relearned).toMatchObject({ status: 'active', version: 4 });
+    expect(relearned!.statusReason).toMatch(/^leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving 32\.6%, 2 win\(s\), 1 loss\(es\)$/);
   });
 
   it('stays a candidate when leave-one-out says its order would not have saved compute', async () => {
@@ -113,6 +115,7 @@ describe('the portfolio lesson', () => {
     await distill(store, [episode('a', 'r1', 0.86), episode('c', 'r3', 0.7), episode('e', 'r5', 0.7)], { rowsOf: () => 1000 });
     const [lesson] = (await store.list({ tier: ['domain'] })).filter((s) => s.recipe.portfolio);
     expect(lesson).toMatchObject({ status: 'candidate' });
+    expect(lesson!.statusReason).toMatch(/^not validated: leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving -\d+\.\d%, 0 win\(s\), 2 loss\(es\)$/);
     expect(review([lesson!, ...(await store.list({ tier: ['task'] }))], DEFAULT_POLICY).write).toEqual([]);
   });
 
