@@ -20,15 +20,17 @@ export function registerBench(program: Command): void {
     .option('--seeds <n>', 'seeds per held-out competition and arm', '3')
     .option('--budget-seconds <n>', 'compute budget per episode (cold2x gets twice this)', '60')
     .option('--train-budget-seconds <n>', 'compute budget per learning episode (default: --budget-seconds)')
+    .option('--train-steps <n>', 'step cap per learning episode, e.g. the portfolio size so every candidate is measured once (default: none)')
     .option('--json', 'print the result as one JSON object on stdout')
     .option('--out <file>', 'also write the JSON result here (for `haste report transfer`)')
-    .action(async (flags: { train: string; heldout: string; seeds: string; budgetSeconds: string; trainBudgetSeconds?: string; json?: boolean; out?: string }) => {
+    .action(async (flags: { train: string; heldout: string; seeds: string; budgetSeconds: string; trainBudgetSeconds?: string; trainSteps?: string; json?: boolean; out?: string }) => {
       const options = {
         train: parseFlag('--train', competitionList, flags.train),
         heldout: parseFlag('--heldout', competitionList, flags.heldout),
         seeds: parseFlag('--seeds', positiveInt, flags.seeds),
         budgetSeconds: parseFlag('--budget-seconds', positiveNumber, flags.budgetSeconds),
         trainBudgetSeconds: flags.trainBudgetSeconds === undefined ? undefined : parseFlag('--train-budget-seconds', positiveNumber, flags.trainBudgetSeconds),
+        trainSteps: flags.trainSteps === undefined ? undefined : parseFlag('--train-steps', positiveInt, flags.trainSteps),
         log: (line: string) => process.stderr.write(`${line}\n`),
       };
       // Its own server, home and skill library: the benchmark starts from no skills at all.
