@@ -1,0 +1,75 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateFits } from '../../agents/offline/search-space.js';
+import { runTransferBenchmark } from '../../bench/transfer.js';
+import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
+import { ephemeralConfig } from '../../infra/ephemeral.js';
+import type { HasteConfig } from '../../infra/config.js';
+import { openSkillStore } from '../../skill-store/open.js';
+import { startInProcessWorkers, type InProcessWorkers } from '../../workers/in-process.js';
+
+/**
+ * End to end on a small split of the built-in suite, on its own server and empty library: learn on
+ * three tabular competitions (each learning run tries the whole portfolio once, so what is measured
+ * does not depend on the machine's load), then run the held-out diabetes cold and warm. On this split
+ * the lesson holds: cheap MLP / linear models came near-best on all three, leave-one-out validates
+ * it, and on diabetes its first runnable candidate (mlp) reaches the target in one step, where the
+ * cold default order spends a gradient-boosting step that misses it before ridge reaches it.
+ * Measured on this 2-core machine: cold 10.7 s, warm 3.7 s of compute to the target (ratio 2.9). The
+ * assertion (> 1.5) leaves room for timing noise, not for a different order. On the a-priori split of
+ * docs/transfer.md nothing was validated and warm ran as cold: this split shows the mechanism, not
+ * the typical gain.
+ */
+describe('transfer end to end', () => {
+  let config: HasteConfig;
+  let client: Client;
+  let workers: InProcessWorkers;
+
+  beforeAll(async () => {
+    config = await ephemeralConfig('transfer-e2e');
+    await startDevServer(config);
+    workers = await startInProcessWorkers(config);
+    client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await client?.connection.close();
+    if (config) await stopDevServer(config);
+  });
+
+  it('learns a portfolio lesson on the train split, validates it by leave-one-out, and reaches the held-out target with less compute warm than cold', { timeout: 900_000 }, async () => {
+    const result = await runTransferBenchmark(config, client, {
+      train: ['breast-cancer', 'titanic', 'fair-affairs'],
+      heldout: ['diabetes'],
+      seeds: 1,
+      budgetSeconds: 15,
+      // Each learning run tries the whole tabular portfolio once (7 candidates), whatever the load.
+      trainBudgetSeconds: 300,
+      trainSteps: 7,
+      coldTwice: false,
+      log: (line) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`${line}\n`),
+    });
+    for (const c of ['breast-cancer', 'titanic', 'fair-affairs']) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
+    expect(result.skills.some((s) => s.title.startsWith('diabetes:'))).toBe(false);
+
+    const store = await openSkillStore(config.skills);
+    const [lesson] = (await store.list({ tier: ['domain'], domain: 'tabular' })).filter((s) => s.recipe.portfolio);
+    const active = (await store.list({ status: ['active'] })).map((s) => s.id);
+    await store.close();
+    expect(lesson!.evidence.map((e) => e.competition).sort()).toEqual(['breast-cancer', 'fair-affairs', 'titanic']);
+    expect(lesson).toMatchObject({ status: 'active' });
+    expect(lesson!.statusReason).toMatch(/^leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving \d+\.\d%, \d win\(s\), 0 loss\(es\)$/);
+    expect(active).toEqual([lesson!.id]);
+
+    const [diabetes] = result.competitions;
+    const [cold, warm] = [diabetes!.arms.cold[0]!, diabetes!.arms.warm[0]!];
+    expect(cold.skillsUsed).toEqual([]);
+    expect(warm.skillsUsed).toEqual([lesson!.id]);
+    const firstStep = async (workflowId: string) => (await client.workflow.getHandle(workflowId).result()).ledger[0].candidate;
+    expect(await firstStep(warm.workflowId)).toEqual(lesson!.recipe.portfolio!.find((c) => templateFits(c.template, 'tabular', 'regression')));
+    expect(await firstStep(cold.workflowId)).toEqual({ template: 'hist_gradient_boosting', params: {} });
+    expect(cold.computeToTarget).not.toBeNull();
+    expect(warm.computeToTarget).not.toBeNull();
+    expect(diabetes!.ratio.mean).toBeGreaterThan(1.5);
+  });
+});
