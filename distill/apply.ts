@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SkillStore } from '../skill-store/store.js';
 import type { SkillRecord } from '../skill-store/schema.js';
-import { DEFAULT_POLICY, lessonKey, mergeEvidence, promotions, resolveConflicts, review, taskSkillFrom, type AuditEntry, type DistillPolicy } from './rules.js';
+import { DEFAULT_POLICY, lessonKey, mergeEvidence, promotions, resolveConflicts, review, settleProbe, taskSkillFrom, type AuditEntry, type ConflictProbe, type DistillPolicy, type ProbeTarget } from './rules.js';
 import { TrajectorySchema, type Trajectory } from './trajectory.js';
 
 export function readTrajectory(file: string): Trajectory {
@@ -39,6 +39,14 @@ async function upsertByLesson(store: SkillStore, incoming: SkillRecord[], audit:
 export interface DistillReport {
   audit: AuditEntry[];
   skills: number;
+  /** Conflicts left for a probe run (only when the caller can run probes). */
+  probes: ConflictProbe[];
+}
+
+function appendAudit(auditFile: string | undefined, audit: AuditEntry[], now: Date): void {
+  if (!auditFile || audit.length === 0) return;
+  mkdirSync(path.dirname(auditFile), { recursive: true });
+  appendFileSync(auditFile, audit.map((a) => JSON.stringify({ at: now.toISOString(), ...a })).join('\n') + '\n');
 }
 
 /**
@@ -49,21 +57,35 @@ export interface DistillReport {
 export async function distill(
   store: SkillStore,
   trajectories: Trajectory[],
-  options: { policy?: Partial<DistillPolicy>; rowsOf: (competition: string) => number | undefined; auditFile?: string; now?: Date },
+  options: {
+    policy?: Partial<DistillPolicy>;
+    rowsOf: (competition: string) => number | undefined;
+    /** Where a conflict could be probed; left out, conflicts rows cannot separate are settled by mean delta. */
+    probeOn?: (competitions: string[]) => ProbeTarget | undefined;
+    auditFile?: string;
+    now?: Date;
+  },
 ): Promise<DistillReport> {
   const policy = { ...DEFAULT_POLICY, ...options.policy };
   const now = options.now ?? new Date();
   const audit: AuditEntry[] = [];
   await upsertByLesson(store, trajectories.flatMap((t) => taskSkillFrom(t, now) ?? []), audit, 'created');
   await upsertByLesson(store, promotions(await allSkills(store), policy, now), audit, 'promoted');
-  for (const step of [(s: SkillRecord[]) => resolveConflicts(s, options.rowsOf), (s: SkillRecord[]) => review(s, policy)]) {
+  const probes: ConflictProbe[] = [];
+  for (const step of [(s: SkillRecord[]) => resolveConflicts(s, options.rowsOf, options.probeOn), (s: SkillRecord[]) => review(s, policy)]) {
     const change = step(await allSkills(store));
     if (change.write.length) await store.upsert(change.write);
     audit.push(...change.audit);
+    probes.push(...(change.probes ?? []));
   }
-  if (options.auditFile && audit.length) {
-    mkdirSync(path.dirname(options.auditFile), { recursive: true });
-    appendFileSync(options.auditFile, audit.map((a) => JSON.stringify({ at: now.toISOString(), ...a })).join('\n') + '\n');
-  }
-  return { audit, skills: (await allSkills(store)).length };
+  appendAudit(options.auditFile, audit, now);
+  return { audit, skills: (await allSkills(store)).length, probes };
+}
+
+/** Applies a probe's scores: the worse skill goes back to candidate (see settleProbe), audited. */
+export async function settleConflict(store: SkillStore, probe: ConflictProbe, scores: [number | null, number | null], options: { auditFile?: string; now?: Date } = {}): Promise<AuditEntry[]> {
+  const change = settleProbe(probe, [await store.get(probe.skills[0]), await store.get(probe.skills[1])], scores);
+  if (change.write.length) await store.upsert(change.write);
+  appendAudit(options.auditFile, change.audit, options.now ?? new Date());
+  return change.audit;
 }

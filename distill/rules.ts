@@ -1,4 +1,6 @@
 import { familyOf } from '../agents/offline/families.js';
+import { candidateFromRecipe } from '../agents/offline/skill-guided.js';
+import type { Candidate } from '../schemas/training.js';
 import type { TaskType } from '../schemas/competition.js';
 import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
 import { leaveOneOut, learnOrder, profileOf, type PortfolioCase } from './portfolio.js';
@@ -29,10 +31,25 @@ export interface AuditEntry {
   runs: string[];
 }
 
-/** What a change does to the store: whole records to write (each at its next version). */
+/** Where a conflict can be settled by a probe run: a competition both skills' evidence knows, on this machine. */
+export interface ProbeTarget {
+  competition: string;
+  dir: string;
+  direction: 'maximize' | 'minimize';
+}
+
+/** Two conflicting skills' candidates to train side by side on the GPU queue; the worse one goes back to candidate. */
+export interface ConflictProbe {
+  skills: [string, string];
+  candidates: [Candidate, Candidate];
+  target: ProbeTarget;
+}
+
+/** What a change does to the store: whole records to write (each at its next version), and probes to run. */
 export interface DistillChange {
   write: SkillRecord[];
   audit: AuditEntry[];
+  probes?: ConflictProbe[];
 }
 
 /** Identity of a lesson, independent of run-specific numbers: merging happens on this key. */
@@ -242,11 +259,17 @@ function overlap(a?: { min?: number; max?: number }, b?: { min?: number; max?: n
 /**
  * Two active domain skills of one domain recommending different templates for an overlapping task
  * type and row range conflict. They are narrowed apart by the rows of the competitions behind their
- * evidence when those separate; otherwise the weaker one (lower mean delta) goes back to candidate —
- * with the reason recorded, never silently overwritten — until uses decide.
+ * evidence when those separate; otherwise, when `probeOn` finds a competition of their evidence to
+ * run on, a probe is returned (the caller trains both candidates there and settles it); failing that,
+ * the weaker one (lower mean delta) goes back to candidate — with the reason recorded, never silently
+ * overwritten — until uses decide.
  */
-export function resolveConflicts(skills: SkillRecord[], rowsOf: (competition: string) => number | undefined): DistillChange {
-  const change: DistillChange = { write: [], audit: [] };
+export function resolveConflicts(
+  skills: SkillRecord[],
+  rowsOf: (competition: string) => number | undefined,
+  probeOn?: (competitions: string[]) => ProbeTarget | undefined,
+): DistillChange {
+  const change: DistillChange = { write: [], audit: [], probes: [] };
   const active = skills.filter((s) => s.status === 'active' && s.tier === 'domain' && s.recipe.template);
   const touched = new Set<string>();
   for (let i = 0; i < active.length; i++) {
@@ -270,6 +293,12 @@ export function resolveConflicts(skills: SkillRecord[], rowsOf: (competition: st
         for (const s of [small, large]) {
           change.audit.push({ action: 'narrowed', skillId: s.id, title: s.title, reason: `conflicted with ${s === small ? large.id : small.id}; separated at ${boundary} rows by its evidence`, runs });
         }
+        continue;
+      }
+      const target = probeOn?.([...new Set([...a.evidence, ...b.evidence].map((e) => e.competition))]);
+      const candidates = [candidateFromRecipe(a.recipe), candidateFromRecipe(b.recipe)];
+      if (target && candidates[0] && candidates[1]) {
+        change.probes!.push({ skills: [a.id, b.id], candidates: [candidates[0], candidates[1]], target });
       } else {
         const [weak, strong] = a.stats.meanDelta < b.stats.meanDelta || (a.stats.meanDelta === b.stats.meanDelta && a.id > b.id) ? [a, b] : [b, a];
         const reason = `conflicts with ${strong.id} (${strong.recipe.template}) under overlapping conditions; not separable by rows; kept the one with the higher mean delta (${strong.stats.meanDelta.toFixed(4)} vs ${weak.stats.meanDelta.toFixed(4)}) active`;
@@ -279,6 +308,25 @@ export function resolveConflicts(skills: SkillRecord[], rowsOf: (competition: st
     }
   }
   return change;
+}
+
+/**
+ * A probe's verdict: the skill whose candidate scored worse (cross-validated, on the probe's
+ * competition; a failed run is worst) goes back to candidate with the scores as the reason. Nothing
+ * to do when either skill is no longer active (settled already, or changed since).
+ */
+export function settleProbe(probe: ConflictProbe, skills: [SkillRecord | null, SkillRecord | null], scores: [number | null, number | null]): DistillChange {
+  const [a, b] = skills;
+  if (a?.status !== 'active' || b?.status !== 'active') return { write: [], audit: [] };
+  const { direction, competition } = probe.target;
+  const worse = (x: number | null, y: number | null) => x === null || (y !== null && (direction === 'maximize' ? x < y : x > y));
+  const [loser, winner, ls, ws] = worse(scores[0], scores[1]) ? [a, b, scores[0], scores[1]] : [b, a, scores[1], scores[0]];
+  const fmt = (v: number | null) => (v === null ? 'failed' : `cv ${v.toFixed(4)}`);
+  const reason = `conflicts with ${winner.id} (${winner.recipe.template}); probe on ${competition}: ${loser.recipe.template} ${fmt(ls)} vs ${winner.recipe.template} ${fmt(ws)}; kept ${winner.recipe.template} active`;
+  return {
+    write: [{ ...loser, status: 'candidate', statusReason: reason, version: loser.version + 1 }],
+    audit: [{ action: 'conflict', skillId: loser.id, title: loser.title, reason, runs: [...a.evidence, ...b.evidence].map((e) => e.runId) }],
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skillOutcomes } from '../../activities/credit.js';
 import { distill } from '../../distill/apply.js';
-import { DEFAULT_POLICY, resolveConflicts, review } from '../../distill/rules.js';
+import { DEFAULT_POLICY, resolveConflicts, review, settleProbe } from '../../distill/rules.js';
 import type { Trajectory } from '../../distill/trajectory.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
@@ -116,6 +116,22 @@ describe('distillation rules', () => {
     expect(change.write).toHaveLength(1);
     expect(change.write[0]).toMatchObject({ status: 'candidate', recipe: { template: 'random_forest' } });
     expect(change.write[0]!.statusReason).toMatch(/conflicts with .* not separable by rows; kept the one with the higher mean delta/);
+  });
+
+  it('with a competition to probe on, leaves a conflict rows cannot separate to a probe, whose worse candidate goes back to candidate', () => {
+    const [weak, strong] = [domainSkill('random_forest', 0.01, ['a', 'c']), domainSkill('hist_gradient_boosting', 0.03, ['b', 'd'])];
+    const target = { competition: 'a', dir: '/data/a', direction: 'maximize' as const };
+    const change = resolveConflicts([weak, strong], rows, (competitions) => (competitions.includes('a') ? target : undefined));
+    expect(change.write).toEqual([]);
+    expect(change.probes).toEqual([{ skills: [weak.id, strong.id], candidates: [{ template: 'random_forest', params: {} }, { template: 'hist_gradient_boosting', params: {} }], target }]);
+    const probe = change.probes![0]!;
+    // The probe overrules the mean deltas: here the forest scored better.
+    const settled = settleProbe(probe, [weak, strong], [0.91, 0.9]);
+    expect(settled.write).toHaveLength(1);
+    expect(settled.write[0]).toMatchObject({ id: strong.id, status: 'candidate' });
+    expect(settled.write[0]!.statusReason).toBe(`conflicts with ${weak.id} (random_forest); probe on a: hist_gradient_boosting cv 0.9000 vs random_forest cv 0.9100; kept random_forest active`);
+    expect(settleProbe(probe, [weak, strong], [null, 0.5]).write[0]).toMatchObject({ id: weak.id }); // a failed run loses
+    expect(settleProbe(probe, [weak, settled.write[0]!], [0.91, 0.9]).write).toEqual([]); // settled already
   });
 
   it('validates candidates on unseen competitions, and decays skills that stop paying: deprecated, then retired', () => {
