@@ -53,3 +53,13 @@ if [ "$(cat .venv/.haste-requirements 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r runner/requirements.txt
   echo "$wanted" > .venv/.haste-requirements
 fi
+# The tests also run the CNN template on CPU, so they need PyTorch. PyPI's Linux wheel is the CUDA
+# build (~3 GB with its NVIDIA libraries); it runs on CPU too. `npm run demo` does without it.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  wanted_gpu=$(sha256sum runner/requirements-gpu.txt | cut -c1-64)
+  if [ "$(cat .venv/.haste-requirements-gpu 2>/dev/null)" != "$wanted_gpu" ]; then
+    log "installing PyTorch for the CNN template's tests (runner/requirements-gpu.txt; a few minutes the first time)"
+    .venv/bin/pip install --quiet --disable-pip-version-check -r runner/requirements-gpu.txt
+    echo "$wanted_gpu" > .venv/.haste-requirements-gpu
+  fi
+fi
