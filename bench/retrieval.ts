@@ -25,8 +25,11 @@ const DOMAINS = ['tabular', 'vision', 'text', 'time-series', 'audio', 'graph'];
 const TOPICS = ['gradient boosting', 'early stopping', 'target encoding', 'data augmentation', 'learning rate warmup', 'class weights', 'lag features', 'tf-idf', 'dropout', 'feature scaling', 'stacking', 'pseudo labelling', 'k-fold validation', 'log target', 'mixup', 'label smoothing'];
 const TASK_TYPES = ['binary', 'multiclass', 'regression', 'forecasting'] as const;
 
+/** A small LCG; the seed is mixed first, or the first draws of neighbouring seeds would be nearly equal. */
 function rng(seed: number) {
-  let s = seed >>> 0;
+  let s = Math.imul(seed ^ (seed >>> 16), 0x45d9f3b);
+  s = Math.imul(s ^ (s >>> 16), 0x45d9f3b);
+  s = (s ^ (s >>> 16)) >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
