@@ -20,7 +20,11 @@ import {
   type SkillStore,
   applyOutcome,
 } from './store.js';
+import { InMemoryBm25 } from './fts5-bm25.js';
 import { VectorCache, type SelectedSlots, type SkillPayload } from './vector-cache.js';
+
+/** FTS5's tokenizer for skill text; the in-memory BM25 tokenizes queries and changed rows with the same one. */
+const TOKENIZE = 'porter unicode61 remove_diacritics 2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,7 +43,7 @@ CREATE TABLE IF NOT EXISTS skills (
 CREATE INDEX IF NOT EXISTS skills_by_scope ON skills (tier, domain, status);
 CREATE INDEX IF NOT EXISTS skills_by_seq ON skills (seq);
 CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS skills_fts USING fts5 (text, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS skills_fts USING fts5 (text, tokenize = '${TOKENIZE}');
 `;
 
 interface SkillRow {
@@ -124,24 +128,10 @@ function prepareStatements(db: Database.Database) {
     writeText: db.prepare('INSERT INTO skills_fts (rowid, text) VALUES (?, ?)'),
     clearTombstone: db.prepare('DELETE FROM tombstones WHERE id = ?'),
     writeTombstone: db.prepare('INSERT INTO tombstones (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq'),
-    // BM25 of the matches among the given rowids only. `+rowid` keeps the IN list from driving the
-    // FTS5 cursor (one MATCH per rowid is far slower); the range lets FTS5 skip outside the list (FTS5
-    // ignores non-integer bounds, and JS numbers bind as REAL, hence the casts). bm25() takes its IDF
-    // and average length from the whole table, so scores match an unfiltered search.
-    textAmong: db.prepare(
-      `SELECT rowid, bm25(skills_fts) AS bm25 FROM skills_fts
-       WHERE skills_fts MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER) AND +rowid IN (SELECT value FROM json_each(?))
-       ORDER BY bm25, rowid LIMIT ?`,
-    ),
-    textAll: db.prepare('SELECT rowid, bm25(skills_fts) AS bm25 FROM skills_fts WHERE skills_fts MATCH ? ORDER BY bm25, rowid LIMIT ?'),
+    // Only for queries the in-memory BM25 leaves to FTS5 (see textSearch).
+    textRanked: db.prepare('SELECT rowid, bm25(skills_fts) AS bm25 FROM skills_fts WHERE skills_fts MATCH ? ORDER BY bm25, rowid'),
   };
 }
-
-/**
- * Above this share of the store, a filter is applied to BM25's ranking instead of before it: BM25
- * then scores every match, but handing SQLite a list of most of the rowids would cost more.
- */
-const PREFILTER_MAX_SHARE = 0.5;
 
 /**
  * The embedded skill store: one SQLite file in WAL mode (readers never block the writer, so the
@@ -155,6 +145,7 @@ export class SqliteSkillStore implements SkillStore {
   private readonly db: Database.Database;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly cache: VectorCache;
+  private readonly bm25: InMemoryBm25;
   private readonly queries: QueryEmbeddings;
   private readonly inReadTransaction: <T>(read: () => T) => T;
 
@@ -170,6 +161,7 @@ export class SqliteSkillStore implements SkillStore {
     this.db.exec(SCHEMA);
     this.sql = prepareStatements(this.db);
     this.cache = new VectorCache(options.embedder.dimension);
+    this.bm25 = new InMemoryBm25(this.db, 'skills_fts', TOKENIZE);
     const transaction = this.db.transaction((read: () => unknown) => read());
     this.inReadTransaction = <T>(read: () => T) => transaction.deferred(read) as T;
   }
@@ -216,11 +208,17 @@ export class SqliteSkillStore implements SkillStore {
     const seq = this.currentSeq();
     if (seq === this.cache.seq) return;
     const rewritten = new Set<string>();
+    const changed: { slot: number; rowid: number }[] = [];
     for (const row of this.sql.changedSince.iterate(this.cache.seq) as IterableIterator<SkillRow>) {
-      this.cache.put(row.id, row.rowid, payloadOf(row), vectorOf(row.vector));
+      changed.push({ slot: this.cache.put(row.id, row.rowid, payloadOf(row), vectorOf(row.vector)), rowid: row.rowid });
       rewritten.add(row.id);
     }
-    for (const id of this.sql.deletedSince.all(this.cache.seq) as string[]) if (!rewritten.has(id)) this.cache.remove(id);
+    const slots = changed.map((c) => c.slot);
+    for (const id of this.sql.deletedSince.all(this.cache.seq) as string[]) {
+      const slot = rewritten.has(id) ? undefined : this.cache.remove(id);
+      if (slot !== undefined) slots.push(slot);
+    }
+    this.bm25.forget(slots, changed);
     this.cache.seq = seq;
   }
 
@@ -322,27 +320,25 @@ export class SqliteSkillStore implements SkillStore {
 
   /**
    * FTS5 BM25 over title, body and recipe among the selected skills; any query term may match (OR),
-   * rarer terms weigh more; equal scores in rowid order. Call inside the read transaction that synced the cache.
+   * rarer terms weigh more; equal scores in rowid order. Computed in memory (InMemoryBm25) and by
+   * FTS5 only for queries it cannot reproduce. Call inside the read transaction that synced the cache.
    */
   private textSearch(text: string, selected: SelectedSlots, depth: number): { id: string; bm25: number }[] {
     const terms = [...new Set(textTokens(text))];
     if (terms.length === 0 || selected.slots.length === 0) return [];
+    const inMemory = this.bm25.search(terms, selected.marked, depth, this.cache);
+    if (inMemory) return inMemory.map((h) => ({ id: this.cache.idOf(h.slot), bm25: h.bm25 }));
+    return this.textSearchInSqlite(terms, selected, depth);
+  }
+
+  /** textSearch by FTS5's bm25() itself: the same ranking, at FTS5's cost (it scores every match). */
+  private textSearchInSqlite(terms: string[], selected: SelectedSlots, depth: number): { id: string; bm25: number }[] {
     const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
-    const idOf = (rowid: number) => this.cache.byRowid(rowid)!.id;
-    type Scored = { rowid: number; bm25: number };
-    if (selected.slots.length === this.cache.size) {
-      return (this.sql.textAll.all(match, depth) as Scored[]).map((r) => ({ id: idOf(r.rowid), bm25: r.bm25 }));
-    }
-    if (selected.slots.length <= PREFILTER_MAX_SHARE * this.cache.size) {
-      const rowids = this.cache.rowidsOf(selected.slots);
-      const among = this.sql.textAmong.all(match, rowids[0], rowids[rowids.length - 1], `[${rowids.join(',')}]`, depth) as Scored[];
-      return among.map((r) => ({ id: idOf(r.rowid), bm25: r.bm25 }));
-    }
     const out: { id: string; bm25: number }[] = [];
-    for (const r of this.sql.textAll.iterate(match, -1) as IterableIterator<Scored>) {
-      const cached = this.cache.byRowid(r.rowid)!;
-      if (!selected.marked[cached.slot]) continue;
-      out.push({ id: cached.id, bm25: r.bm25 });
+    for (const r of this.sql.textRanked.iterate(match) as IterableIterator<{ rowid: number; bm25: number }>) {
+      const slot = this.cache.slotOfRowid(r.rowid);
+      if (!selected.marked[slot]) continue;
+      out.push({ id: this.cache.idOf(slot), bm25: r.bm25 });
       if (out.length === depth) break;
     }
     return out;

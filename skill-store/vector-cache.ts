@@ -57,7 +57,7 @@ export class VectorCache {
   /** A bit per task type the skill names; 0 when it names none (applies to all). */
   private taskTypes: Uint32Array;
   private readonly slotOfId = new Map<string, number>();
-  private readonly slotOfRowid = new Map<number, number>();
+  private readonly slotByRowid = new Map<number, number>();
   /** Domains and competitions are free-form: interned as 1, 2, …; 0 is null. */
   private readonly scopeCodes = new Map<string, number>();
   private free: number[] = [];
@@ -75,6 +75,11 @@ export class VectorCache {
   /** How many skills the cache holds. */
   get size(): number {
     return this.count;
+  }
+
+  /** One past the highest slot in use: the length of per-slot arrays. */
+  get capacity(): number {
+    return this.end;
   }
 
   private scopeCode(value: string | null): number {
@@ -100,37 +105,41 @@ export class VectorCache {
     this.taskTypes = grown(this.taskTypes, (n) => new Uint32Array(n));
   }
 
-  put(id: string, rowid: number, payload: SkillPayload, vector: Float32Array): void {
+  /** Stores a skill; returns its slot. */
+  put(id: string, rowid: number, payload: SkillPayload, vector: Float32Array): number {
     let slot = this.slotOfId.get(id);
     if (slot === undefined) {
       slot = this.free.pop() ?? this.end++;
       if (slot >= this.tiers.length) this.grow();
       this.slotOfId.set(id, slot);
       this.count++;
-    } else if (this.slotOfRowid.get(this.rowids[slot]!) === slot) {
-      this.slotOfRowid.delete(this.rowids[slot]!);
+    } else if (this.slotByRowid.get(this.rowids[slot]!) === slot) {
+      this.slotByRowid.delete(this.rowids[slot]!);
     }
     this.ids[slot] = id;
     this.rowids[slot] = rowid;
     // A deleted row's rowid may be reused by a new row before the deletion is synced: the newer row wins.
-    this.slotOfRowid.set(rowid, slot);
+    this.slotByRowid.set(rowid, slot);
     this.tiers[slot] = TIER_CODES.get(payload.tier) ?? 0;
     this.statuses[slot] = STATUS_CODES.get(payload.status) ?? 0;
     this.domains[slot] = this.scopeCode(payload.domain);
     this.competitions[slot] = this.scopeCode(payload.competition);
     this.taskTypes[slot] = maskOf(payload.taskTypes, TASK_TYPE_CODES);
     this.matrix.set(vector, slot * this.dimension);
+    return slot;
   }
 
-  remove(id: string): void {
+  /** Drops a skill; returns the slot it had, if any. */
+  remove(id: string): number | undefined {
     const slot = this.slotOfId.get(id);
-    if (slot === undefined) return;
+    if (slot === undefined) return undefined;
     this.slotOfId.delete(id);
-    if (this.slotOfRowid.get(this.rowids[slot]!) === slot) this.slotOfRowid.delete(this.rowids[slot]!);
+    if (this.slotByRowid.get(this.rowids[slot]!) === slot) this.slotByRowid.delete(this.rowids[slot]!);
     this.ids[slot] = null;
     this.tiers[slot] = 0;
     this.free.push(slot);
     this.count--;
+    return slot;
   }
 
   /** The slots whose payload passes the filter (the same rules as the SQL filter of `list`). */
@@ -155,17 +164,19 @@ export class VectorCache {
     return { slots: slots.subarray(0, n), marked };
   }
 
-  /** The database rowids of the slots, ascending. */
-  rowidsOf(slots: Int32Array): Float64Array {
-    const rowids = new Float64Array(slots.length);
-    for (let i = 0; i < slots.length; i++) rowids[i] = this.rowids[slots[i]!]!;
-    return rowids.sort();
+  idOf(slot: number): string {
+    return this.ids[slot]!;
   }
 
-  /** The skill id and slot of a database rowid, or undefined when the cache does not hold it. */
-  byRowid(rowid: number): { id: string; slot: number } | undefined {
-    const slot = this.slotOfRowid.get(rowid);
-    return slot === undefined ? undefined : { id: this.ids[slot]!, slot };
+  rowidOf(slot: number): number {
+    return this.rowids[slot]!;
+  }
+
+  /** The slot of a database rowid the cache holds (it holds every row of the snapshot it was synced to). */
+  slotOfRowid(rowid: number): number {
+    const slot = this.slotByRowid.get(rowid);
+    if (slot === undefined) throw new Error(`vector cache: no skill with rowid ${rowid} (out of step with the database)`);
+    return slot;
   }
 
   /** The `depth` most similar vectors among the slots, best first (ties in slot order). */

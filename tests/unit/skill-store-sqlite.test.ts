@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { textTokens } from '../../skill-store/bm25.js';
 import { lazyEmbedder } from '../../skill-store/embedder.js';
 import { HashingEmbedder } from '../../skill-store/hashing-embedder.js';
 import { createSkill, type SkillRecord } from '../../skill-store/schema.js';
@@ -59,8 +60,8 @@ describe('SqliteSkillStore search', () => {
   });
   afterAll(async () => store?.close());
 
-  // Narrow filters restrict BM25 to the filter's rows inside SQLite, broad ones filter its ranking:
-  // either way a filtered search must equal the unfiltered one with the filter applied afterwards.
+  // Filters apply before ranking (dense, and BM25 in memory) or to FTS5's ranking (a query FTS5 must
+  // rank itself, see below): either way a filtered search equals the unfiltered one filtered afterwards.
   const filters: SkillFilter[] = [
     { tier: ['global'], status: ['active'], taskType: 'binary' },
     { tier: ['domain'], status: ['active'], taskType: 'regression', domain: 'tabular' },
@@ -72,16 +73,63 @@ describe('SqliteSkillStore search', () => {
   for (const mode of ['text', 'dense'] as const) {
     it(`${mode} search inside a filter ranks and scores exactly as the unfiltered search filtered afterwards`, async () => {
       const byId = new Map(skills.map((s) => [s.id, s]));
-      const text = 'gradient boosting for binary tabular data';
-      const everything = await store.search({ text, mode, limit: 1000 });
-      expect(everything.length).toBeGreaterThan(50);
-      for (const filter of filters) {
-        const filtered = await store.search({ text, mode, filter, limit: 1000 });
-        const expected = everything.filter((h) => passes(byId.get(h.skill.id)!, filter));
-        expect(filtered.map((h) => [h.skill.id, h.score]), JSON.stringify(filter)).toEqual(expected.map((h) => [h.skill.id, h.score]));
+      for (const text of ['gradient boosting for binary tabular data', 'gradient boosting a\u19b0b']) {
+        const everything = await store.search({ text, mode, limit: 1000 });
+        expect(everything.length).toBeGreaterThan(50);
+        for (const filter of filters) {
+          const filtered = await store.search({ text, mode, filter, limit: 1000 });
+          const expected = everything.filter((h) => passes(byId.get(h.skill.id)!, filter));
+          expect(filtered.map((h) => [h.skill.id, h.score]), `${text} ${JSON.stringify(filter)}`).toEqual(expected.map((h) => [h.skill.id, h.score]));
+        }
       }
     });
   }
+});
+
+/** FTS5's own ranking of the whole store for a text, as the store's text search defines it. */
+function fts5Ranking(file: string, text: string): [string, number][] {
+  const match = [...new Set(textTokens(text))].map((t) => `"${t}"`).join(' OR ');
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare('SELECT s.id, bm25(skills_fts) FROM skills_fts JOIN skills s ON s.rowid = skills_fts.rowid WHERE skills_fts MATCH ? ORDER BY 2, s.rowid')
+      .raw()
+      .all(match) as [string, number][];
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteSkillStore text ranking', () => {
+  it("equals FTS5's bm25() to the bit, also after another connection's writes", async () => {
+    const file = tmpFile();
+    const reader = SqliteSkillStore.open({ file, embedder });
+    const writer = SqliteSkillStore.open({ file, embedder });
+    // Common words (IDF at its floor), rare ones, stems, repeats, an unknown word, and a term FTS5
+    // splits in two (U+19B0 is a letter to textTokens, a separator to FTS5): FTS5 ranks that query itself.
+    const texts = ['gradient boosting', 'boosted gradients for tabular data data', 'variant 7 early stopping on vision', 'nothing-matches-this', 'class weights a\u19b0b'];
+    const check = async (stage: string) => {
+      for (const text of texts) {
+        const hits = await reader.search({ text, mode: 'text', limit: 1000 });
+        expect(hits.map((h) => [h.skill.id, -h.score]), `${stage}: ${text}`).toEqual(fts5Ranking(file, text).slice(0, 1000));
+      }
+    };
+    try {
+      const skills = library(240);
+      await writer.upsert(skills.slice(0, 200));
+      await check('initial');
+      await writer.upsert(skills.slice(200)); // new rows
+      await writer.upsert(skills.slice(0, 30).map((s, i) => ({ ...s, body: `${s.body} Rewritten ${i % 2 ? 'with gradient boosting' : 'for vision'}.`, version: 2 }))); // new texts
+      for (const s of skills.slice(30, 40)) await writer.delete(s.id);
+      await writer.setStatus(skills[50]!.id, 'retired', 'stopped helping'); // same text, new version
+      await check('after writes');
+      await writer.upsert(library(2000).slice(240)); // more rows than are re-tokenized: cached terms are dropped
+      await check('after a bulk write');
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
 });
 
 describe('SqliteSkillStore vector cache', () => {
