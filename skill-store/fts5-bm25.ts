@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { keepTop } from './top.js';
 import type { VectorCache } from './vector-cache.js';
 
 /** fts5Bm25Function's constants (sqlite3.c, fts5_aux.c). */
@@ -233,9 +234,10 @@ export class InMemoryBm25 {
           scores[slot]! += idf * ((f * (K1 + 1.0)) / (f + K1 * (1 - B + (B * D) / avgdl)));
         }
       }
-      const hits = touched.map((slot) => ({ slot, rowid: cache.rowidOf(slot), bm25: -1.0 * scores[slot]! }));
-      hits.sort((a, b) => a.bm25 - b.bm25 || a.rowid - b.rowid);
-      return hits.slice(0, depth);
+      const top: Bm25Hit[] = [];
+      const ranksBefore = (a: Bm25Hit, b: Bm25Hit) => a.bm25 < b.bm25 || (a.bm25 === b.bm25 && a.rowid < b.rowid);
+      for (const slot of touched) keepTop(top, { slot, rowid: cache.rowidOf(slot), bm25: -1.0 * scores[slot]! }, depth, ranksBefore);
+      return top;
     } finally {
       for (const slot of touched) scores[slot] = -1;
     }

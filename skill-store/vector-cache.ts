@@ -1,5 +1,6 @@
 import { TaskTypeSchema } from '../schemas/competition.js';
 import { dot } from './embedder.js';
+import { keepTop } from './top.js';
 import { SKILL_TIERS, SkillStatusSchema } from './schema.js';
 import type { SkillFilter } from './store.js';
 
@@ -182,20 +183,12 @@ export class VectorCache {
   /** The `depth` most similar vectors among the slots, best first (ties in slot order). */
   nearest(query: Float32Array, slots: Int32Array, depth: number): { id: string; cosine: number }[] {
     const top: { id: string; cosine: number }[] = [];
-    let floor = -Infinity;
+    const ranksBefore = (a: { cosine: number }, b: { cosine: number }) => a.cosine > b.cosine;
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k]!;
       const cosine = dot(query, this.matrix, slot * this.dimension);
-      if (top.length === depth && cosine <= floor) continue;
-      let i = top.length - 1;
-      if (top.length < depth) top.push({ id: '', cosine: 0 });
-      else i--;
-      while (i >= 0 && top[i]!.cosine < cosine) {
-        top[i + 1] = top[i]!;
-        i--;
-      }
-      top[i + 1] = { id: this.ids[slot]!, cosine };
-      if (top.length === depth) floor = top[depth - 1]!.cosine;
+      if (top.length === depth && cosine <= top[depth - 1]!.cosine) continue; // the common case, without an object
+      keepTop(top, { id: this.ids[slot]!, cosine }, depth, ranksBefore);
     }
     return top;
   }
