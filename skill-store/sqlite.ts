@@ -135,8 +135,8 @@ function prepareStatements(db: Database.Database) {
 
 /**
  * The embedded skill store: one SQLite file in WAL mode (readers never block the writer, so the
- * worker can write while the CLI reads), FTS5 for BM25, exact cosine over float32 vectors on the
- * pre-filtered set. Every write is one IMMEDIATE transaction: a process killed mid-write leaves the
+ * worker can write while the CLI reads), FTS5 for the text index with its bm25() ranking (computed
+ * in memory, see InMemoryBm25), exact cosine over float32 vectors on the pre-filtered set. Every write is one IMMEDIATE transaction: a process killed mid-write leaves the
  * previous state, never part of a skill or part of a batch. Searches read one snapshot (a read
  * transaction), so the in-memory vector cache, BM25 and the records returned always agree.
  */
@@ -203,7 +203,7 @@ export class SqliteSkillStore implements SkillStore {
     return Number(this.sql.seq.get());
   }
 
-  /** Brings the vector cache up to the database's sequence number (cheap when nothing changed); call inside a read transaction. */
+  /** Brings the vector cache and the in-memory BM25 up to the database's sequence number (cheap when nothing changed); call inside a read transaction. */
   private syncCache(): void {
     const seq = this.currentSeq();
     if (seq === this.cache.seq) return;
