@@ -3,8 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { textTokens } from './bm25.js';
 import type { EmbedderSource } from './embedder.js';
-import { dot, QueryEmbeddings } from './embedder.js';
-import { payloadPredicate, type SkillPayload } from './filter.js';
+import { QueryEmbeddings } from './embedder.js';
 import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from './schema.js';
 import {
   EmbedderMismatchError,
@@ -21,6 +20,11 @@ import {
   type SkillStore,
   applyOutcome,
 } from './store.js';
+import { InMemoryBm25 } from './fts5-bm25.js';
+import { VectorCache, type SelectedSlots, type SkillPayload } from './vector-cache.js';
+
+/** FTS5's tokenizer for skill text; the in-memory BM25 tokenizes queries and changed rows with the same one. */
+const TOKENIZE = 'porter unicode61 remove_diacritics 2';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,7 +43,7 @@ CREATE TABLE IF NOT EXISTS skills (
 CREATE INDEX IF NOT EXISTS skills_by_scope ON skills (tier, domain, status);
 CREATE INDEX IF NOT EXISTS skills_by_seq ON skills (seq);
 CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS skills_fts USING fts5 (text, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS skills_fts USING fts5 (text, tokenize = '${TOKENIZE}');
 `;
 
 interface SkillRow {
@@ -54,6 +58,11 @@ interface SkillRow {
   record: string;
   vector: Buffer;
   seq: number;
+}
+
+/** A stored vector blob as a Float32Array of its own (blobs need not be 4-byte aligned). */
+function vectorOf(blob: Buffer): Float32Array {
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
 function payloadOf(row: Pick<SkillRow, 'tier' | 'domain' | 'competition' | 'status' | 'task_types'>): SkillPayload {
@@ -87,71 +96,6 @@ function filterSql(filter: SkillFilter): { where: string; params: unknown[] } {
   return { where: clauses.length ? clauses.join(' AND ') : '1', params };
 }
 
-/**
- * Every vector of the store in one Float32Array, with the payload needed to pre-filter, so exact
- * cosine search scans memory instead of reading blobs. Kept in step with the database by a sequence
- * number that every write transaction bumps (other processes' writes included).
- */
-class VectorCache {
-  seq = -1;
-  private ids: (string | null)[] = [];
-  private payloads: (SkillPayload | null)[] = [];
-  private matrix: Float32Array;
-  private slots = new Map<string, number>();
-  private free: number[] = [];
-
-  constructor(private readonly dimension: number) {
-    this.matrix = new Float32Array(dimension * 1024);
-  }
-
-  put(id: string, payload: SkillPayload, vector: Float32Array): void {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      slot = this.free.pop() ?? this.ids.length;
-      if ((slot + 1) * this.dimension > this.matrix.length) {
-        const grown = new Float32Array(this.matrix.length * 2);
-        grown.set(this.matrix);
-        this.matrix = grown;
-      }
-      this.slots.set(id, slot);
-    }
-    this.ids[slot] = id;
-    this.payloads[slot] = payload;
-    this.matrix.set(vector, slot * this.dimension);
-  }
-
-  remove(id: string): void {
-    const slot = this.slots.get(id);
-    if (slot === undefined) return;
-    this.slots.delete(id);
-    this.ids[slot] = null;
-    this.payloads[slot] = null;
-    this.free.push(slot);
-  }
-
-  /** The `depth` most similar vectors among those whose payload passes, best first. */
-  nearest(query: Float32Array, accept: (p: SkillPayload) => boolean, depth: number): { id: string; cosine: number }[] {
-    const top: { id: string; cosine: number }[] = [];
-    let floor = -Infinity;
-    for (let slot = 0; slot < this.ids.length; slot++) {
-      const payload = this.payloads[slot];
-      if (!payload || !accept(payload)) continue;
-      const cosine = dot(query, this.matrix, slot * this.dimension);
-      if (top.length === depth && cosine <= floor) continue;
-      let i = top.length - 1;
-      if (top.length < depth) top.push({ id: '', cosine: 0 });
-      else i--;
-      while (i >= 0 && top[i]!.cosine < cosine) {
-        top[i + 1] = top[i]!;
-        i--;
-      }
-      top[i + 1] = { id: this.ids[slot]!, cosine };
-      if (top.length === depth) floor = top[depth - 1]!.cosine;
-    }
-    return top;
-  }
-}
-
 export interface SqliteStoreOptions {
   /** The database file, e.g. HASTE_HOME/skills.sqlite (created with its folder). */
   file: string;
@@ -160,17 +104,50 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** Every statement the store runs more than once, prepared once per connection. */
+function prepareStatements(db: Database.Database) {
+  return {
+    seq: db.prepare("SELECT value FROM meta WHERE key = 'seq'").pluck(),
+    setSeq: db.prepare("UPDATE meta SET value = ? WHERE key = 'seq'"),
+    changedSince: db.prepare('SELECT rowid, id, tier, domain, competition, status, task_types, vector FROM skills WHERE seq > ?'),
+    deletedSince: db.prepare('SELECT id FROM tombstones WHERE seq > ?').pluck(),
+    record: db.prepare('SELECT record FROM skills WHERE id = ?').pluck(),
+    vector: db.prepare('SELECT vector FROM skills WHERE id = ?').pluck(),
+    rowid: db.prepare('SELECT rowid FROM skills WHERE id = ?').pluck(),
+    writeSkill: db
+      .prepare(
+        `INSERT INTO skills (id, tier, domain, competition, status, task_types, version, record, vector, seq)
+         VALUES (@id, @tier, @domain, @competition, @status, @task_types, @version, @record, @vector, @seq)
+         ON CONFLICT (id) DO UPDATE SET tier = @tier, domain = @domain, competition = @competition, status = @status,
+           task_types = @task_types, version = @version, record = @record, vector = @vector, seq = @seq
+         RETURNING rowid`,
+      )
+      .pluck(),
+    deleteSkill: db.prepare('DELETE FROM skills WHERE id = ?'),
+    deleteText: db.prepare('DELETE FROM skills_fts WHERE rowid = ?'),
+    writeText: db.prepare('INSERT INTO skills_fts (rowid, text) VALUES (?, ?)'),
+    clearTombstone: db.prepare('DELETE FROM tombstones WHERE id = ?'),
+    writeTombstone: db.prepare('INSERT INTO tombstones (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq'),
+    // Only for queries the in-memory BM25 leaves to FTS5 (see textSearch).
+    textRanked: db.prepare('SELECT rowid, bm25(skills_fts) AS bm25 FROM skills_fts WHERE skills_fts MATCH ? ORDER BY bm25, rowid'),
+  };
+}
+
 /**
  * The embedded skill store: one SQLite file in WAL mode (readers never block the writer, so the
- * worker can write while the CLI reads), FTS5 for BM25, exact cosine over float32 vectors on the
- * pre-filtered set. Every write is one IMMEDIATE transaction: a process killed mid-write leaves the
- * previous state, never part of a skill or part of a batch.
+ * worker can write while the CLI reads), FTS5 for the text index with its bm25() ranking (computed
+ * in memory, see InMemoryBm25), exact cosine over float32 vectors on the pre-filtered set. Every write is one IMMEDIATE transaction: a process killed mid-write leaves the
+ * previous state, never part of a skill or part of a batch. Searches read one snapshot (a read
+ * transaction), so the in-memory vector cache, BM25 and the records returned always agree.
  */
 export class SqliteSkillStore implements SkillStore {
   readonly location: string;
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof prepareStatements>;
   private readonly cache: VectorCache;
+  private readonly bm25: InMemoryBm25;
   private readonly queries: QueryEmbeddings;
+  private readonly inReadTransaction: <T>(read: () => T) => T;
 
   private constructor(private readonly options: SqliteStoreOptions) {
     this.location = options.file;
@@ -182,7 +159,11 @@ export class SqliteSkillStore implements SkillStore {
     // NORMAL in WAL mode: a killed process never corrupts or half-applies a commit; only an OS crash may drop the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
+    this.sql = prepareStatements(this.db);
     this.cache = new VectorCache(options.embedder.dimension);
+    this.bm25 = new InMemoryBm25(this.db, 'skills_fts', TOKENIZE);
+    const transaction = this.db.transaction((read: () => unknown) => read());
+    this.inReadTransaction = <T>(read: () => T) => transaction.deferred(read) as T;
   }
 
   /** Opens (or creates) the store; throws EmbedderMismatchError if it holds another embedder's vectors. */
@@ -219,31 +200,36 @@ export class SqliteSkillStore implements SkillStore {
   }
 
   private currentSeq(): number {
-    return Number((this.db.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string }).value);
+    return Number(this.sql.seq.get());
   }
 
-  /** Brings the vector cache up to the database's sequence number (cheap when nothing changed). */
+  /** Brings the vector cache and the in-memory BM25 up to the database's sequence number (cheap when nothing changed); call inside a read transaction. */
   private syncCache(): void {
     const seq = this.currentSeq();
     if (seq === this.cache.seq) return;
-    const rows = this.db.prepare('SELECT id, tier, domain, competition, status, task_types, vector FROM skills WHERE seq > ?').all(this.cache.seq) as SkillRow[];
-    for (const row of rows) {
-      const vector = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
-      this.cache.put(row.id, payloadOf(row), vector);
+    const rewritten = new Set<string>();
+    const changed: { slot: number; rowid: number }[] = [];
+    for (const row of this.sql.changedSince.iterate(this.cache.seq) as IterableIterator<SkillRow>) {
+      changed.push({ slot: this.cache.put(row.id, row.rowid, payloadOf(row), vectorOf(row.vector)), rowid: row.rowid });
+      rewritten.add(row.id);
     }
-    const gone = this.db.prepare('SELECT id FROM tombstones WHERE seq > ?').all(this.cache.seq) as { id: string }[];
-    for (const { id } of gone) if (!rows.some((r) => r.id === id)) this.cache.remove(id);
+    const slots = changed.map((c) => c.slot);
+    for (const id of this.sql.deletedSince.all(this.cache.seq) as string[]) {
+      const slot = rewritten.has(id) ? undefined : this.cache.remove(id);
+      if (slot !== undefined) slots.push(slot);
+    }
+    this.bm25.forget(slots, changed);
     this.cache.seq = seq;
   }
 
   private readRecord(id: string): SkillRecord | null {
-    const row = this.db.prepare('SELECT record FROM skills WHERE id = ?').get(id) as { record: string } | undefined;
-    return row ? SkillRecordSchema.parse(JSON.parse(row.record)) : null;
+    const record = this.sql.record.get(id) as string | undefined;
+    return record === undefined ? null : SkillRecordSchema.parse(JSON.parse(record));
   }
 
   /** Writes one record and its FTS row inside the caller's transaction. */
   private writeRow(skill: SkillRecord, vector: Float32Array, seq: number): void {
-    const payload = {
+    const rowid = this.sql.writeSkill.get({
       id: skill.id,
       tier: skill.tier,
       domain: skill.scope.domain ?? null,
@@ -254,24 +240,15 @@ export class SqliteSkillStore implements SkillStore {
       record: JSON.stringify(skill),
       vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
       seq,
-    };
-    const { rowid } = this.db
-      .prepare(
-        `INSERT INTO skills (id, tier, domain, competition, status, task_types, version, record, vector, seq)
-         VALUES (@id, @tier, @domain, @competition, @status, @task_types, @version, @record, @vector, @seq)
-         ON CONFLICT (id) DO UPDATE SET tier = @tier, domain = @domain, competition = @competition, status = @status,
-           task_types = @task_types, version = @version, record = @record, vector = @vector, seq = @seq
-         RETURNING rowid`,
-      )
-      .get(payload) as { rowid: number };
-    this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(rowid);
-    this.db.prepare('INSERT INTO skills_fts (rowid, text) VALUES (?, ?)').run(rowid, skillSearchText(skill));
-    this.db.prepare('DELETE FROM tombstones WHERE id = ?').run(skill.id);
+    }) as number;
+    this.sql.deleteText.run(rowid);
+    this.sql.writeText.run(rowid, skillSearchText(skill));
+    this.sql.clearTombstone.run(skill.id);
   }
 
   private nextSeq(): number {
     const seq = this.currentSeq() + 1;
-    this.db.prepare("UPDATE meta SET value = ? WHERE key = 'seq'").run(String(seq));
+    this.sql.setSeq.run(String(seq));
     return seq;
   }
 
@@ -320,39 +297,51 @@ export class SqliteSkillStore implements SkillStore {
   async search(query: SkillSearch): Promise<SkillHit[]> {
     const q = SkillSearchSchema.parse(query);
     const depth = Math.max(FUSION_DEPTH, q.limit);
-    let dense: { id: string; cosine: number }[] = [];
-    if (q.mode !== 'text') {
-      const vector = q.vector ?? (await this.queries.embed(q.text));
+    const vector = q.mode === 'text' ? null : (q.vector ?? (await this.queries.embed(q.text)));
+    return this.inReadTransaction(() => {
       this.syncCache();
-      dense = this.cache.nearest(vector, payloadPredicate(q.filter), depth);
-    }
-    const text = q.mode === 'dense' ? [] : this.textSearch(q.text, q.filter, depth);
-    const ranked =
-      q.mode === 'hybrid'
-        ? fuseByReciprocalRank(dense, text)
-        : q.mode === 'dense'
-          ? dense.map((d, i) => ({ id: d.id, score: d.cosine, denseRank: i + 1, cosine: d.cosine }))
-          : text.map((t, i) => ({ id: t.id, score: -t.bm25, textRank: i + 1 }));
-    const hits: SkillHit[] = [];
-    for (const r of ranked.slice(0, q.limit)) {
-      const skill = this.readRecord(r.id);
-      if (skill) hits.push({ ...r, skill });
-    }
-    return hits;
+      const selected = this.cache.select(q.filter);
+      const dense = vector ? this.cache.nearest(vector, selected.slots, depth) : [];
+      const text = q.mode === 'dense' ? [] : this.textSearch(q.text, selected, depth);
+      const ranked =
+        q.mode === 'hybrid'
+          ? fuseByReciprocalRank(dense, text)
+          : q.mode === 'dense'
+            ? dense.map((d, i) => ({ id: d.id, score: d.cosine, denseRank: i + 1, cosine: d.cosine }))
+            : text.map((t, i) => ({ id: t.id, score: -t.bm25, textRank: i + 1 }));
+      const hits: SkillHit[] = [];
+      for (const r of ranked.slice(0, q.limit)) {
+        const skill = this.readRecord(r.id);
+        if (skill) hits.push({ ...r, skill });
+      }
+      return hits;
+    });
   }
 
-  /** FTS5 BM25 over title, body and recipe; any query term may match (OR), rarer terms weigh more. */
-  private textSearch(text: string, filter: SkillFilter, depth: number): { id: string; bm25: number }[] {
+  /**
+   * FTS5 BM25 over title, body and recipe among the selected skills; any query term may match (OR),
+   * rarer terms weigh more; equal scores in rowid order. Computed in memory (InMemoryBm25) and by
+   * FTS5 only for queries it cannot reproduce. Call inside the read transaction that synced the cache.
+   */
+  private textSearch(text: string, selected: SelectedSlots, depth: number): { id: string; bm25: number }[] {
     const terms = [...new Set(textTokens(text))];
-    if (terms.length === 0) return [];
+    if (terms.length === 0 || selected.slots.length === 0) return [];
+    const inMemory = this.bm25.search(terms, selected.marked, depth, this.cache);
+    if (inMemory) return inMemory.map((h) => ({ id: this.cache.idOf(h.slot), bm25: h.bm25 }));
+    return this.textSearchInSqlite(terms, selected, depth);
+  }
+
+  /** textSearch by FTS5's bm25() itself: the same ranking, at FTS5's cost (it scores every match). */
+  private textSearchInSqlite(terms: string[], selected: SelectedSlots, depth: number): { id: string; bm25: number }[] {
     const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
-    const { where, params } = filterSql(filter);
-    return this.db
-      .prepare(
-        `SELECT s.id AS id, bm25(skills_fts) AS bm25 FROM skills_fts JOIN skills s ON s.rowid = skills_fts.rowid
-         WHERE skills_fts MATCH ? AND ${where} ORDER BY bm25 LIMIT ?`,
-      )
-      .all(match, ...params, depth) as { id: string; bm25: number }[];
+    const out: { id: string; bm25: number }[] = [];
+    for (const r of this.sql.textRanked.iterate(match) as IterableIterator<{ rowid: number; bm25: number }>) {
+      const slot = this.cache.slotOfRowid(r.rowid);
+      if (!selected.marked[slot]) continue;
+      out.push({ id: this.cache.idOf(slot), bm25: r.bm25 });
+      if (out.length === depth) break;
+    }
+    return out;
   }
 
   async list(filter: SkillFilter = {}, page: { limit?: number; after?: string } = {}): Promise<SkillRecord[]> {
@@ -372,9 +361,7 @@ export class SqliteSkillStore implements SkillStore {
         const changed = change(stored);
         if (changed === stored) return stored; // nothing to write (e.g. a use already counted)
         const next = SkillRecordSchema.parse({ ...changed, version: stored.version + 1, updatedAt: new Date().toISOString() });
-        const row = this.db.prepare('SELECT vector FROM skills WHERE id = ?').get(id) as { vector: Buffer };
-        const vector = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
-        this.writeRow(next, vector, this.nextSeq());
+        this.writeRow(next, vectorOf(this.sql.vector.get(id) as Buffer), this.nextSeq());
         return next;
       })
       .immediate();
@@ -391,12 +378,12 @@ export class SqliteSkillStore implements SkillStore {
   async delete(id: string): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const row = this.db.prepare('SELECT rowid FROM skills WHERE id = ?').get(id) as { rowid: number } | undefined;
-        if (!row) return false;
+        const rowid = this.sql.rowid.get(id) as number | undefined;
+        if (rowid === undefined) return false;
         const seq = this.nextSeq();
-        this.db.prepare('DELETE FROM skills_fts WHERE rowid = ?').run(row.rowid);
-        this.db.prepare('DELETE FROM skills WHERE id = ?').run(id);
-        this.db.prepare('INSERT INTO tombstones (id, seq) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq').run(id, seq);
+        this.sql.deleteText.run(rowid);
+        this.sql.deleteSkill.run(id);
+        this.sql.writeTombstone.run(id, seq);
         return true;
       })
       .immediate();
