@@ -1,4 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { embedderFromConfig } from '../../skill-store/open.js';
 import { createSkill, type SkillDraft, type SkillRecord } from '../../skill-store/schema.js';
+import { SqliteSkillStore } from '../../skill-store/sqlite.js';
+import type { SkillStore } from '../../skill-store/store.js';
 
 /** A small labelled library: each skill's tier and scope are what the retrieval tests check against. */
 export const SKILL_DRAFTS: SkillDraft[] = [
@@ -75,4 +82,20 @@ export const SKILL_DRAFTS: SkillDraft[] = [
 
 export function labelledSkills(now = new Date('2026-01-01T00:00:00Z')): SkillRecord[] {
   return SKILL_DRAFTS.map((d) => createSkill(d, now));
+}
+
+/**
+ * Throwaway embedded skill stores (hashing embedder: no model to load), each in its own temp folder;
+ * registers an afterEach that closes them. Call at a test file's top level.
+ */
+export function tempSkillStores(prefix: string): () => SkillStore {
+  const stores: SkillStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+  return () => {
+    const store = SqliteSkillStore.open({ file: path.join(mkdtempSync(path.join(os.tmpdir(), `haste-${prefix}-`)), 'skills.sqlite'), embedder: embedderFromConfig({ kind: 'hashing' }) });
+    stores.push(store);
+    return store;
+  };
 }

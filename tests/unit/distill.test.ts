@@ -1,16 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { skillOutcomes } from '../../activities/credit.js';
 import { distill } from '../../distill/apply.js';
 import { DEFAULT_POLICY, resolveConflicts, review, settleProbe } from '../../distill/rules.js';
 import type { Trajectory } from '../../distill/trajectory.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
-import { embedderFromConfig } from '../../skill-store/open.js';
 import { createSkill, type SkillRecord } from '../../skill-store/schema.js';
-import { SqliteSkillStore } from '../../skill-store/sqlite.js';
-import { applyOutcome, type SkillStore } from '../../skill-store/store.js';
+import { applyOutcome } from '../../skill-store/store.js';
+import { tempSkillStores } from '../helpers/skills.js';
 
 function spec(id: string, domain: string, rows: number, taskType: CompetitionSpec['taskType'] = 'binary'): CompetitionSpec {
   return { id, title: id, domain, taskType, dir: `/data/${id}`, metric: 'accuracy', direction: 'maximize', budget: { computeSeconds: 60, maxSteps: 5 }, traits: { rows, features: 8, numericFeatures: 8, categoricalFeatures: 0 } };
@@ -30,15 +26,7 @@ function trajectory(c: CompetitionSpec, winner: { template: string; params: Reco
   };
 }
 
-const stores: SkillStore[] = [];
-async function openStore(): Promise<SkillStore> {
-  const store = SqliteSkillStore.open({ file: path.join(mkdtempSync(path.join(os.tmpdir(), 'haste-distill-')), 'skills.sqlite'), embedder: embedderFromConfig({ kind: 'hashing' }) });
-  stores.push(store);
-  return store;
-}
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-});
+const openStore = tempSkillStores('distill');
 
 const rows = (c: string) => ({ a: 500, b: 800, c: 50_000, d: 80_000 })[c];
 const HGB = (lr: number) => ({ template: 'hist_gradient_boosting', params: { learning_rate: lr, max_leaf_nodes: 31 } });

@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portfolioOutcome } from '../../activities/credit.js';
 import { offlineAgent } from '../../agents/index.js';
 import { neutralPrior } from '../../agents/offline/search-space.js';
@@ -11,10 +8,8 @@ import { DEFAULT_POLICY, review } from '../../distill/rules.js';
 import type { Trajectory } from '../../distill/trajectory.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { Candidate } from '../../schemas/training.js';
-import { embedderFromConfig } from '../../skill-store/open.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
-import { SqliteSkillStore } from '../../skill-store/sqlite.js';
-import type { SkillStore } from '../../skill-store/store.js';
+import { tempSkillStores } from '../helpers/skills.js';
 
 const c = (template: string, params: Record<string, unknown> = {}): Candidate => ({ template, params });
 const step = (candidate: Candidate, cvScore: number | undefined, computeSeconds: number) => ({ candidate, status: cvScore === undefined ? ('failed' as const) : ('ok' as const), cvScore, computeSeconds });
@@ -73,15 +68,7 @@ function episode(id: string, run: string, linear: number): Trajectory {
   };
 }
 
-const stores: SkillStore[] = [];
-async function openStore(): Promise<SkillStore> {
-  const store = SqliteSkillStore.open({ file: path.join(mkdtempSync(path.join(os.tmpdir(), 'haste-portfolio-')), 'skills.sqlite'), embedder: embedderFromConfig({ kind: 'hashing' }) });
-  stores.push(store);
-  return store;
-}
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-});
+const openStore = tempSkillStores('portfolio');
 
 describe('the portfolio lesson', () => {
   it('is promoted from two competitions, re-learned as a new version with more runs, and unchanged by re-running distillation', async () => {
