@@ -1,5 +1,4 @@
-import { neutralPrior, templateFits } from '../agents/offline/search-space.js';
-import { orderSaving, profileOf } from '../distill/portfolio.js';
+import { profileOf, savingAgainstNeutral } from '../distill/portfolio.js';
 import { DEFAULT_POLICY } from '../distill/rules.js';
 import type { Direction, TaskType } from '../schemas/competition.js';
 import type { StepRecord } from '../schemas/episode.js';
@@ -46,11 +45,9 @@ export function skillOutcomes(steps: ScoredStep[], baselineScore: number | null,
  * candidate of both orders' prefixes was tried here). Undefined when the replay cannot tell.
  */
 export function portfolioOutcome(skill: SkillRecord, input: CreditInput): { delta: number; won: boolean } | undefined {
-  const taskType = input.taskType;
-  const order = (skill.recipe.portfolio ?? []).filter((c) => templateFits(c.template, input.domain, taskType));
   const profile = profileOf(input.steps, input.baselineScore, input.direction);
   if (!profile) return undefined;
-  const saving = orderSaving(order, neutralPrior(input.domain, taskType).candidates, profile, DEFAULT_POLICY.nearBest);
+  const saving = savingAgainstNeutral(skill.recipe.portfolio ?? [], input.domain, input.taskType, profile, DEFAULT_POLICY.nearBest);
   return saving === undefined ? undefined : { delta: Number(saving.toFixed(4)), won: saving > 0 };
 }
 

@@ -117,6 +117,12 @@ export function orderSaving(order: Candidate[], base: Candidate[], profile: Prof
   return (neutral - learned) / neutral;
 }
 
+/** orderSaving against the neutral order of a domain and task type, keeping the candidates that task type can run. */
+export function savingAgainstNeutral(order: Candidate[], domain: string, taskType: TaskType, profile: Profile, nearBest: number): number | undefined {
+  const fits = order.filter((c) => templateFits(c.template, domain, taskType));
+  return orderSaving(fits, neutralPrior(domain, taskType).candidates, profile, nearBest);
+}
+
 /** One distilled run of a competition, as portfolio learning sees it. */
 export interface PortfolioCase {
   competition: string;
@@ -127,7 +133,7 @@ export interface PortfolioCase {
 
 /**
  * Leave-one-competition-out replay: for each competition, the order learned from the other
- * competitions' runs, replayed on each of its own runs against the neutral order (orderSaving).
+ * competitions' runs, replayed on each of its own runs against the neutral order (savingAgainstNeutral).
  * An estimate of what the lesson saves on a competition it has not seen.
  */
 export function leaveOneOut(cases: PortfolioCase[], domain: string, nearBest: number): { mean: number; n: number; wins: number; losses: number } {
@@ -135,8 +141,7 @@ export function leaveOneOut(cases: PortfolioCase[], domain: string, nearBest: nu
   for (const competition of [...new Set(cases.map((c) => c.competition))].sort()) {
     const order = learnOrder(cases.filter((c) => c.competition !== competition).map((c) => c.profile), nearBest);
     for (const held of cases.filter((c) => c.competition === competition)) {
-      const fits = order.filter((c) => templateFits(c.template, domain, held.taskType));
-      const saving = orderSaving(fits, neutralPrior(domain, held.taskType).candidates, held.profile, nearBest);
+      const saving = savingAgainstNeutral(order, domain, held.taskType, held.profile, nearBest);
       if (saving !== undefined) savings.push(saving);
     }
   }

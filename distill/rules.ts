@@ -201,15 +201,17 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
   return out;
 }
 
-/** Every distilled run of a domain with its profile, one per run (task skills may share runs). */
-function portfolioCases(skills: SkillRecord[], domain: string): PortfolioCase[] {
-  const cases = new Map<string, PortfolioCase>();
+/** Every distilled run of a domain that has a profile, one per run: as cases to learn from, and as evidence. */
+function portfolioRuns(skills: SkillRecord[], domain: string): { cases: PortfolioCase[]; evidence: SkillRecord['evidence'] } {
+  const runs = new Map<string, { case: PortfolioCase; evidence: SkillRecord['evidence'][number] }>();
   for (const s of skills.filter((s) => s.tier === 'task' && s.status !== 'retired' && s.scope.domain === domain)) {
-    for (const e of s.evidence) {
-      if (e.profile && s.conditions.taskTypes[0]) cases.set(e.runId, { competition: e.competition, runId: e.runId, taskType: s.conditions.taskTypes[0], profile: e.profile });
+    for (const { profile, ...evidence } of s.evidence) {
+      const taskType = s.conditions.taskTypes[0];
+      if (profile && taskType) runs.set(evidence.runId, { case: { competition: evidence.competition, runId: evidence.runId, taskType, profile }, evidence });
     }
   }
-  return [...cases.values()].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+  const sorted = [...runs.values()].sort((a, b) => (a.case.runId < b.case.runId ? -1 : 1));
+  return { cases: sorted.map((r) => r.case), evidence: sorted.map((r) => r.evidence) };
 }
 
 /**
@@ -221,7 +223,7 @@ function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date)
   const domains = [...new Set(live.filter((s) => s.tier === 'task').map((s) => s.scope.domain!))].sort();
   const out: SkillRecord[] = [];
   for (const domain of domains) {
-    const cases = portfolioCases(live, domain);
+    const { cases, evidence } = portfolioRuns(live, domain);
     const competitions = [...new Set(cases.map((c) => c.competition))].sort();
     if (competitions.length < policy.promoteDomainAfter) continue;
     const order = learnOrder(cases.map((c) => c.profile), policy.nearBest);
@@ -238,10 +240,7 @@ function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date)
           recipe: { preprocessing: [], params: {}, portfolio: order },
           // Domain-wide: each use keeps only the candidates its task type can run.
           conditions: { taskTypes: [] },
-          evidence: live
-            .filter((s) => s.tier === 'task' && s.scope.domain === domain)
-            .flatMap((s) => s.evidence.filter((e) => e.profile).map(({ profile: _profile, ...e }) => e))
-            .sort((a, b) => (a.runId < b.runId ? -1 : 1)),
+          evidence,
           status: 'candidate',
           provenance: { agentBackend: 'distiller' },
         },
@@ -352,7 +351,7 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
     if (s.recipe.portfolio && (s.status === 'candidate' || s.status === 'active')) {
       // Validated by leave-one-out replay over the domain's runs, not by uses: an order is judged on
       // competitions it was not learned from, each time its evidence changes.
-      const loo = leaveOneOut(portfolioCases(skills, s.scope.domain!), s.scope.domain!, policy.nearBest);
+      const loo = leaveOneOut(portfolioRuns(skills, s.scope.domain!).cases, s.scope.domain!, policy.nearBest);
       const verdict = `leave-one-competition-out over ${loo.n} run(s): mean compute-to-near-best saving ${(loo.mean * 100).toFixed(1)}%, ${loo.wins} win(s), ${loo.losses} loss(es)`;
       const holds = loo.n >= 2 && loo.mean > 0 && loo.wins >= loo.losses;
       if (s.status === 'candidate') {
