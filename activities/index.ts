@@ -2,6 +2,7 @@ import type { Agent } from '../agents/types.js';
 import type { HasteConfig } from '../infra/config.js';
 import type { SlotPool } from '../infra/gpu-slots.js';
 import type { AgentBackend } from '../schemas/episode.js';
+import { CONTROL_HEARTBEAT } from '../schemas/task-queues.js';
 import type { SkillRetriever } from '../skill-store/retriever.js';
 import type { SkillStore } from '../skill-store/store.js';
 import { createAgentActivities } from './agents.js';
@@ -9,6 +10,7 @@ import { createCreditActivities } from './credit.js';
 import { createDistillActivities } from './distill.js';
 import { createCompetitionActivities } from './competition.js';
 import { createGradingActivities } from './grading.js';
+import { heartbeating } from './heartbeat.js';
 import { createSkillActivities } from './skills.js';
 import { createTrainingActivities } from './training.js';
 import { createTrajectoryActivities } from './trajectory.js';
@@ -21,9 +23,9 @@ export interface OrchestratorDeps {
   openStore: () => Promise<SkillStore>;
 }
 
-/** Control-plane activities, registered on haste-orchestrator. */
+/** Control-plane activities, registered on haste-orchestrator; each heartbeats while it runs. */
 export function createOrchestratorActivities(deps: OrchestratorDeps) {
-  return {
+  return heartbeating({
     ...createCompetitionActivities(deps.config),
     ...createSkillActivities(deps.skills),
     ...createAgentActivities(deps.resolveAgent),
@@ -31,7 +33,7 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
     ...createTrajectoryActivities(deps.config.runsDir),
     ...createCreditActivities(deps.openStore),
     ...createDistillActivities(deps.config, deps.openStore),
-  };
+  }, CONTROL_HEARTBEAT.everyMs);
 }
 
 /** Training activities, registered on haste-gpu only. */

@@ -5,3 +5,9 @@ export const TASK_QUEUES = { orchestrator: 'haste-orchestrator', gpu: 'haste-gpu
 export function episodeWorkflowId(competitionId: string, runTag = 'default'): string {
   return `haste-episode-${competitionId}-${runTag}`;
 }
+
+/**
+ * Control-plane activities heartbeat while they run, so a dead orchestrator worker is noticed within
+ * the heartbeat timeout and the activity retried elsewhere, not after its 10-minute start-to-close.
+ */
+export const CONTROL_HEARTBEAT = { timeout: '30 seconds', everyMs: 5_000 } as const;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
 import type { DistillReport } from '../distill/apply.js';
 import { describeIssues } from '../schemas/issues.js';
-import { TASK_QUEUES } from '../schemas/task-queues.js';
+import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
 
 const DistillInputSchema = z.strictObject({
   /** Trajectory files to distil; left out: every recorded trajectory (the nightly pass). */
@@ -22,6 +22,7 @@ export type DistillInput = z.input<typeof DistillInputSchema>;
 
 const activities = proxyActivities<OrchestratorActivities>({
   startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: CONTROL_HEARTBEAT.timeout,
   // Concurrent distillations can race on a skill's version; a retry re-reads the store and re-applies.
   retry: { maximumAttempts: 10, initialInterval: '1 second', nonRetryableErrorTypes: ['ZodError'] },
 });

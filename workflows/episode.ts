@@ -33,7 +33,7 @@ import {
   type StopReason,
 } from '../schemas/episode.js';
 import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey } from '../schemas/search-attributes.js';
-import { TASK_QUEUES } from '../schemas/task-queues.js';
+import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
 import type { Candidate } from '../schemas/training.js';
 import { distillSkills } from './distill.js';
 import { describeIssues } from '../schemas/issues.js';
@@ -47,6 +47,7 @@ export const stopUpdate = defineUpdate<EpisodeStatus, [{ reason?: string }]>('st
 
 const control = proxyActivities<OrchestratorActivities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: CONTROL_HEARTBEAT.timeout,
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
 

@@ -67,18 +67,32 @@ describe('crash recovery', () => {
     }
   });
 
-  it('a SIGKILLed orchestrator worker: a new one replays the history and the episode completes', async () => {
+  it('a SIGKILLed orchestrator worker mid-activity: a new one replays the history and retries the activity after its heartbeat timeout', async () => {
     const gpu = await startWorkers(config, ['gpu']);
     let orchestrator = spawnWorker('orchestrator', config);
     try {
       const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 3 }, stopAtTarget: false, runTag: `crash-orch-${Date.now()}` });
-      await waitUntil(async () => (await handle.query(statusQuery)).steps >= 1, 120_000, 'the first step');
-      await killAndWait(orchestrator, 'SIGKILL');
-      orchestrator = spawnWorker('orchestrator', config);
+      const gradingStarted = async () =>
+        (await handle.describe()).raw.pendingActivities?.some((a) => a.activityType?.name === 'gradeSubmission' && a.attempt === 1 && a.lastStartedTime);
+      // Grading runs Python for a second or more on the orchestrator: kill the worker inside it. A kill
+      // that lands just after grading finished is no such kill: start a worker and wait for the next one.
+      for (;;) {
+        await waitUntil(gradingStarted, 120_000, 'a grading activity to start');
+        await killAndWait(orchestrator, 'SIGKILL');
+        orchestrator = spawnWorker('orchestrator', config);
+        if (await gradingStarted()) break;
+      }
+      const killedAt = Date.now();
       const summary = await handle.result();
       expect(summary.ledger.map((s) => s.step)).toEqual([0, 1, 2]);
       expect(summary.stopReason).toBe('max-steps');
       expect(summary.ledger.every((s) => s.status === 'ok')).toBe(true);
+      const history = await handle.fetchHistory();
+      const gradingIds = new Set(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'gradeSubmission').map((e) => String(e.eventId)));
+      const retried = history.events!.filter((e) => gradingIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && e.activityTaskStartedEventAttributes!.attempt! > 1);
+      expect(retried).toHaveLength(1);
+      // The heartbeat timeout (30 s), not the 10-minute start-to-close, brought the retry.
+      expect(Date.now() - killedAt).toBeLessThan(180_000);
     } finally {
       await killAndWait(orchestrator, 'SIGTERM');
       await gpu.stop();
