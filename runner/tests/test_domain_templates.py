@@ -57,7 +57,7 @@ def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path,
     assert better or template == "seasonal_naive", (template, graded, naive)
 
 
-@pytest.mark.parametrize("template", ["lightgbm", "tfidf_sgd", "lag_gbm"])
+@pytest.mark.parametrize("template", ["lightgbm", "tfidf_sgd", "lag_gbm"] + (["cnn"] if torch_available() else []))
 def test_multi_epoch_domain_templates_resume_identically(competitions: Path, tmp_path: Path, template: str) -> None:
     comp_id, params = DOMAIN_FAST[template]
     d = competitions / comp_id

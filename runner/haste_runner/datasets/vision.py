@@ -35,8 +35,8 @@ def digits() -> pd.DataFrame:
     return pixel_frame(bunch.images.astype("int64"), bunch.target.astype("int64"))
 
 
-def _read_idx(name: str) -> np.ndarray:
-    path = FASHION_DIR / name
+def read_idx(name: str, directory: Path = FASHION_DIR) -> np.ndarray:
+    path = directory / name
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: install Debian's dataset-fashion-mnist package "
                                 "(apt-get install dataset-fashion-mnist; infra/setup.sh does)")
@@ -49,8 +49,8 @@ def _read_idx(name: str) -> np.ndarray:
 
 def _fashion() -> tuple[np.ndarray, np.ndarray]:
     """All 70000 images, downsampled 28x28 -> 14x14 by 2x2 mean pooling (rounded), and labels."""
-    images = np.concatenate([_read_idx("train-images-idx3-ubyte.gz"), _read_idx("t10k-images-idx3-ubyte.gz")])
-    labels = np.concatenate([_read_idx("train-labels-idx1-ubyte.gz"), _read_idx("t10k-labels-idx1-ubyte.gz")])
+    images = np.concatenate([read_idx("train-images-idx3-ubyte.gz"), read_idx("t10k-images-idx3-ubyte.gz")])
+    labels = np.concatenate([read_idx("train-labels-idx1-ubyte.gz"), read_idx("t10k-labels-idx1-ubyte.gz")])
     pooled = images.reshape(-1, 14, 2, 14, 2).astype(np.int64).sum(axis=(2, 4))
     return (pooled + 2) // 4, labels.astype(np.int64)
 

@@ -44,8 +44,9 @@ def _image_side(n_features: int) -> int:
 class SmallCNN:
     """Two conv blocks + a linear head, trained one epoch (one pass of mini-batches) at a time.
 
-    The network state and the optimiser state are kept as bytes (torch.save), so the object pickles
-    into checkpoints without torch being importable at unpickling time of other templates.
+    The live network and optimiser stay on their device between epochs; pickling (a checkpoint)
+    stores their state as bytes (torch.save), so the object unpickles without torch being imported
+    by other templates, and a resumed run continues exactly where the checkpoint stopped.
     """
 
     def __init__(self, p: dict, seed: int) -> None:
@@ -53,6 +54,20 @@ class SmallCNN:
         self.seed = seed
         self.classes_: np.ndarray | None = None
         self.state: bytes | None = None
+        self._live: tuple[Any, Any, Any, int] | None = None
+
+    def __getstate__(self) -> dict:
+        fields = dict(self.__dict__)
+        live = fields.pop("_live")
+        if live is not None:
+            torch, (net, opt, _, _) = _torch(), live
+            buffer = io.BytesIO()
+            torch.save({"net": net.state_dict(), "opt": opt.state_dict()}, buffer)
+            fields["state"] = buffer.getvalue()
+        return fields
+
+    def __setstate__(self, fields: dict) -> None:
+        self.__dict__.update(fields, _live=None)
 
     def _net(self, torch: Any, n_classes: int, side: int) -> Any:
         nn = torch.nn
@@ -64,6 +79,8 @@ class SmallCNN:
         )
 
     def _load(self, torch: Any, n_features: int) -> tuple[Any, Any, Any, int]:
+        if self._live is not None:
+            return self._live
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         side = _image_side(n_features)
         torch.manual_seed(self.seed)
@@ -73,27 +90,29 @@ class SmallCNN:
             saved = torch.load(io.BytesIO(self.state), map_location=device)
             net.load_state_dict(saved["net"])
             opt.load_state_dict(saved["opt"])
-        return net, opt, device, side
+        self._live = (net, opt, device, side)
+        return self._live
 
     def train_epoch(self, X: np.ndarray, y: np.ndarray, epoch: int) -> None:
         torch = _torch()
         if self.classes_ is None:
             self.classes_ = np.unique(y)
         net, opt, device, side = self._load(torch, X.shape[1])
+        # Dropout draws from the global generators: seeding them per epoch makes a resumed epoch
+        # draw the same masks as the uninterrupted run.
+        torch.manual_seed(self.seed * 1000 + epoch)
         generator = torch.Generator().manual_seed(self.seed * 1000 + epoch)
-        xs = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, side, side)
-        ys = torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long)
-        order = torch.randperm(len(xs), generator=generator)
+        # The whole fold goes to the device once per epoch, not batch by batch.
+        xs = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, side, side).to(device)
+        ys = torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long).to(device)
+        order = torch.randperm(len(xs), generator=generator).to(device)
         net.train()
         for start in range(0, len(xs), self.p["batch_size"]):
             idx = order[start:start + self.p["batch_size"]]
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(net(xs[idx].to(device)), ys[idx].to(device))
+            loss = torch.nn.functional.cross_entropy(net(xs[idx]), ys[idx])
             loss.backward()
             opt.step()
-        buffer = io.BytesIO()
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict()}, buffer)
-        self.state = buffer.getvalue()
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         torch = _torch()
