@@ -101,6 +101,20 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
       epochs: { kind: 'int', min: 4, max: 16, log: false },
     },
   },
+  xgboost: {
+    domains: ROWS,
+    taskTypes: TABULAR,
+    relativeCost: 2,
+    params: {
+      learning_rate: { kind: 'float', min: 0.02, max: 0.3, log: true },
+      max_depth: { kind: 'int', min: 3, max: 10, log: false },
+      min_child_weight: { kind: 'float', min: 0.5, max: 10, log: true },
+      subsample: { kind: 'float', min: 0.5, max: 1, log: false },
+      colsample_bytree: { kind: 'float', min: 0.3, max: 1, log: false },
+      reg_lambda: { kind: 'float', min: 1e-3, max: 10, log: true },
+      epochs: { kind: 'int', min: 4, max: 16, log: false },
+    },
+  },
   /** Needs PyTorch on the worker (runner/requirements-gpu.txt): only in a portfolio when a prior asks. */
   cnn: {
     domains: ['vision'],
@@ -171,7 +185,8 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
  * Templates a task type cannot use are skipped; unknown (user-defined) domains get the tabular order.
  */
 const NEUTRAL_ORDER: Record<string, Candidate[]> = {
-  tabular: ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp'].map((template) => ({ template, params: {} })),
+  // New templates go at the end, so earlier runs' first steps stay as they were.
+  tabular: ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp', 'xgboost'].map((template) => ({ template, params: {} })),
   vision: [
     { template: 'logistic_regression', params: { C: 0.1 } },
     { template: 'hist_gradient_boosting', params: {} },

@@ -20,6 +20,8 @@ from haste_runner.train import Job, run
 # Small settings that still learn something; the key is the template.
 DOMAIN_FAST = {
     "lightgbm": ("fair-affairs", {"epochs": 2, "iters_per_epoch": 20}),
+    # Row and column sampling on, so resuming also checks that the sampling does not drift.
+    "xgboost": ("fair-affairs", {"epochs": 2, "iters_per_epoch": 20, "subsample": 0.8, "colsample_bytree": 0.8}),
     "tfidf_logistic": ("fortune-topics", {}),
     "tfidf_nb": ("fortune-topics", {"analyzer": "char_wb", "ngram_max": 3}),
     "tfidf_sgd": ("fortune-computing", {"epochs": 2}),
@@ -57,16 +59,51 @@ def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path,
     assert better or template == "seasonal_naive", (template, graded, naive)
 
 
-@pytest.mark.parametrize("template", ["lightgbm", "tfidf_sgd", "lag_gbm"] + (["cnn"] if torch_available() else []))
-def test_multi_epoch_domain_templates_resume_identically(competitions: Path, tmp_path: Path, template: str) -> None:
-    comp_id, params = DOMAIN_FAST[template]
-    d = competitions / comp_id
+def _resumes_identically(d: Path, tmp_path: Path, template: str, params: dict) -> list[dict]:
+    """Runs the job, then again resumed after epoch 1; returns the uninterrupted run's events."""
     full = _run(_job(d, tmp_path / "full", template, params))
     first_checkpoint = full[1]["checkpoint"]
     resumed = _run(_job(d, tmp_path / "resumed", template, params, resumeFrom=first_checkpoint))
     assert [e["valScore"] for e in full if e["event"] == "progress"][1:] == \
         [e["valScore"] for e in resumed if e["event"] == "progress"]
     assert (tmp_path / "full" / "submission.csv").read_bytes() == (tmp_path / "resumed" / "submission.csv").read_bytes()
+    return full
+
+
+@pytest.mark.parametrize("template", ["lightgbm", "xgboost", "tfidf_sgd", "lag_gbm"] + (["cnn"] if torch_available() else []))
+def test_multi_epoch_domain_templates_resume_identically(competitions: Path, tmp_path: Path, template: str) -> None:
+    comp_id, params = DOMAIN_FAST[template]
+    _resumes_identically(competitions / comp_id, tmp_path, template, params)
+
+
+@pytest.mark.parametrize("comp_id", ["wine", "diabetes"])  # multiclass (softprob), regression
+def test_xgboost_other_task_types_beat_the_baseline_and_resume(competitions: Path, tmp_path: Path,
+                                                               comp_id: str) -> None:
+    d = competitions / comp_id
+    result = _resumes_identically(d, tmp_path, "xgboost", {"epochs": 2, "iters_per_epoch": 15, "subsample": 0.8})[-1]
+    comp = Competition.load(d)
+    train, test, answers = read_csv(d / "train.csv"), read_csv(d / "test.csv"), read_csv(d / "answers.csv")
+    graded = score(comp, answers, read_csv(Path(result["submission"]))[comp.target_column])
+    naive = score(comp, answers, baseline(comp, train, len(answers), test)[0])
+    assert (graded > naive if comp.direction == "maximize" else graded < naive), (comp_id, graded, naive)
+
+
+def test_xgboost_uses_the_gpu_only_when_the_slot_has_one_and_the_build_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xgboost
+
+    from haste_runner.templates.tabular import xgboost_device
+
+    build = {"USE_CUDA": True}
+    monkeypatch.setattr(xgboost, "build_info", lambda: build)
+    for visible, device in [("0", "cuda"), ("1,2", "cuda"), ("", "cpu"), ("-1", "cpu"), (None, "cpu")]:
+        if visible is None:
+            monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+        else:
+            monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+        assert xgboost_device() == device, visible
+    build["USE_CUDA"] = False  # the CPU-only wheel (xgboost-cpu) on a GPU slot
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    assert xgboost_device() == "cpu"
 
 
 @pytest.mark.skipif(torch_available(), reason="torch is installed here: the CNN runs instead")

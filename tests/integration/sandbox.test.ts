@@ -89,6 +89,22 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
     expect(readFileSync(result.submission, 'utf8').split('\n')[0]).toBe('id,target');
   });
 
+  it('templates that load native libraries (LightGBM; XGBoost with its bundled OpenMP) train inside it', async () => {
+    for (const template of ['lightgbm', 'xgboost']) {
+      const request: TrainRequest = {
+        workflowId: 'sandbox-test',
+        step: step++,
+        competitionDir,
+        candidate: { template, params: { epochs: 2, iters_per_epoch: 10 } },
+        seed: 0,
+        folds: 2,
+        checkpointEvery: 1,
+      };
+      const result = (await new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }).run(activities.trainCandidate, request)) as TrainResult;
+      expect(result.cvScore, template).toBeGreaterThan(0.9);
+    }
+  });
+
   it('no network: connecting to the Temporal port on 127.0.0.1 is refused', async () => {
     const port = config.temporalAddress.split(':')[1];
     await expectContained(solution(`socket.create_connection(("127.0.0.1", ${port}), timeout=3)`), /ConnectionRefusedError|Network is unreachable/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { proposeOffline } from '../../agents/offline/engineer.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import { candidateKey, TEMPLATE_SPACES } from '../../agents/offline/search-space.js';
+import { candidateKey, defaultPortfolio, TEMPLATE_SPACES } from '../../agents/offline/search-space.js';
 import type { ProposeContext, StepView } from '../../agents/types.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { PriorSchema } from '../../schemas/prior.js';
@@ -90,6 +90,12 @@ describe('offline planner priors and domains', () => {
     const vision = await planOffline({ competition: spec('vision', 'multiclass'), seed: 1, skills: [] });
     expect(vision.portfolio.map((c) => c.template)).not.toContain('cnn'); // torch is optional: only a prior asks for it
     expect(vision.prior?.source).toBe('neutral');
+  });
+
+  it('keeps the tabular neutral order earlier runs had; templates added since (xgboost) come last', () => {
+    const earlier = ['hist_gradient_boosting', 'logistic_regression', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp'];
+    expect(defaultPortfolio('binary').map((c) => c.template)).toEqual([...earlier, 'xgboost']);
+    expect(defaultPortfolio('regression').map((c) => c.template)).toEqual([earlier[0], 'ridge', ...earlier.slice(2), 'xgboost']);
   });
 
   it('follows a prior: its candidate order first, and local search inside its ranges', async () => {

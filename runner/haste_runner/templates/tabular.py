@@ -1,8 +1,9 @@
-"""Tabular templates (also used on pixel columns): forests, gradient boosting (sklearn and
-LightGBM), MLP, linear models, k-NN, and `custom` (user-supplied solution.py)."""
+"""Tabular templates (also used on pixel columns): forests, gradient boosting (sklearn, LightGBM
+and XGBoost), MLP, linear models, k-NN, and `custom` (user-supplied solution.py)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -130,6 +131,76 @@ def _grow_lightgbm(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict
     model.grow(X, y)
 
 
+class XGBoostModel:
+    """An XGBoost booster grown by a fixed number of rounds per epoch (continued training).
+
+    Deterministic (one thread, `hist`, fixed seed; `seed_per_iteration` seeds the row/column
+    sampling from the round number, so it does not depend on what ran before in the process),
+    and the booster pickles into checkpoints, so a resumed run continues from the same trees.
+    The device is chosen per call, not stored: the GPU (`cuda`) when this slot has one and the
+    installed xgboost is a CUDA build (runner/requirements-gpu.txt), else the CPU.
+    """
+
+    def __init__(self, params: dict, task: str, seed: int) -> None:
+        self.task = task
+        self.rounds_per_epoch = params["iters_per_epoch"]
+        self.booster: Any = None
+        self.classes_: np.ndarray | None = None
+        self.xgb_params = {
+            "learning_rate": params["learning_rate"], "max_depth": params["max_depth"],
+            "min_child_weight": params["min_child_weight"], "subsample": params["subsample"],
+            "colsample_bytree": params["colsample_bytree"], "reg_lambda": params["reg_lambda"],
+            "tree_method": "hist", "nthread": 1, "seed": seed, "seed_per_iteration": True, "verbosity": 0,
+        }
+
+    def grow(self, X: np.ndarray, y: np.ndarray) -> None:
+        import xgboost as xgb  # lazily: only XGBoost jobs pay for the import
+
+        params = dict(self.xgb_params, device=xgboost_device())
+        if self.task == "regression":
+            params["objective"], target = "reg:squarederror", y
+        else:
+            if self.classes_ is None:
+                self.classes_ = np.unique(y)
+            target = np.searchsorted(self.classes_, y)
+            if len(self.classes_) == 2:
+                params["objective"] = "binary:logistic"
+            else:
+                params.update(objective="multi:softprob", num_class=len(self.classes_))
+        data = xgb.DMatrix(X, label=target, nthread=1)
+        self.booster = xgb.train(params, data, num_boost_round=self.rounds_per_epoch, xgb_model=self.booster)
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        import xgboost as xgb
+
+        self.booster.set_param({"device": xgboost_device()})  # a checkpoint may come from another slot
+        return np.asarray(self.booster.predict(xgb.DMatrix(X, nthread=1)), dtype=np.float64)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self._predict(X)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = self._predict(X)
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+
+def xgboost_device() -> str:
+    """'cuda' when CUDA_VISIBLE_DEVICES names a GPU and xgboost is a CUDA build, else 'cpu'."""
+    import xgboost as xgb
+
+    visible = [d.strip() for d in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",")]
+    has_gpu = any(d not in ("", "-1") for d in visible)
+    return "cuda" if has_gpu and xgb.build_info().get("USE_CUDA") else "cpu"
+
+
+def _build_xgboost(p: dict, task: str, seed: int) -> Any:
+    return XGBoostModel(p, task, seed % (2**31))
+
+
+def _grow_xgboost(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, classes: np.ndarray | None) -> None:
+    model.grow(X, y)
+
+
 def _build_mlp(p: dict, task: str, seed: int) -> Any:
     kwargs = dict(hidden_layer_sizes=tuple(p["hidden"]), alpha=p["alpha"], learning_rate_init=p["learning_rate_init"],
                   random_state=seed)
@@ -248,6 +319,20 @@ TEMPLATES: list[Template] = [
                 "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
             },
             _build_lightgbm, _grow_lightgbm,
+        ),
+        Template(
+            "xgboost", ALL_TASKS, "tree",
+            {
+                "epochs": param(int_range(1, 1000), 8),
+                "iters_per_epoch": param(int_range(1, 1000), 25),
+                "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+                "max_depth": param(int_range(1, 20), 6),
+                "min_child_weight": param(float_range(0.0), 1.0),
+                "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+                "colsample_bytree": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+                "reg_lambda": param(float_range(0.0), 1.0),
+            },
+            _build_xgboost, _grow_xgboost,
         ),
         Template(
             "mlp", ALL_TASKS, "scaled",
