@@ -77,7 +77,29 @@ def _grow_hgb(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, cla
     model.fit(X, y)
 
 
-class LightGBMModel:
+class ContinuedBooster:
+    """What the LightGBM and XGBoost models share: label encoding and the probability columns."""
+
+    task: str
+    classes_: np.ndarray | None
+
+    def _target(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        """The training target as the booster wants it, and the number of classes (0: regression)."""
+        if self.task == "regression":
+            return y, 0
+        if self.classes_ is None:
+            self.classes_ = np.unique(y)
+        return np.searchsorted(self.classes_, y), len(self.classes_)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = self.predict(X)
+        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
+
+
+class LightGBMModel(ContinuedBooster):
     """A LightGBM booster grown by a fixed number of rounds per epoch (continued training).
 
     Deterministic (`deterministic`, one thread, fixed seeds), and the booster pickles into
@@ -100,27 +122,16 @@ class LightGBMModel:
     def grow(self, X: np.ndarray, y: np.ndarray) -> None:
         import lightgbm as lgb  # lazily: only LightGBM jobs pay for the import
 
-        params = dict(self.lgb_params)
-        if self.task == "regression":
-            params["objective"], target = "regression", y
-        else:
-            if self.classes_ is None:
-                self.classes_ = np.unique(y)
-            target = np.searchsorted(self.classes_, y)
-            if len(self.classes_) == 2:
-                params["objective"] = "binary"
-            else:
-                params.update(objective="multiclass", num_class=len(self.classes_))
+        target, n_classes = self._target(y)
+        params = dict(self.lgb_params, objective={0: "regression", 2: "binary"}.get(n_classes, "multiclass"))
+        if n_classes > 2:
+            params["num_class"] = n_classes
         data = lgb.Dataset(X, label=target, params={"verbosity": -1}, free_raw_data=False)
         self.booster = lgb.train(params, data, num_boost_round=self.rounds_per_epoch, init_model=self.booster,
                                  keep_training_booster=True)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.booster.predict(X)
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = self.booster.predict(X)
-        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
 
 
 def _build_lightgbm(p: dict, task: str, seed: int) -> Any:
@@ -131,7 +142,7 @@ def _grow_lightgbm(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict
     model.grow(X, y)
 
 
-class XGBoostModel:
+class XGBoostModel(ContinuedBooster):
     """An XGBoost booster grown by a fixed number of rounds per epoch (continued training).
 
     Deterministic (one thread, `hist`, fixed seed; `seed_per_iteration` seeds the row/column
@@ -156,32 +167,19 @@ class XGBoostModel:
     def grow(self, X: np.ndarray, y: np.ndarray) -> None:
         import xgboost as xgb  # lazily: only XGBoost jobs pay for the import
 
-        params = dict(self.xgb_params, device=xgboost_device())
-        if self.task == "regression":
-            params["objective"], target = "reg:squarederror", y
-        else:
-            if self.classes_ is None:
-                self.classes_ = np.unique(y)
-            target = np.searchsorted(self.classes_, y)
-            if len(self.classes_) == 2:
-                params["objective"] = "binary:logistic"
-            else:
-                params.update(objective="multi:softprob", num_class=len(self.classes_))
+        target, n_classes = self._target(y)
+        objective = {0: "reg:squarederror", 2: "binary:logistic"}.get(n_classes, "multi:softprob")
+        params = dict(self.xgb_params, device=xgboost_device(), objective=objective)
+        if n_classes > 2:
+            params["num_class"] = n_classes
         data = xgb.DMatrix(X, label=target, nthread=1)
         self.booster = xgb.train(params, data, num_boost_round=self.rounds_per_epoch, xgb_model=self.booster)
 
-    def _predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: np.ndarray) -> np.ndarray:
         import xgboost as xgb
 
         self.booster.set_param({"device": xgboost_device()})  # a checkpoint may come from another slot
         return np.asarray(self.booster.predict(xgb.DMatrix(X, nthread=1)), dtype=np.float64)
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self._predict(X)
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = self._predict(X)
-        return np.column_stack([1 - p, p]) if p.ndim == 1 else p
 
 
 def xgboost_device() -> str:
