@@ -80,8 +80,11 @@ def _grow_hgb(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, cla
 class ContinuedBooster:
     """What the LightGBM and XGBoost models share: label encoding and the probability columns."""
 
-    task: str
-    classes_: np.ndarray | None
+    def __init__(self, params: dict, task: str) -> None:
+        self.task = task
+        self.rounds_per_epoch = params["iters_per_epoch"]
+        self.booster: Any = None
+        self.classes_: np.ndarray | None = None
 
     def _target(self, y: np.ndarray) -> tuple[np.ndarray, int]:
         """The training target as the booster wants it, and the number of classes (0: regression)."""
@@ -107,10 +110,7 @@ class LightGBMModel(ContinuedBooster):
     """
 
     def __init__(self, params: dict, task: str, seed: int) -> None:
-        self.task = task
-        self.rounds_per_epoch = params["iters_per_epoch"]
-        self.booster: Any = None
-        self.classes_: np.ndarray | None = None
+        super().__init__(params, task)
         self.lgb_params = {
             "learning_rate": params["learning_rate"], "num_leaves": params["num_leaves"],
             "min_data_in_leaf": params["min_child_samples"], "lambda_l2": params["reg_lambda"],
@@ -153,10 +153,7 @@ class XGBoostModel(ContinuedBooster):
     """
 
     def __init__(self, params: dict, task: str, seed: int) -> None:
-        self.task = task
-        self.rounds_per_epoch = params["iters_per_epoch"]
-        self.booster: Any = None
-        self.classes_: np.ndarray | None = None
+        super().__init__(params, task)
         self.xgb_params = {
             "learning_rate": params["learning_rate"], "max_depth": params["max_depth"],
             "min_child_weight": params["min_child_weight"], "subsample": params["subsample"],
