@@ -283,6 +283,13 @@ def _forest_params() -> dict[str, Param]:
     }
 
 
+# Every boosting template: rounds grown per epoch, and the shrinkage.
+BOOSTING_ROUNDS = {
+    "epochs": param(int_range(1, 1000), 8),
+    "iters_per_epoch": param(int_range(1, 1000), 25),
+    "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+}
+
 TEMPLATES: list[Template] = [
 
         Template("random_forest", ALL_TASKS, "tree", _forest_params(),
@@ -292,9 +299,7 @@ TEMPLATES: list[Template] = [
         Template(
             "hist_gradient_boosting", ALL_TASKS, "tree",
             {
-                "epochs": param(int_range(1, 1000), 8),
-                "iters_per_epoch": param(int_range(1, 1000), 25),
-                "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+                **BOOSTING_ROUNDS,
                 "max_leaf_nodes": param(int_range(2, 4096), 31),
                 "min_samples_leaf": param(int_range(1), 20),
                 "l2_regularization": param(float_range(0.0), 0.0),
@@ -304,9 +309,7 @@ TEMPLATES: list[Template] = [
         Template(
             "lightgbm", ALL_TASKS, "tree",
             {
-                "epochs": param(int_range(1, 1000), 8),
-                "iters_per_epoch": param(int_range(1, 1000), 25),
-                "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+                **BOOSTING_ROUNDS,
                 "num_leaves": param(int_range(2, 4096), 31),
                 "min_child_samples": param(int_range(1), 20),
                 "reg_lambda": param(float_range(0.0), 0.0),
@@ -318,9 +321,7 @@ TEMPLATES: list[Template] = [
         Template(
             "xgboost", ALL_TASKS, "tree",
             {
-                "epochs": param(int_range(1, 1000), 8),
-                "iters_per_epoch": param(int_range(1, 1000), 25),
-                "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+                **BOOSTING_ROUNDS,
                 "max_depth": param(int_range(1, 20), 6),
                 "min_child_weight": param(float_range(0.0), 1.0),
                 "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
