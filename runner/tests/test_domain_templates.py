@@ -28,6 +28,7 @@ DOMAIN_FAST = {
     "cnn": ("lfw-faces", {"epochs": 2, "channels": 4}),
     "seasonal_naive": ("co2-monthly", {}),
     "ets": ("co2-monthly", {}),
+    "combo": ("co2-monthly", {}),
     "lag_gbm": ("elnino-sst", {"epochs": 2}),
     "lag_ridge": ("elnino-sst", {"lags": 12}),
 }
@@ -70,7 +71,7 @@ def _resumes_identically(d: Path, tmp_path: Path, template: str, params: dict) -
     return full
 
 
-@pytest.mark.parametrize("template", ["lightgbm", "xgboost", "tfidf_sgd", "lag_gbm"] + (["cnn"] if torch_available() else []))
+@pytest.mark.parametrize("template", ["lightgbm", "xgboost", "tfidf_sgd", "lag_gbm", "combo"] + (["cnn"] if torch_available() else []))
 def test_multi_epoch_domain_templates_resume_identically(competitions: Path, tmp_path: Path, template: str) -> None:
     comp_id, params = DOMAIN_FAST[template]
     _resumes_identically(competitions / comp_id, tmp_path, template, params)

@@ -97,6 +97,19 @@ def hidden_layers() -> tuple[str, Validator]:
     return desc, check
 
 
+def subset(*options: str) -> tuple[str, Validator]:
+    desc = f"non-empty list of distinct names from {', '.join(repr(o) for o in options)}"
+
+    def check(v: Any) -> Any:
+        ok = isinstance(v, list) and len(v) >= 1 and len(set(v)) == len(v) and all(
+            isinstance(x, str) and x in options for x in v)
+        if not ok:
+            raise ValueError(f"expected {desc}, got {v!r}")
+        return list(v)
+
+    return desc, check
+
+
 @dataclass(frozen=True)
 class Param:
     description: str

@@ -5,6 +5,10 @@ A forecasting model works on whole series, not feature rows:
 forecast time) and `model.forecast(histories, horizon)` returns one array of `horizon` values per
 history. The cross-validation (`forecast_cv.py`) sets `model.season_length` (from competition.yaml,
 1 when the data has no seasonality) before training.
+
+`combo` averages a few simple local forecasters (seasonal naive, seasonal random walk with drift,
+damped-trend ETS, Theta): combinations of simple methods beat the single methods on average in the
+M3 and M4 competitions (Makridakis et al. 2000, 2020), which makes it a robust first candidate.
 """
 
 from __future__ import annotations
@@ -16,25 +20,32 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 
-from .base import FORECASTING, Template, choice, float_range, int_range, param
+from .base import FORECASTING, Template, choice, float_range, int_range, param, subset
 
 
 class SeasonalNaive:
-    """Repeats the last season (`seasonal`), the last value (`last`), or extends the last-to-first line (`drift`)."""
+    """Repeats the last season (`seasonal`), the last value (`last`), extends the first-to-last line
+    (`drift`), or repeats the last season shifted by the mean seasonal difference per season passed
+    (`seasonal_drift`: the seasonal random walk with drift; `drift` when there is no season)."""
 
     def __init__(self, p: dict) -> None:
         self.method = p["method"]
         self.season_length = 1
 
     def forecast(self, histories: list[np.ndarray], horizon: int) -> list[np.ndarray]:
+        m = self.season_length
         out = []
         for s in histories:
-            if self.method == "seasonal" and self.season_length > 1 and len(s) >= self.season_length:
-                last = s[-self.season_length:]
-                out.append(np.array([last[i % self.season_length] for i in range(horizon)]))
-            elif self.method == "drift" and len(s) > 1:
+            steps = np.arange(horizon)
+            if self.method == "seasonal" and m > 1 and len(s) >= m:
+                out.append(s[-m:][steps % m])
+            elif self.method == "seasonal_drift" and m > 1 and len(s) > m:
+                # The mean of s[t] - s[t-m] telescopes to (last season's sum - first season's) / (n - m).
+                per_season = (np.sum(s[-m:]) - np.sum(s[:m])) / (len(s) - m)
+                out.append(s[-m:][steps % m] + per_season * (1 + steps // m))
+            elif self.method in ("drift", "seasonal_drift") and len(s) > 1:
                 slope = (s[-1] - s[0]) / (len(s) - 1)
-                out.append(s[-1] + slope * np.arange(1, horizon + 1))
+                out.append(s[-1] + slope * (steps + 1))
             else:
                 out.append(np.full(horizon, s[-1]))
         return out
@@ -67,6 +78,59 @@ class ETS:
                 fit = model.fit()
             out.append(np.asarray(fit.forecast(horizon), dtype=float))
         return out
+
+
+class Theta:
+    """The Theta method (Assimakopoulos & Nikolopoulos 2000, the M3 winner): simple exponential
+    smoothing plus half the linear trend, on seasonally adjusted data when a seasonality test says so
+    (statsmodels ThetaModel), fitted per series at forecast time."""
+
+    def __init__(self) -> None:
+        self.season_length = 1
+
+    def forecast(self, histories: list[np.ndarray], horizon: int) -> list[np.ndarray]:
+        from statsmodels.tsa.forecasting.theta import ThetaModel
+
+        m = self.season_length
+        out = []
+        for s in histories:
+            seasonal = m > 1 and len(s) >= 2 * m
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = ThetaModel(s, period=m if seasonal else 1, deseasonalize=seasonal).fit()
+                out.append(np.asarray(fit.forecast(horizon), dtype=float))
+        return out
+
+
+COMBO_MEMBERS = ("naive", "drift", "ets", "theta")
+
+
+class Combo:
+    """Equal-weight combination (mean or median, step by step) of simple local forecasters: `naive`
+    seasonal naive, `drift` seasonal random walk with drift, `ets` damped additive trend with
+    additive season, `theta` the Theta method."""
+
+    def __init__(self, p: dict) -> None:
+        self.combine = p["combine"]
+        self.members: dict[str, Any] = {}
+        for name in p["members"]:
+            if name == "naive":
+                self.members[name] = SeasonalNaive({"method": "seasonal"})
+            elif name == "drift":
+                self.members[name] = SeasonalNaive({"method": "seasonal_drift"})
+            elif name == "ets":
+                self.members[name] = ETS({"trend": "add", "damped": True, "seasonal": "add"})
+            else:
+                self.members[name] = Theta()
+        self.season_length = 1
+
+    def forecast(self, histories: list[np.ndarray], horizon: int) -> list[np.ndarray]:
+        per_member = []
+        for member in self.members.values():
+            member.season_length = self.season_length
+            per_member.append(member.forecast(histories, horizon))
+        reduce = np.mean if self.combine == "mean" else np.median
+        return [reduce(np.stack([forecasts[i] for forecasts in per_member]), axis=0) for i in range(len(histories))]
 
 
 class LagRegression:
@@ -136,12 +200,16 @@ def _train_lag(model: Any, histories: Any, y: Any, epoch: int, p: dict, classes:
 
 TEMPLATES: list[Template] = [
     Template("seasonal_naive", FORECASTING, "none",
-             {"method": param(choice("seasonal", "last", "drift"), "seasonal")},
+             {"method": param(choice("seasonal", "last", "drift", "seasonal_drift"), "seasonal")},
              lambda p, task, seed: SeasonalNaive(p), _no_training),
     Template("ets", FORECASTING, "none",
              {"trend": param(choice("add", "none"), "add"), "damped": param(choice(True, False), True),
               "seasonal": param(choice("add", "mul", "none"), "add")},
              lambda p, task, seed: ETS(p), _no_training),
+    Template("combo", FORECASTING, "none",
+             {"members": param(subset(*COMBO_MEMBERS), list(COMBO_MEMBERS)),
+              "combine": param(choice("mean", "median"), "mean")},
+             lambda p, task, seed: Combo(p), _no_training),
     Template("lag_gbm", FORECASTING, "none",
              {"epochs": param(int_range(1, 1000), 6), "iters_per_epoch": param(int_range(1, 1000), 25),
               "lags": param(int_range(1, 400), 24), "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
