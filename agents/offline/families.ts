@@ -13,7 +13,7 @@ const PATTERNS: [RegExp, Family][] = [
   [/mlp|cnn|neural|net/, 'neural'],
   [/knn|neighbo/, 'neighbours'],
   [/bayes|_nb\b|^nb_/, 'bayes'],
-  [/naive|seasonal|ets|arima|theta|drift/, 'statistical'],
+  [/naive|seasonal|ets|arima|theta|drift|combo/, 'statistical'],
 ];
 
 export function familyOf(template: string): Family {

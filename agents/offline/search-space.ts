@@ -149,7 +149,25 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
     domains: ['time-series'],
     taskTypes: FORECASTING,
     relativeCost: 1,
-    params: { method: { kind: 'choice', values: ['seasonal', 'last', 'drift'] } },
+    params: { method: { kind: 'choice', values: ['seasonal', 'last', 'drift', 'seasonal_drift'] } },
+  },
+  combo: {
+    domains: ['time-series'],
+    taskTypes: FORECASTING,
+    relativeCost: 1,
+    params: {
+      members: {
+        kind: 'choice',
+        values: [
+          ['naive', 'drift', 'ets', 'theta'],
+          ['drift', 'ets', 'theta'],
+          ['naive', 'ets', 'theta'],
+          ['naive', 'drift', 'theta'],
+          ['naive', 'drift', 'ets'],
+        ],
+      },
+      combine: { kind: 'choice', values: ['mean', 'median'] },
+    },
   },
   ets: {
     domains: ['time-series'],
@@ -200,7 +218,10 @@ const NEUTRAL_ORDER: Record<string, Candidate[]> = {
     { template: 'tfidf_nb', params: {} },
     { template: 'tfidf_sgd', params: { analyzer: 'char_wb', ngram_max: 3 } },
   ],
+  // The combination first: a robust default (M3/M4), and not the naive baseline itself, which a
+  // cold episode that stops at the target on its first candidate could then never beat.
   'time-series': [
+    { template: 'combo', params: {} },
     { template: 'seasonal_naive', params: {} },
     { template: 'ets', params: {} },
     { template: 'lag_gbm', params: {} },

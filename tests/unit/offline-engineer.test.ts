@@ -85,7 +85,7 @@ describe('offline planner priors and domains', () => {
     const text = await planOffline({ competition: spec('text', 'multiclass'), seed: 1, skills: [] });
     expect(text.portfolio.map((c) => c.template)).toEqual(['tfidf_logistic', 'tfidf_logistic', 'tfidf_nb', 'tfidf_sgd']);
     const series = await planOffline({ competition: spec('time-series', 'forecasting'), seed: 1, skills: [] });
-    expect(series.portfolio[0]?.template).toBe('seasonal_naive');
+    expect(series.portfolio[0]?.template).toBe('combo'); // not the naive baseline: stopping on it could never beat it
     expect(series.portfolio.every((c) => TEMPLATE_SPACES[c.template]!.taskTypes.includes('forecasting'))).toBe(true);
     const vision = await planOffline({ competition: spec('vision', 'multiclass'), seed: 1, skills: [] });
     expect(vision.portfolio.map((c) => c.template)).not.toContain('cnn'); // torch is optional: only a prior asks for it
