@@ -45,6 +45,15 @@ def _run(job: dict) -> list[dict]:
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
+def _beats_naive(d: Path, submission: Path) -> tuple[bool, float, float]:
+    """Grades a submission and the naive baseline on the hidden answers: (better?, graded, naive)."""
+    comp = Competition.load(d)
+    train, test, answers = read_csv(d / "train.csv"), read_csv(d / "test.csv"), read_csv(d / "answers.csv")
+    graded = score(comp, answers, read_csv(submission)[comp.target_column])
+    naive = score(comp, answers, baseline(comp, train, len(answers), test)[0])
+    return (graded > naive if comp.direction == "maximize" else graded < naive), graded, naive
+
+
 @pytest.mark.parametrize("template", [t for t in DOMAIN_FAST if t != "cnn" or torch_available()])
 def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path, tmp_path: Path,
                                                              template: str) -> None:
@@ -52,11 +61,7 @@ def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path,
     d = competitions / comp_id
     result = _run(_job(d, tmp_path, template, params))[-1]
     assert result["event"] == "result"
-    comp = Competition.load(d)
-    train, test, answers = read_csv(d / "train.csv"), read_csv(d / "test.csv"), read_csv(d / "answers.csv")
-    graded = score(comp, answers, read_csv(Path(result["submission"]))[comp.target_column])
-    naive = score(comp, answers, baseline(comp, train, len(answers), test)[0])
-    better = graded > naive if comp.direction == "maximize" else graded < naive
+    better, graded, naive = _beats_naive(d, Path(result["submission"]))
     assert better or template == "seasonal_naive", (template, graded, naive)
 
 
@@ -82,11 +87,8 @@ def test_xgboost_other_task_types_beat_the_baseline_and_resume(competitions: Pat
                                                                comp_id: str) -> None:
     d = competitions / comp_id
     result = _resumes_identically(d, tmp_path, "xgboost", {"epochs": 2, "iters_per_epoch": 15, "subsample": 0.8})[-1]
-    comp = Competition.load(d)
-    train, test, answers = read_csv(d / "train.csv"), read_csv(d / "test.csv"), read_csv(d / "answers.csv")
-    graded = score(comp, answers, read_csv(Path(result["submission"]))[comp.target_column])
-    naive = score(comp, answers, baseline(comp, train, len(answers), test)[0])
-    assert (graded > naive if comp.direction == "maximize" else graded < naive), (comp_id, graded, naive)
+    better, graded, naive = _beats_naive(d, Path(result["submission"]))
+    assert better, (comp_id, graded, naive)
 
 
 def test_xgboost_uses_the_gpu_only_when_the_slot_has_one_and_the_build_can(monkeypatch: pytest.MonkeyPatch) -> None:
