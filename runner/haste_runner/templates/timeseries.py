@@ -14,6 +14,7 @@ M3 and M4 competitions (Makridakis et al. 2000, 2020), which makes it a robust f
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -102,7 +103,12 @@ class Theta:
         return out
 
 
-COMBO_MEMBERS = ("naive", "drift", "ets", "theta")
+COMBO_MEMBERS: dict[str, Callable[[], Any]] = {
+    "naive": lambda: SeasonalNaive({"method": "seasonal"}),
+    "drift": lambda: SeasonalNaive({"method": "seasonal_drift"}),
+    "ets": lambda: ETS({"trend": "add", "damped": True, "seasonal": "add"}),
+    "theta": Theta,
+}
 
 
 class Combo:
@@ -112,16 +118,7 @@ class Combo:
 
     def __init__(self, p: dict) -> None:
         self.combine = p["combine"]
-        self.members: dict[str, Any] = {}
-        for name in p["members"]:
-            if name == "naive":
-                self.members[name] = SeasonalNaive({"method": "seasonal"})
-            elif name == "drift":
-                self.members[name] = SeasonalNaive({"method": "seasonal_drift"})
-            elif name == "ets":
-                self.members[name] = ETS({"trend": "add", "damped": True, "seasonal": "add"})
-            else:
-                self.members[name] = Theta()
+        self.members: dict[str, Any] = {name: COMBO_MEMBERS[name]() for name in p["members"]}
         self.season_length = 1
 
     def forecast(self, histories: list[np.ndarray], horizon: int) -> list[np.ndarray]:
