@@ -58,6 +58,12 @@ def write_fashion_full(idx_dir: Path, out: Path) -> Path:
     return out
 
 
+def train_rows(competition: Path) -> int:
+    # Pixel CSVs have one record a line: counting lines spares parsing 60k x 784 cells again.
+    with open(competition / "train.csv", "rb") as f:
+        return sum(1 for _ in f) - 1
+
+
 def run_one(competition: Path, device: str, params: dict, folds: int, workdir: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     job = {"competitionDir": str(competition), "template": "cnn", "params": params, "seed": 0, "folds": folds,
@@ -80,7 +86,7 @@ def run_one(competition: Path, device: str, params: dict, folds: int, workdir: P
     return {"competition": comp.id, "device": device, "wallSeconds": round(wall, 2),
             "cpuSeconds": round(result["cpuSeconds"], 2), "cvScore": round(result["cvScore"], 4),
             "gradedScore": round(graded, 4), "epochs": result["epochs"], "folds": folds,
-            "trainRows": len(pd.read_csv(competition / "train.csv", usecols=[comp.id_column]))}
+            "trainRows": train_rows(competition)}
 
 
 def main() -> int:
