@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PROJECT_ROOT } from './paths.js';
 import type { SandboxConfig } from './sandbox.js';
 
-/** The repository root: everything HASTE ships (runner, competitions) is found from here. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { PROJECT_ROOT };
 
 export { TASK_QUEUES } from '../schemas/task-queues.js';
 

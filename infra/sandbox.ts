@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, lchownSync, lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from './config.js';
+import { PROJECT_ROOT } from './paths.js';
 
 /**
  * The sandbox solution code runs in (bubblewrap + rlimits). What the sandboxed process sees:
