@@ -4,13 +4,16 @@ import { describeIssues } from '../schemas/issues.js';
 import { SkillRecordSchema, type SkillRecord } from './schema.js';
 import type { SkillStore } from './store.js';
 
-/** A JSONL file with bad lines; nothing of it was imported. */
+/** An import source (a JSONL file, a SKILL.md folder) with problems; nothing of it was imported. */
 export class SkillImportError extends Error {
   constructor(
     readonly file: string,
-    readonly problems: { line: number; message: string }[],
+    /** Each problem, with its line where one applies. */
+    readonly problems: { line?: number; message: string }[],
+    noun = 'bad line',
   ) {
-    super(`${file}: ${problems.length} bad line${problems.length === 1 ? '' : 's'}, nothing imported:\n  ${problems.map((p) => `line ${p.line}: ${p.message}`).join('\n  ')}`);
+    const listed = problems.map((p) => (p.line === undefined ? p.message : `line ${p.line}: ${p.message}`)).join('\n  ');
+    super(`${file}: ${problems.length} ${noun}${problems.length === 1 ? '' : 's'}, nothing imported:\n  ${listed}`);
     this.name = 'SkillImportError';
   }
 }

@@ -107,6 +107,8 @@ export const SkillRecordSchema = z
     scope: SkillScopeSchema.default({}),
     kind: SkillKindSchema,
     title: z.string().min(1).max(200),
+    /** What the skill does and when to use it, for readers choosing among skills (SKILL.md's description). */
+    description: z.string().min(1).max(1024).optional(),
     body: z.string().min(1),
     recipe: SkillRecipeSchema.default({ preprocessing: [], params: {} }),
     conditions: SkillConditionsSchema.default({ taskTypes: [] }),

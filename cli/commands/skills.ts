@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadConfig } from '../../infra/config.js';
 import { TaskTypeSchema } from '../../schemas/competition.js';
+import { statSync } from 'node:fs';
 import { exportSkills, importSkills, SkillImportError } from '../../skill-store/jsonl.js';
+import { exportSkillMd, importSkillMd, SkillExportError } from '../../skill-store/skill-md.js';
 import { openSkillStore } from '../../skill-store/open.js';
 import { SkillStatusSchema, SkillTierSchema, type SkillRecord } from '../../skill-store/schema.js';
 import { SearchModeSchema, SkillNotFoundError, VersionConflictError, type SkillFilter, type SkillStore } from '../../skill-store/store.js';
@@ -40,7 +42,7 @@ async function withStore<T>(run: (store: SkillStore) => Promise<T>): Promise<T> 
   try {
     return await run(store);
   } catch (err) {
-    if (err instanceof SkillImportError || err instanceof SkillNotFoundError || err instanceof VersionConflictError) throw new UsageError(err.message);
+    if (err instanceof SkillImportError || err instanceof SkillExportError || err instanceof SkillNotFoundError || err instanceof VersionConflictError) throw new UsageError(err.message);
     throw err;
   } finally {
     await store.close();
@@ -102,19 +104,27 @@ export function registerSkills(program: Command): void {
     });
 
   skills
-    .command('export <file>')
-    .description('every skill as JSONL, one per line')
-    .action(async (file: string) => {
-      await withStore(async (store) => console.error(`exported ${await exportSkills(store, file)} skills from ${store.location} to ${file}`));
+    .command('export <path>')
+    .description('every skill: a JSONL file, one per line, or (--format skill-md) a folder per skill with SKILL.md and recipe.json')
+    .option('--format <format>', 'jsonl or skill-md', 'jsonl')
+    .action(async (target: string, flags: { format: string }) => {
+      const format = parseFlag('--format', z.enum(['jsonl', 'skill-md']), flags.format);
+      await withStore(async (store) => {
+        const count = format === 'jsonl' ? await exportSkills(store, target) : await exportSkillMd(store, target);
+        console.error(`exported ${count} skills from ${store.location} to ${target} (${format})`);
+      });
     });
 
   skills
-    .command('import <file>')
-    .description('validate a JSONL file whole, then write it in one batch (a bad line imports nothing)')
-    .action(async (file: string) => {
+    .command('import <path>')
+    .description('a JSONL file or a SKILL.md folder, validated whole, then written in one batch (a bad line or file imports nothing); hand-written skills enter as candidates')
+    .action(async (source: string) => {
+      const found = statSync(source, { throwIfNoEntry: false });
+      if (!found) throw new UsageError(`${source}: no such file or folder`);
+      const isFolder = found.isDirectory();
       await withStore(async (store) => {
-        const r = await importSkills(store, file);
-        console.error(`imported ${file} into ${store.location}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+        const r = isFolder ? await importSkillMd(store, source) : await importSkills(store, source);
+        console.error(`imported ${source} into ${store.location}: ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged`);
       });
     });
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,5 +62,29 @@ describe('haste skills', () => {
     const out = path.join(home, 'export.jsonl');
     expect((await haste(home, 'skills', 'export', out)).code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(skills.length);
+  });
+
+  it('export --format skill-md writes a folder per skill that a second home imports unchanged; a bad SKILL.md exits 2', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'haste-skills-cli-'));
+    writeFileSync(path.join(home, 'skills.jsonl'), jsonl(skills));
+    await haste(home, 'skills', 'import', path.join(home, 'skills.jsonl'));
+    const library = path.join(home, 'library');
+    const exported = await haste(home, 'skills', 'export', '--format', 'skill-md', library);
+    expect(exported.code).toBe(0);
+    expect(readdirSync(library)).toHaveLength(skills.length);
+
+    const other = mkdtempSync(path.join(os.tmpdir(), 'haste-skills-cli-'));
+    expect((await haste(other, 'skills', 'import', library)).stderr).toMatch(new RegExp(`${skills.length} new`));
+    const ls = (h: string) => haste(h, 'skills', 'ls', '--json').then((r) => JSON.parse(r.stdout) as unknown[]);
+    expect(await ls(other)).toEqual(await ls(home));
+
+    mkdirSync(path.join(library, 'zz-bad'));
+    writeFileSync(path.join(library, 'zz-bad', 'SKILL.md'), '---\nname: Bad\ntier: domain\nkind: technique\n---\n\nNo domain.\n');
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'haste-skills-cli-'));
+    const bad = await haste(empty, 'skills', 'import', library);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/zz-bad\/SKILL\.md: scope\.domain: domain skills need a domain/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // a sentence, no stack trace
+    expect(await ls(empty)).toEqual([]);
   });
 });
