@@ -24,3 +24,9 @@ def get_template(name: Any) -> Template:
     if not isinstance(name, str) or name not in TEMPLATES:
         raise SolutionError(f"unknown template {name!r}; available: {sorted(TEMPLATES)}")
     return TEMPLATES[name]
+
+
+# Last: the pipeline template builds on the templates above (and on cv.py, which imports this package).
+from ..pipeline import TEMPLATE as PIPELINE  # noqa: E402
+
+TEMPLATES[PIPELINE.name] = PIPELINE
