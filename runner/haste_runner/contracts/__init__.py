@@ -26,16 +26,24 @@ def _validator(name: str) -> Draft202012Validator:
 
 
 def _specific(error: ValidationError) -> list[ValidationError]:
-    """For a value matching no branch of a union, the errors of the branch it came closest to (fewest
-    errors, deepest first), so the message names the field instead of "not valid under any of the schemas"."""
+    """For a value matching no branch of a union, the errors of the branch it came closest to, so the
+    message names the field instead of "is not valid under any of the given schemas"."""
     if error.validator not in ("anyOf", "oneOf") or not error.context:
         return [error]
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context:
         branches.setdefault(sub.schema_path[0], []).append(sub)
-    # A branch whose discriminator (a const such as `kind`, an enum such as `template`) the value misses is the wrong one.
-    closest = min(branches.values(), key=lambda errs: (sum(e.validator in ("const", "enum") for e in errs), len(errs),
-                                                       -max(len(e.absolute_path) for e in errs)))
+    # A discriminator (`kind`, `template`, `version`) that no branch accepts: one error listing what they do.
+    keys = [next((e for e in errs if e.validator in ("const", "enum")), None) for errs in branches.values()]
+    if all(keys) and len({tuple(e.absolute_path) for e in keys}) == 1:
+        allowed = list(dict.fromkeys(v for e in keys for v in (e.validator_value if e.validator == "enum" else [e.validator_value])))
+        first = keys[0]
+        return [ValidationError(f"{first.instance!r} is not one of {allowed}", validator="enum",
+                                path=first.absolute_path, instance=first.instance)]
+    # Closest: no missing required key, no missed discriminator (const), fewest errors, no enum miss, deepest.
+    closest = min(branches.values(), key=lambda errs: (
+        sum(e.validator == "required" for e in errs), sum(e.validator == "const" for e in errs), len(errs),
+        sum(e.validator == "enum" for e in errs), -max(len(e.absolute_path) for e in errs)))
     return [leaf for sub in closest for leaf in _specific(sub)]
 
 

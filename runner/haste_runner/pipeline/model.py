@@ -12,7 +12,6 @@ import scipy.sparse as sp
 from sklearn.model_selection import train_test_split
 
 from ..errors import SolutionError
-from ..templates import get_template
 from .base import Context
 from .columns import DataColumns
 from .features import FeaturePipeline
@@ -21,6 +20,12 @@ from .target import TargetTransform, clip_to_metric
 BOOSTERS = ("lightgbm", "xgboost")
 # Templates that need dense input.
 DENSE = ("hist_gradient_boosting", "cnn")
+
+
+def get_template(name: str) -> Any:
+    from ..templates import get_template as lookup  # lazily: the catalogue holds the pipeline template
+
+    return lookup(name)
 
 
 def resolve_model(model_spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -34,10 +39,10 @@ class GrowingModel:
     without improvement. Everything it holds pickles, so checkpoints resume bit-identically."""
 
     def __init__(self, model_spec: dict[str, Any], task: str, seed: int) -> None:
-        self.template, self.params = resolve_model(model_spec)
-        self.name = self.template.name
+        template, self.params = resolve_model(model_spec)
+        self.name = template.name  # the Template itself holds closures: looked up, not pickled
         self.task = task
-        self.model = self.template.build(self.params, task, seed)
+        self.model = template.build(self.params, task, seed)
         self.early = model_spec.get("early_stopping")
         self.best_loss = np.inf
         self.best_epoch = 0
@@ -51,7 +56,7 @@ class GrowingModel:
             return
         if self.name in DENSE and sp.issparse(X):
             X = X.toarray()
-        self.template.train_epoch(self.model, X, y, epoch, self.params, classes)
+        get_template(self.name).train_epoch(self.model, X, y, epoch, self.params, classes)
         if self.early is None or X_val is None:
             return
         loss = self._loss(X_val, y_val, classes)

@@ -21,6 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..errors import SolutionError
 from ..templates.timeseries import ETS, SeasonalNaive, Theta
 from .model import GrowingModel
+from ..templates.pipeline import STATISTICAL
 
 # ---- season detection ----------------------------------------------------------------------
 
@@ -57,7 +58,6 @@ def detect_season(histories: list[np.ndarray]) -> int:
 
 # ---- statistical family ---------------------------------------------------------------------
 
-STATISTICAL = ("seasonal_naive", "drift", "ets", "theta")
 
 # Seconds to fit one series of n points: A + B * n (measured with statsmodels 0.15 on one core, rounded up).
 FIT_COST = {"ets": (0.05, 2e-4), "theta": (0.01, 2e-5), "seasonal_naive": (0.0, 1e-7), "drift": (0.0, 1e-7)}

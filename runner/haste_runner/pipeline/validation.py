@@ -15,7 +15,8 @@ from ..forecast_cv import ForecastValidation
 from ..templates.base import Template
 from .columns import data_columns
 from .model import PipelineModel
-from .timeseries import STATISTICAL, GlobalForecaster, StatisticalForecaster, Timeline
+from ..templates.pipeline import STATISTICAL
+from .timeseries import GlobalForecaster, StatisticalForecaster, Timeline
 
 
 class Passthrough:
