@@ -1,5 +1,5 @@
 """Image feature step: pixel columns as images of any number of channels, reordered to one plane
-per channel (channel-first, the layout convolutional models read) and scaled to [0, 1]."""
+per channel (channel-first, the layout convolutional models read) and scaled to [0, 1] (by the training maximum when above 1)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ class Pixels(Step):
         self.image = image
         values = frame[list(image.columns)].to_numpy(dtype=float)
         top = float(np.nanmax(values)) if values.size else 1.0
-        # auto: 8-bit pixels (max > 1) become [0, 1]; already-scaled pixels stay as they are.
-        self.divisor = 255.0 if self.spec.get("scale", "auto") == "auto" and top > 1.0 else 1.0
+        # auto: pixels above 1 (8-bit 0-255, or 0-16 like sklearn's digits) are divided by the training
+        # maximum into [0, 1]; already-scaled pixels stay as they are.
+        self.divisor = top if self.spec["scale"] == "auto" and top > 1.0 else 1.0
 
     def planes(self, frame: pd.DataFrame) -> np.ndarray:
         """(rows, channels, height, width)."""

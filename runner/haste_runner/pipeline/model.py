@@ -30,7 +30,7 @@ def get_template(name: str) -> Any:
 
 def resolve_model(model_spec: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     template = get_template(model_spec["template"])
-    return template, template.resolve(model_spec.get("params", {}))
+    return template, template.resolve(model_spec["params"])
 
 
 class GrowingModel:

@@ -46,3 +46,25 @@ def parse(raw: Any) -> dict[str, Any]:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SolutionError(f"pipeline spec field {field!r}: {message}{more}")
     return _fill(_schema(), raw)
+
+
+def property_defaults(name: str) -> dict[str, Any]:
+    """The defaults of the optional object property `name` (e.g. `forecast`) when a spec leaves it out."""
+
+    def find(node: Any) -> dict[str, Any] | None:
+        if isinstance(node, dict):
+            if name in node.get("properties", {}):
+                return node["properties"][name]
+            for v in node.values():
+                if (hit := find(v)) is not None:
+                    return hit
+        elif isinstance(node, list):
+            for v in node:
+                if (hit := find(v)) is not None:
+                    return hit
+        return None
+
+    sub = find(_schema())
+    if sub is None:
+        raise KeyError(f"the pipeline contract has no property {name!r}")
+    return _fill(sub, {})

@@ -41,13 +41,13 @@ class Impute(Step):
 
     def _fit(self, frame: pd.DataFrame, y: np.ndarray, ctx: Context) -> None:
         values = frame[self.columns].astype(float)
-        strategy = self.spec.get("strategy", "median")
+        strategy = self.spec["strategy"]
         if strategy == "zero":
             fill = pd.Series(0.0, index=self.columns)
         else:
             fill = values.median() if strategy == "median" else values.mean()
         self.fill = fill.fillna(0.0).to_dict()  # an all-missing column imputes to 0
-        self.flagged = [c for c in self.columns if values[c].isna().any()] if self.spec.get("indicators", True) else []
+        self.flagged = [c for c in self.columns if values[c].isna().any()] if self.spec["indicators"] else []
 
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         out = frame.copy()
@@ -65,7 +65,7 @@ class Scale(Step):
 
     def _fit(self, frame: pd.DataFrame, y: np.ndarray, ctx: Context) -> None:
         v = frame[self.columns].astype(float)
-        method = self.spec.get("method", "standard")
+        method = self.spec["method"]
         if method == "standard":
             center, spread = v.mean(), v.std(ddof=0)
         elif method == "robust":
@@ -86,7 +86,7 @@ class OneHot(Step):
     kind = "one_hot"
 
     def select(self, frame: pd.DataFrame, ctx: Context) -> list[str]:
-        limit = self.spec.get("max_categories", 20)
+        limit = self.spec["max_categories"]
         return [c for c in categorical_columns(frame, ctx) if frame[c].nunique(dropna=False) <= limit]
 
     def _fit(self, frame: pd.DataFrame, y: np.ndarray, ctx: Context) -> None:
@@ -139,7 +139,7 @@ class TargetEncoding(Step):
     kind = "target_encoding"
 
     def select(self, frame: pd.DataFrame, ctx: Context) -> list[str]:
-        limit = self.spec.get("min_categories", 20)
+        limit = self.spec["min_categories"]
         return [c for c in categorical_columns(frame, ctx) if frame[c].nunique(dropna=False) > limit]
 
     @staticmethod
@@ -151,7 +151,7 @@ class TargetEncoding(Step):
         return onehot[:, 1:] if len(ctx.classes) > 2 else onehot[:, [1]]
 
     def _table(self, values: np.ndarray, t: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        smoothing = float(self.spec.get("smoothing", 10))
+        smoothing = float(self.spec["smoothing"])
         prior = t.mean(axis=0)
         frame = pd.DataFrame(t, index=values)
         grouped = frame.groupby(level=0)
@@ -181,7 +181,7 @@ class TargetEncoding(Step):
     def fit_apply(self, frame: pd.DataFrame, y: np.ndarray, ctx: Context) -> tuple[pd.DataFrame, list]:
         self.fit(frame, y, ctx)
         t = self._targets(y, ctx)
-        folds = int(self.spec.get("inner_folds", 5))
+        folds = int(self.spec["inner_folds"])
         splitter = (StratifiedKFold if ctx.classes is not None else KFold)(folds, shuffle=True, random_state=ctx.seed % 2**32)
         oof = {c: np.zeros((len(frame), t.shape[1])) for c in self.columns}
         for inner_tr, inner_va in splitter.split(np.zeros(len(frame)), y if ctx.classes is not None else None):
@@ -194,8 +194,8 @@ class TargetEncoding(Step):
 
 DATE_PARTS = {
     "year": lambda d: d.dt.year, "month": lambda d: d.dt.month, "day": lambda d: d.dt.day,
-    "dayofweek": lambda d: d.dt.dayofweek, "dayofyear": lambda d: d.dt.dayofyear, "hour": lambda d: d.dt.hour,
-    "minute": lambda d: d.dt.minute, "is_weekend": lambda d: (d.dt.dayofweek >= 5).astype(float),
+    "dayofweek": lambda d: d.dt.day_of_week, "dayofyear": lambda d: d.dt.day_of_year, "hour": lambda d: d.dt.hour,
+    "minute": lambda d: d.dt.minute, "is_weekend": lambda d: (d.dt.day_of_week >= 5).astype(float),
 }
 
 
@@ -208,8 +208,8 @@ class DateTime(Step):
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         new = {}
         for c in self.columns:
-            dates = pd.to_datetime(frame[c], errors="coerce")
-            for part in self.spec.get("parts", ["year", "month", "day", "dayofweek"]):
+            dates = pd.to_datetime(frame[c], errors="coerce", format="ISO8601")
+            for part in self.spec["parts"]:
                 new[f"{c}__{part}"] = DATE_PARTS[part](dates).astype(float).to_numpy()
         return add_columns(frame, new), []
 

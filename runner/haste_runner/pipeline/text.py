@@ -21,14 +21,14 @@ class Tfidf(Step):
     def _fit(self, frame: pd.DataFrame, y: np.ndarray, ctx: Context) -> None:
         if not self.columns:
             raise SolutionError("feature step 'tfidf': the data has no text column (name one in `columns`)")
-        lo, hi = self.spec.get("ngram_range", [1, 2])
+        lo, hi = self.spec["ngram_range"]
         if lo > hi:
             raise SolutionError(f"feature step 'tfidf': ngram_range [{lo}, {hi}] is empty")
         self.vectorisers = {}
         for c in self.columns:
-            v = TfidfVectorizer(analyzer=self.spec.get("analyzer", "word"), ngram_range=(lo, hi),
-                                min_df=self.spec.get("min_df", 1), max_features=self.spec.get("max_features", 100000),
-                                sublinear_tf=self.spec.get("sublinear_tf", True), dtype=np.float64)
+            v = TfidfVectorizer(analyzer=self.spec["analyzer"], ngram_range=(lo, hi),
+                                min_df=self.spec["min_df"], max_features=self.spec["max_features"],
+                                sublinear_tf=self.spec["sublinear_tf"], dtype=np.float64)
             try:
                 v.fit(text_values(frame, c))
             except ValueError as e:  # "empty vocabulary", "no terms remain": the spec does not fit this text

@@ -59,3 +59,9 @@ class PipelineForecastCV(ForecastValidation):
         model.season_length = self.season_length
         model.horizon = self.horizon
         return model
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """For artifact.json: what the statistical model did (season used, cost estimate, history kept)."""
+        plan = getattr(self.states[0], "plan", None)
+        return {"forecast": plan} if plan else {}
