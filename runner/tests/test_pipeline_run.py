@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from sklearn.datasets import load_diabetes, load_digits
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from statsmodels.datasets import randhie
 
 from haste_runner.errors import SolutionError
@@ -177,18 +177,40 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
     assert hill["cvScore"] == pytest.approx(report["memberScores"]["1"])
 
 
-def test_ensemble_of_real_steps_needs_no_retraining(tmp_path: Path) -> None:
-    data = load_diabetes(as_frame=True).frame
-    comp = make_competition(tmp_path, "diabetes", data, "target", "regression", "rmse", 100)
+def _real(name: str) -> tuple[pd.DataFrame, str, str, str]:
+    loaders = {"diabetes": (load_diabetes, "regression", "rmse"), "breast-cancer": (load_breast_cancer, "binary", "roc_auc"),
+               "wine": (load_wine, "multiclass", "accuracy")}
+    load, task, metric = loaders[name]
+    return load(as_frame=True).frame, "target", task, metric
+
+
+@pytest.mark.parametrize("name", ["diabetes", "breast-cancer", "wine"])
+def test_ensemble_of_real_steps_needs_no_retraining(tmp_path: Path, name: str) -> None:
+    frame, target, task, metric = _real(name)
+    comp = make_competition(tmp_path, name, frame.sample(frac=1.0, random_state=0), target, task, metric, 60)
+    linear = {"template": "ridge" if task == "regression" else "logistic_regression"}
     scores = {
-        "1": train(comp, tmp_path / "step-1", spec({"template": "ridge"}, [{"kind": "scale"}]))[-1]["cvScore"],
+        "1": train(comp, tmp_path / "step-1", spec(linear, [{"kind": "scale"}]))[-1]["cvScore"],
         "2": train(comp, tmp_path / "step-2", spec({"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.05},
                                                      "early_stopping": {}}))[-1]["cvScore"],
     }
     events = train(comp, tmp_path / "step-3", {"version": 1, "ensemble": {"members": [1, 2]}},
                    artifacts={"1": str(tmp_path / "step-1"), "2": str(tmp_path / "step-2")})
     assert events[0] == {"event": "start", "epochs": 1, "resumedFromEpoch": 0}
-    assert events[-1]["cvScore"] <= min(scores.values()) + 1e-12
+    best = max(scores.values()) if get_metric(metric).direction == "maximize" else min(scores.values())
+    report = json.loads((tmp_path / "step-3" / "artifact.json").read_text())["ensemble"]
+    assert report["memberScores"]["1"] == pytest.approx(scores["1"])  # the members' own CV scores, from their artifacts
+    maximize = get_metric(metric).direction == "maximize"
+    if report["kept"]:
+        assert events[-1]["cvScore"] > best if maximize else events[-1]["cvScore"] < best
+    else:
+        assert events[-1]["cvScore"] == pytest.approx(best)
+    submission = pd.read_csv(events[-1]["submission"])[target]
+    assert len(submission) == 60
+    if task == "multiclass":
+        assert set(submission) <= set(frame[target])  # labels
+    if task == "binary":
+        assert submission.between(0, 1).all()  # P(positive) for roc_auc
     with pytest.raises(SolutionError, match="not among the job's artifacts"):
         train(comp, tmp_path / "step-4", {"version": 1, "ensemble": {"members": [1, 9]}},
               artifacts={"1": str(tmp_path / "step-1")})
@@ -269,6 +291,11 @@ def test_forecasting_pipelines_beat_naive_and_detect_the_season(daily: Path, tmp
              "forecast": {"strategy": strategy}}, features))[-1]
         assert result["cvScore"] < 0.8 * naive, (strategy, result["cvScore"], naive)
         assert len(pd.read_csv(result["submission"])) == 10 * 14
+    # The fold forecasts are out-of-fold predictions too: forecasters blend like any other steps.
+    blend = train(daily, tmp_path / "blend", {"version": 1, "ensemble": {"members": ["sn", "direct"]}},
+                  artifacts={"sn": str(tmp_path / "sn"), "direct": str(tmp_path / "direct")})[-1]
+    report = json.loads((tmp_path / "blend" / "artifact.json").read_text())["ensemble"]
+    assert blend["cvScore"] <= min(report["memberScores"]["sn"], report["memberScores"]["direct"])
 
 
 def test_the_cost_estimate_shortens_histories_or_falls_back(daily: Path, tmp_path: Path) -> None:
