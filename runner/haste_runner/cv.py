@@ -95,7 +95,7 @@ class CrossValidation:
         classification) and each row's fold."""
         oof = np.empty((len(self.y), *self.fold_preds[0].shape[1:]))
         folds = np.empty(len(self.y), dtype=np.int64)
-        for i, ((_, va), pred) in enumerate(zip(self.splits, self.fold_preds)):
+        for i, ((_, va), pred) in enumerate(zip(self.splits, self.fold_preds, strict=True)):
             oof[va], folds[va] = pred, i
         target = self.y.astype(float) if self.classes is None else np.searchsorted(self.classes, self.y)
         return oof, target, folds

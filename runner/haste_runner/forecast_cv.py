@@ -86,8 +86,9 @@ class ForecastValidation:
         return values
 
     def scores(self) -> list[float]:
-        self.fold_preds = [self._forecast(model, self._fold_histories(cut)) for model, cut in zip(self.states, self.cuts)]
-        return [self.metric(self._fold_truth(cut), pred) for cut, pred in zip(self.cuts, self.fold_preds)]
+        self.fold_preds = [self._forecast(model, self._fold_histories(cut))
+                           for model, cut in zip(self.states, self.cuts, strict=True)]
+        return [self.metric(self._fold_truth(cut), pred) for cut, pred in zip(self.cuts, self.fold_preds, strict=True)]
 
     def oof(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The last scores()' fold forecasts, one after another, their truth and each point's fold."""

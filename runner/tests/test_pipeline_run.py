@@ -170,7 +170,8 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
     assert test_rmse < 0.85 * get_metric("rmse")(y[n:], np.load(tmp_path / "1" / "test_pred.npy"))
 
     # Hill climbing on a member and its noisy twin: no blend beats the good one, so it is not kept.
-    hill = train(comp, tmp_path / "hill", {"version": 1, "ensemble": {"members": [1, "noise"], "method": "hill_climbing"}},
+    hill_spec = {"version": 1, "ensemble": {"members": [1, "noise"], "method": "hill_climbing"}}
+    hill = train(comp, tmp_path / "hill", hill_spec,
                  artifacts=artifacts)[-1]
     report = json.loads((tmp_path / "hill" / "artifact.json").read_text())["ensemble"]
     assert report["kept"] is False and report["bestMember"] == "1"
@@ -178,7 +179,8 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
 
 
 def _real(name: str) -> tuple[pd.DataFrame, str, str, str]:
-    loaders = {"diabetes": (load_diabetes, "regression", "rmse"), "breast-cancer": (load_breast_cancer, "binary", "roc_auc"),
+    loaders = {"diabetes": (load_diabetes, "regression", "rmse"),
+               "breast-cancer": (load_breast_cancer, "binary", "roc_auc"),
                "wine": (load_wine, "multiclass", "accuracy")}
     load, task, metric = loaders[name]
     return load(as_frame=True).frame, "target", task, metric
@@ -191,8 +193,8 @@ def test_ensemble_of_real_steps_needs_no_retraining(tmp_path: Path, name: str) -
     linear = {"template": "ridge" if task == "regression" else "logistic_regression"}
     scores = {
         "1": train(comp, tmp_path / "step-1", spec(linear, [{"kind": "scale"}]))[-1]["cvScore"],
-        "2": train(comp, tmp_path / "step-2", spec({"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.05},
-                                                     "early_stopping": {}}))[-1]["cvScore"],
+        "2": train(comp, tmp_path / "step-2", spec({"template": "lightgbm", "early_stopping": {},
+                                                     "params": {"epochs": 6, "learning_rate": 0.05}}))[-1]["cvScore"],
     }
     events = train(comp, tmp_path / "step-3", {"version": 1, "ensemble": {"members": [1, 2]}},
                    artifacts={"1": str(tmp_path / "step-1"), "2": str(tmp_path / "step-2")})

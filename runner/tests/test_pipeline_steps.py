@@ -48,7 +48,8 @@ def test_impute_fills_with_training_medians_and_flags_missing(wine: pd.DataFrame
     assert out["alcohol"][train.alcohol.isna()].eq(train.alcohol.median()).all()
     assert (out["alcohol__missing"] == train.alcohol.isna()).all()
     applied, _ = s.apply(test)
-    assert applied["alcohol"][test.alcohol.isna()].eq(train.alcohol.median()).all()  # the training median, not the test's
+    # the training median, not the test's
+    assert applied["alcohol"][test.alcohol.isna()].eq(train.alcohol.median()).all()
 
 
 def test_scale_standardises_on_training_rows(wine: pd.DataFrame) -> None:
@@ -178,7 +179,7 @@ def test_pixels_with_three_channels() -> None:
     planes = s.planes(frame)
     assert planes.shape == (4, 3, 8, 8)
     assert planes.max() <= 1.0
-    assert np.allclose(planes[0, :, 0, 0], china[0, 0] / 255.0)  # pixel (0,0)'s R, G, B
+    assert np.allclose(planes[0, :, 0, 0], china[0, 0] / patches.max())  # pixel (0,0)'s R, G, B, scaled
     assert "other" in out.columns and out.shape[1] == 1 + 192
     with pytest.raises(SolutionError, match="no image pixel columns"):
         step(Pixels).fit_apply(frame, None, ctx())

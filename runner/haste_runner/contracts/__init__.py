@@ -36,7 +36,8 @@ def _specific(error: ValidationError) -> list[ValidationError]:
     # A discriminator (`kind`, `template`, `version`) that no branch accepts: one error listing what they do.
     keys = [next((e for e in errs if e.validator in ("const", "enum")), None) for errs in branches.values()]
     if all(keys) and len({tuple(e.absolute_path) for e in keys}) == 1:
-        allowed = list(dict.fromkeys(v for e in keys for v in (e.validator_value if e.validator == "enum" else [e.validator_value])))
+        values = (e.validator_value if e.validator == "enum" else [e.validator_value] for e in keys)
+        allowed = list(dict.fromkeys(v for vs in values for v in vs))
         first = keys[0]
         return [ValidationError(f"{first.instance!r} is not one of {allowed}", validator="enum",
                                 path=first.absolute_path, instance=first.instance)]

@@ -105,7 +105,8 @@ class EnsembleValidation:
                     raise SolutionError(f"ensemble member {m.label!r} differs from {first.label!r} in {key}: "
                                         "members must be validated on the same data and folds")
             if m.info["metric"] != comp.metric_name:
-                raise SolutionError(f"ensemble member {m.label!r} was scored with {m.info['metric']}, not {comp.metric_name}")
+                raise SolutionError(f"ensemble member {m.label!r} was scored with {m.info['metric']}, "
+                                    f"not {comp.metric_name}")
             if not np.array_equal(m.submission_ids, first.submission_ids):
                 raise SolutionError(f"ensemble member {m.label!r} predicts other test rows than {first.label!r}")
         self.members = members
@@ -127,7 +128,7 @@ class EnsembleValidation:
 
     def _oof(self) -> np.ndarray:
         out = np.empty(self.P.shape[:-1])
-        for f, w in zip(self.fold_ids, self.states):
+        for f, w in zip(self.fold_ids, self.states[:-1], strict=True):
             rows = self.folds == f
             out[rows] = combine(self.P[rows], w)
         return out
@@ -140,8 +141,8 @@ class EnsembleValidation:
         candidates = {"ensemble": self._fold_scores(ensemble)}
         for j, m in enumerate(self.members):
             candidates[m.label] = self._fold_scores(self.P[..., j])
-        best = min((m.label for m in self.members),
-                   key=lambda k: -np.mean(candidates[k]) if self.scorer.metric.direction == "maximize" else np.mean(candidates[k]))
+        sign = -1.0 if self.scorer.metric.direction == "maximize" else 1.0
+        best = min((m.label for m in self.members), key=lambda k: sign * np.mean(candidates[k]))
         kept = self.scorer.better(float(np.mean(candidates["ensemble"])), float(np.mean(candidates[best])))
         self.choice = "ensemble" if kept else best
         self.oof_raw = ensemble if kept else self.P[..., [m.label for m in self.members].index(best)]

@@ -1,5 +1,6 @@
 """Image feature step: pixel columns as images of any number of channels, reordered to one plane
-per channel (channel-first, the layout convolutional models read) and scaled to [0, 1] (by the training maximum when above 1)."""
+per channel (channel-first, the layout convolutional models read) and scaled to [0, 1] (by the
+training maximum when above 1)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ class Pixels(Step):
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
         flat = self.planes(frame).reshape(len(frame), -1)
         rest = frame.drop(columns=list(self.image.columns))
-        names = [f"img_c{c}_{i}" for c in range(self.image.channels) for i in range(self.image.height * self.image.width)]
+        pixels = self.image.height * self.image.width
+        names = [f"img_c{c}_{i}" for c in range(self.image.channels) for i in range(pixels)]
         return pd.concat([rest, pd.DataFrame(flat, index=frame.index, columns=names)], axis=1), []
 
 

@@ -95,7 +95,8 @@ class GrowingModel:
             from ..templates.tabular import xgboost_device
 
             model.booster.set_param({"device": xgboost_device()})
-            return np.asarray(model.booster.predict(xgb.DMatrix(X, nthread=1), iteration_range=(0, rounds)), dtype=float)
+            data = xgb.DMatrix(X, nthread=1)
+            return np.asarray(model.booster.predict(data, iteration_range=(0, rounds)), dtype=float)
         return np.asarray(model.predict(X), dtype=float)
 
     def _proba(self, model: Any, X: Any, classes: np.ndarray, rounds: int | None) -> np.ndarray:

@@ -157,7 +157,7 @@ class TargetEncoding(Step):
         grouped = frame.groupby(level=0)
         sums, counts = grouped.sum(), grouped.size()
         enc = (sums.to_numpy() + smoothing * prior) / (counts.to_numpy()[:, None] + smoothing)
-        return dict(zip(sums.index, enc)), prior
+        return dict(zip(sums.index, enc, strict=True)), prior
 
     @staticmethod
     def _encode(values: np.ndarray, table: dict[str, np.ndarray], prior: np.ndarray) -> np.ndarray:
@@ -182,7 +182,8 @@ class TargetEncoding(Step):
         self.fit(frame, y, ctx)
         t = self._targets(y, ctx)
         folds = int(self.spec["inner_folds"])
-        splitter = (StratifiedKFold if ctx.classes is not None else KFold)(folds, shuffle=True, random_state=ctx.seed % 2**32)
+        kfold = StratifiedKFold if ctx.classes is not None else KFold
+        splitter = kfold(folds, shuffle=True, random_state=ctx.seed % 2**32)
         oof = {c: np.zeros((len(frame), t.shape[1])) for c in self.columns}
         for inner_tr, inner_va in splitter.split(np.zeros(len(frame)), y if ctx.classes is not None else None):
             for c in self.columns:

@@ -22,7 +22,6 @@ from ..errors import SolutionError
 from ..templates.timeseries import ETS, SeasonalNaive, Theta
 from .model import GrowingModel
 from .spec import property_defaults
-from ..templates.pipeline import STATISTICAL
 
 # ---- season detection ----------------------------------------------------------------------
 
@@ -162,7 +161,8 @@ class GlobalForecaster:
         steps = spec["features"]
         bad = [s["kind"] for s in steps if s["kind"] not in ("lags", "rolling", "calendar", "series_id")]
         if bad:
-            raise SolutionError(f"feature step {bad[0]!r} does not apply to forecasting (use lags, rolling, calendar, series_id)")
+            raise SolutionError(f"feature step {bad[0]!r} does not apply to forecasting "
+                                "(use lags, rolling, calendar, series_id)")
         self.steps, self.target, self.timelines = steps, spec["target"], timelines
         lags = sorted({lag for s in steps if s["kind"] == "lags" for lag in s["lags"]})
         if not lags:
@@ -183,7 +183,7 @@ class GlobalForecaster:
     def _scaled(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         values = [transform(s, self.target) for s in histories]
         scales = np.array([float(np.mean(np.abs(v[-max(self.need, 4 * self.horizon):]))) or 1.0 for v in values])
-        return [v / c for v, c in zip(values, scales)], scales
+        return [v / c for v, c in zip(values, scales, strict=True)], scales
 
     def _features(self, z: np.ndarray, origins: np.ndarray, steps: np.ndarray, series: int) -> np.ndarray:
         """Rows for forecasting z[origin + step - 1] from z[:origin] (step 1 = the next point)."""
@@ -239,17 +239,19 @@ class GlobalForecaster:
         if any(len(z) < self.need for z in z_all):
             raise SolutionError(f"a series is shorter than the {self.need} points the lags/windows need")
         if self.strategy == "direct":
-            rows = [self._features(z, np.full(horizon, len(z)), np.arange(1, horizon + 1), k) for k, z in enumerate(z_all)]
+            steps = np.arange(1, horizon + 1)
+            rows = [self._features(z, np.full(horizon, len(z)), steps, k) for k, z in enumerate(z_all)]
             pred = self.grower.predict(np.vstack(rows)).reshape(len(z_all), horizon)
         else:
             extended = [list(z) for z in z_all]
             pred = np.empty((len(z_all), horizon))
             for h in range(horizon):
-                rows = [self._features(np.asarray(e), np.array([len(e)]), np.array([1]), k) for k, e in enumerate(extended)]
+                rows = [self._features(np.asarray(e), np.array([len(e)]), np.array([1]), k)
+                        for k, e in enumerate(extended)]
                 step = self.grower.predict(np.vstack(rows))
                 pred[:, h] = step
-                for e, v in zip(extended, step):
+                for e, v in zip(extended, step, strict=True):
                     e.append(float(v))
-        return [inverse(p * c, self.target) for p, c in zip(pred, scales)]
+        return [inverse(p * c, self.target) for p, c in zip(pred, scales, strict=True)]
 
 

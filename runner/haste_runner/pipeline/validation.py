@@ -52,7 +52,8 @@ class PipelineForecastCV(ForecastValidation):
         spec = self.params
         if spec["model"]["template"] in STATISTICAL:
             if spec["features"]:
-                raise SolutionError(f"model {spec['model']['template']!r} is fitted per series and takes no feature steps")
+                raise SolutionError(f"model {spec['model']['template']!r} is fitted per series "
+                                    "and takes no feature steps")
             model: Any = StatisticalForecaster(spec, self.comp.season_length)
         else:
             model = GlobalForecaster(spec, fold_seed(seed, fold), self.timelines)

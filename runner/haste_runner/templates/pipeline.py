@@ -62,7 +62,8 @@ class PipelineTemplate(Template):
         if comp.task_type == "forecasting":
             return PipelineForecastCV
         if params["model"]["template"] in STATISTICAL:
-            raise SolutionError(f"model {params['model']['template']!r} forecasts series; this task is {comp.task_type}")
+            raise SolutionError(f"model {params['model']['template']!r} forecasts series; "
+                                f"this task is {comp.task_type}")
         return PipelineCV
 
 
