@@ -194,3 +194,13 @@ def test_season_7_detected_on_a_synthetic_daily_series() -> None:
     assert detect_season([rng.normal(size=400)]) == 1  # white noise: no season
     monthly = [np.sin(2 * np.pi * np.arange(240) / 12) * 5 + rng.normal(0, 0.5, 240)]
     assert detect_season(monthly) == 12
+
+
+def test_forecasts_are_clipped_to_the_metrics_range() -> None:
+    from haste_runner.pipeline.timeseries import StatisticalForecaster
+
+    falling = [np.linspace(10, 1, 30)]  # drift carries it below zero within 10 steps
+    model = StatisticalForecaster(parse({"version": 1, "model": {"template": "drift"}}), None)
+    assert model.forecast(falling, 10)[0].min() < 0
+    model.metric_name = "rmsle"
+    assert model.forecast(falling, 10)[0].min() == 0.0

@@ -21,6 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..errors import SolutionError
 from ..templates.timeseries import ETS, SeasonalNaive, Theta
 from .model import GrowingModel
+from .target import clip_to_metric
 from .spec import property_defaults
 
 # ---- season detection ----------------------------------------------------------------------
@@ -79,6 +80,7 @@ class StatisticalForecaster:
         self.given_season = given_season
         self.max_seconds = spec["model"]["max_fit_seconds"]
         self.season_length = 1  # set by the cross-validation; superseded by the spec / detection
+        self.metric_name = ""  # set by the cross-validation: forecasts are clipped to its valid range
         self.plan: dict[str, Any] = {}
 
     def season(self, histories: list[np.ndarray]) -> int:
@@ -110,7 +112,8 @@ class StatisticalForecaster:
         else:
             forecaster = SeasonalNaive({"method": "seasonal" if model == "seasonal_naive" else "drift"})
         forecaster.season_length = m
-        return [inverse(f, self.target) for f in forecaster.forecast(histories, horizon)]
+        forecasts = forecaster.forecast(histories, horizon)
+        return [clip_to_metric(inverse(f, self.target), self.metric_name) for f in forecasts]
 
 
 def transform(s: np.ndarray, kind: str) -> np.ndarray:
@@ -179,6 +182,7 @@ class GlobalForecaster:
         self.need = max([*lags, *(w for w, _ in self.windows)])
         self.season_length = 1
         self.horizon = 1  # set by the cross-validation before training
+        self.metric_name = ""  # likewise: forecasts are clipped to its valid range
 
     def _scaled(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         values = [transform(s, self.target) for s in histories]
@@ -252,6 +256,7 @@ class GlobalForecaster:
                 pred[:, h] = step
                 for e, v in zip(extended, step, strict=True):
                     e.append(float(v))
-        return [inverse(p * c, self.target) for p, c in zip(pred, scales, strict=True)]
+        return [clip_to_metric(inverse(p * c, self.target), self.metric_name)
+                for p, c in zip(pred, scales, strict=True)]
 
 

@@ -59,6 +59,7 @@ class PipelineForecastCV(ForecastValidation):
             model = GlobalForecaster(spec, fold_seed(seed, fold), self.timelines)
         model.season_length = self.season_length
         model.horizon = self.horizon
+        model.metric_name = self.comp.metric_name
         return model
 
     @property
