@@ -320,3 +320,9 @@ def test_spec_and_data_mismatches_are_solution_errors(daily: Path, doctor_visits
         train(doctor_visits, tmp_path / "b", spec({"template": "ridge"}, [{"kind": "lags", "lags": [1]}]))
     with pytest.raises(SolutionError, match="does not apply to forecasting"):
         train(daily, tmp_path / "c", spec({"template": "ridge"}, [{"kind": "lags", "lags": [1]}, {"kind": "one_hot"}]))
+
+
+@pytest.mark.parametrize("artifacts", [["/a"], {"1": 3}, {"1": ""}])
+def test_job_artifacts_must_map_labels_to_paths(artifacts: Any) -> None:
+    with pytest.raises(SolutionError, match="job key 'artifacts'"):
+        Job.from_dict({"competitionDir": "/c", "template": "pipeline", "workdir": "/w", "artifacts": artifacts})
