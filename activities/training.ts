@@ -70,6 +70,22 @@ function collectSubmission(workdir: string, dest: string): string {
   }
 }
 
+/**
+ * The workdirs of the earlier steps an ensemble reads, by step number (the labels the runner resolves spec
+ * members with). Paths are derived here, never taken from the request, and only earlier steps of this episode.
+ */
+function earlierSteps(artifactsDir: string, request: TrainRequest): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const step of request.artifactSteps ?? []) {
+    const dir = stepWorkdir(artifactsDir, request.workflowId, step);
+    if (step >= request.step || !existsSync(dir)) {
+      throw ApplicationFailure.nonRetryable(`step ${request.step} cannot read step ${step}: only earlier steps of this episode that ran`, 'SolutionError');
+    }
+    dirs[String(step)] = dir;
+  }
+  return dirs;
+}
+
 /** Starts the runner for one attempt: inside the sandbox, or bare only when HASTE_SANDBOX=off. */
 function launchRunner(deps: TrainingDeps, slot: Slot, job: Record<string, unknown>, jobFile: string, competitionDir: string, workdir: string): ChildProcess {
   if (deps.sandbox.mode === 'off') {
@@ -84,6 +100,7 @@ function launchRunner(deps: TrainingDeps, slot: Slot, job: Record<string, unknow
     competitionDir,
     workdir,
     jobFile,
+    readOnlyDirs: Object.values((job.artifacts ?? {}) as Record<string, string>),
     gpuDevice: slot.device,
     slotIndex: slot.index,
     limits: deps.sandbox.limits,
@@ -121,6 +138,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
         resumeFrom,
         checkpointEvery: request.checkpointEvery,
         attempt: ctx.info.attempt,
+        ...(request.artifactSteps?.length ? { artifacts: earlierSteps(deps.artifactsDir, request) } : {}),
       };
 
       const slot = await deps.slots.acquire();

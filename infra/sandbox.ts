@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './paths.js';
  *   competition.yaml, description.md, train.csv and test.csv (answers.csv is never bound);
  * - read-write: the step's workdir, bound at its host path so checkpoint paths mean the same
  *   thing inside and out. Nothing else is writable (the root is remounted read-only);
+ * - read-only at their host paths: earlier steps' workdirs an ensemble reads (`readOnlyDirs`);
  * - its own network namespace (loopback only: 127.0.0.1 is not the host's), pid, ipc and uts
  *   namespaces, a cleared environment (no HASTE_HOME, no TEMPORAL_ADDRESS), no capabilities;
  * - rlimits: address space (memory), CPU seconds, processes, core dumps off. The wall timeout
@@ -56,6 +57,8 @@ export interface SandboxJob {
   competitionDir: string;
   workdir: string;
   jobFile: string;
+  /** Earlier steps' workdirs, bound read-only at their host paths (their out-of-fold predictions, for ensembles). */
+  readOnlyDirs?: string[];
   /** What CUDA_VISIBLE_DEVICES gets; '' = no GPU. */
   gpuDevice: string;
   slotIndex: number;
@@ -185,6 +188,7 @@ export function sandboxCommand(job: SandboxJob): SandboxCommand {
   }
   args.push('--ro-bind', job.jobFile, SANDBOX_JOB_FILE);
   args.push(...ancestors(job.workdir, made), '--bind', job.workdir, job.workdir);
+  for (const dir of job.readOnlyDirs ?? []) args.push(...ancestors(dir, made), '--ro-bind', dir, dir);
   if (job.gpuDevice !== '') {
     // Only this slot's GPU (plus the driver's control nodes) exists in the sandbox's /dev.
     for (const node of ['nvidiactl', 'nvidia-uvm', 'nvidia-uvm-tools', 'nvidia-modeset', `nvidia${job.gpuDevice}`]) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CompetitionYamlSchema } from './competition.js';
+import { PipelineSpecSchema } from './pipeline.js';
 
 /**
  * Contracts that both TypeScript and the Python runner enforce. zod owns each one; the runner validates
@@ -8,6 +9,7 @@ import { CompetitionYamlSchema } from './competition.js';
  */
 export const CONTRACTS = {
   competition: CompetitionYamlSchema,
+  pipeline: PipelineSpecSchema,
 } as const;
 export type ContractName = keyof typeof CONTRACTS;
 

@@ -15,6 +15,8 @@ export const TrainRequestSchema = z.object({
   seed: z.number().int(),
   folds: z.number().int().min(2),
   checkpointEvery: z.number().int().positive(),
+  /** Earlier steps of the same episode whose out-of-fold predictions this step reads (a pipeline `ensemble`). */
+  artifactSteps: z.array(z.number().int().nonnegative()).optional(),
 });
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 

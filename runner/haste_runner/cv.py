@@ -79,14 +79,26 @@ class CrossValidation:
     def scores(self) -> list[float]:
         """Per-fold validation scores of the current fold models."""
         scores = []
+        self.fold_preds = []  # kept for the out-of-fold artifact (oof)
         for state, (_, va), (_, X_va) in zip(self.states, self.splits, self.fold_inputs):
             try:
                 pred = self._predict(state.model, X_va)
             except Exception as e:
                 raise SolutionError(f"template {self.template.name!r} failed to predict: "
                                     f"{type(e).__name__}: {e}") from e
+            self.fold_preds.append(pred)
             scores.append(self._score(self.y[va], pred))
         return scores
+
+    def oof(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The last scores()' held-out predictions in train.csv row order, the targets (class indices for
+        classification) and each row's fold."""
+        oof = np.empty((len(self.y), *self.fold_preds[0].shape[1:]))
+        folds = np.empty(len(self.y), dtype=np.int64)
+        for i, ((_, va), pred) in enumerate(zip(self.splits, self.fold_preds, strict=True)):
+            oof[va], folds[va] = pred, i
+        target = self.y.astype(float) if self.classes is None else np.searchsorted(self.classes, self.y)
+        return oof, target, folds
 
     def predict_test(self) -> np.ndarray:
         """Submission values for the test rows, averaging the fold models' predictions."""
@@ -95,7 +107,8 @@ class CrossValidation:
         except Exception as e:
             raise SolutionError(f"template {self.template.name!r} failed to predict the test set: "
                                 f"{type(e).__name__}: {e}") from e
-        return self._finalise(np.mean(preds, axis=0))
+        self.test_raw = np.mean(preds, axis=0)
+        return self._finalise(self.test_raw)
 
     def _predict(self, model: Any, X: np.ndarray) -> np.ndarray:
         """Class probabilities aligned to self.classes, or regression values."""

@@ -86,8 +86,15 @@ class ForecastValidation:
         return values
 
     def scores(self) -> list[float]:
-        return [self.metric(self._fold_truth(cut), self._forecast(model, self._fold_histories(cut)))
-                for model, cut in zip(self.states, self.cuts)]
+        self.fold_preds = [self._forecast(model, self._fold_histories(cut))
+                           for model, cut in zip(self.states, self.cuts, strict=True)]
+        return [self.metric(self._fold_truth(cut), pred) for cut, pred in zip(self.cuts, self.fold_preds, strict=True)]
+
+    def oof(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The last scores()' fold forecasts, one after another, their truth and each point's fold."""
+        target = np.concatenate([self._fold_truth(cut) for cut in self.cuts])
+        folds = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(self.fold_preds)])
+        return np.concatenate(self.fold_preds), target, folds
 
     def predict_test(self) -> np.ndarray:
         mean = np.mean([self._forecast(model, self.histories) for model in self.states], axis=0)
@@ -100,4 +107,5 @@ class ForecastValidation:
                 raise SolutionError(f"test.csv has more than horizon={self.horizon} rows for series {sid!r}")
             out[row] = by_series[sid][step]
             position[sid] = step + 1
+        self.test_raw = out
         return out

@@ -22,6 +22,7 @@ from . import checkpoint
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
 from .cv import CrossValidation
 from .forecast_cv import ForecastValidation
+from .pipeline import artifacts
 from .errors import USER_FAULT_EXIT, SolutionError
 from .events import EventLog
 from .process import cpu_seconds, die_with_parent, peak_rss_mb
@@ -33,7 +34,7 @@ PROGRESS_FILE = "progress.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 
 JOB_KEYS = {"competitionDir", "template", "params", "seed", "folds", "workdir", "resumeFrom", "checkpointEvery",
-            "attempt"}
+            "attempt", "artifacts"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Job:
     resume_from: Path | None
     checkpoint_every: int  # 0 disables checkpoints
     attempt: int
+    artifacts: dict[str, Path]  # earlier steps' workdirs (read-only) by label, for ensembles
 
     @classmethod
     def from_dict(cls, raw: Any) -> Job:
@@ -73,6 +75,9 @@ class Job:
         params = raw.get("params") or {}
         if not isinstance(params, dict):
             raise SolutionError("job key 'params' must be an object")
+        artifacts = raw.get("artifacts") or {}
+        if not isinstance(artifacts, dict) or not all(isinstance(v, str) and v for v in artifacts.values()):
+            raise SolutionError("job key 'artifacts' must be an object of label -> directory path")
         return cls(
             competition_dir=Path(raw["competitionDir"]).resolve(),
             template=raw["template"],
@@ -83,6 +88,7 @@ class Job:
             resume_from=Path(resume).resolve() if resume else None,
             checkpoint_every=integer("checkpointEvery", 1, 0),
             attempt=integer("attempt", 1, 1),
+            artifacts={str(k): Path(v).resolve() for k, v in artifacts.items()},
         )
 
 
@@ -116,13 +122,15 @@ def _train(job: Job, log: EventLog) -> None:
     comp = Competition.load(job.competition_dir)
     train = read_csv(job.competition_dir / TRAIN_FILE)
     test = read_csv(job.competition_dir / TEST_FILE)
-    fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, sha256_file(job.competition_dir / TRAIN_FILE))
+    train_sha = sha256_file(job.competition_dir / TRAIN_FILE)
+    fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, train_sha)
 
     states, start = None, 0
     if job.resume_from is not None:
         restored = checkpoint.load(job.resume_from, fp)
         states, start = restored.folds, restored.epoch
-    validation = ForecastValidation if comp.task_type == "forecasting" else CrossValidation
+    validation = template.validation(comp, params, job.artifacts) or (
+        ForecastValidation if comp.task_type == "forecasting" else CrossValidation)
     cv = validation(comp, template, params, job.seed, job.folds, train, test, states)
 
     epochs = template.epochs(params)
@@ -143,6 +151,9 @@ def _train(job: Job, log: EventLog) -> None:
 
     submission = job.workdir / SUBMISSION_FILE
     _write_submission(submission, comp, cv.test_ids, cv.predict_test())
+    artifacts.write(job.workdir, cv, {"template": template.name, "seed": job.seed, "folds": job.folds,
+                                      "trainSha256": train_sha, "metric": comp.metric_name,
+                                      "cvScore": float(np.mean(fold_scores)), **getattr(cv, "report", {})})
     log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)), epochs=epochs,
              submission=str(submission), **_usage())
 

@@ -145,8 +145,8 @@ def test_bad_jobs_are_solution_errors(competitions: Path, tmp_path: Path, templa
 def test_list_templates() -> None:
     result = run_cli("haste_runner.train", "--list-templates")
     templates = result.events[0]["templates"]
-    # custom: test_custom.py; the domain templates: test_domain_templates.py
-    assert set(templates) == set(FAST) | {"custom"} | set(DOMAIN_FAST)
+    # custom: test_custom.py; the domain templates: test_domain_templates.py; pipeline: test_pipeline_*.py
+    assert set(templates) == set(FAST) | {"custom", "pipeline"} | set(DOMAIN_FAST)
     assert templates["random_forest"]["defaults"]["trees_per_epoch"] == 25
     assert templates["ridge"]["taskTypes"] == ["regression"]
 

@@ -105,6 +105,33 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
     }
   });
 
+  it("a pipeline ensemble reads earlier steps' out-of-fold predictions, read-only", async () => {
+    // Steps 1 and 2 (lightgbm, xgboost) ran above with the same seed and folds.
+    const ensemble: TrainRequest = {
+      workflowId: 'sandbox-test',
+      step: step++,
+      competitionDir,
+      candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: [1, 2] } } },
+      seed: 0,
+      folds: 2,
+      checkpointEvery: 1,
+      artifactSteps: [1, 2],
+    };
+    const result = (await new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }).run(activities.trainCandidate, ensemble)) as TrainResult;
+    expect(result.cvScore).toBeGreaterThan(0.9);
+    const report = JSON.parse(readFileSync(path.join(stepWorkdir(artifactsDir, 'sandbox-test', ensemble.step), 'artifact.json'), 'utf8'));
+    expect(report.ensemble.memberScores).toHaveProperty('1');
+    // The earlier step's workdir is visible at its host path but not writable.
+    const earlier = stepWorkdir(artifactsDir, 'sandbox-test', 1);
+    const code = solution(`open(${JSON.stringify(path.join(earlier, 'oof.npy'))}, 'ab').write(b'x')`);
+    const write: TrainRequest = { ...ensemble, step: step++, candidate: { template: 'custom', params: { code } } };
+    const err = await new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }).run(activities.trainCandidate, write).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/Read-only file system|Permission denied/);
+  });
+
   it('no network: connecting to the Temporal port on 127.0.0.1 is refused', async () => {
     const port = config.temporalAddress.split(':')[1];
     await expectContained(solution(`socket.create_connection(("127.0.0.1", ${port}), timeout=3)`), /ConnectionRefusedError|Network is unreachable/);

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SolutionError
-from . import tabular, text, timeseries, vision
+from . import pipeline, tabular, text, timeseries, vision
 from .base import Template
 from .vision import torch_available
 
 TEMPLATES: dict[str, Template] = {
-    t.name: t for module in (tabular, vision, text, timeseries) for t in module.TEMPLATES
+    t.name: t for module in (tabular, vision, text, timeseries, pipeline) for t in module.TEMPLATES
 }
 
 __all__ = ["TEMPLATES", "Template", "get_template", "torch_available"]
@@ -24,3 +24,4 @@ def get_template(name: Any) -> Template:
     if not isinstance(name, str) or name not in TEMPLATES:
         raise SolutionError(f"unknown template {name!r}; available: {sorted(TEMPLATES)}")
     return TEMPLATES[name]
+

@@ -166,6 +166,11 @@ class Template:
     def epochs(self, params: dict[str, Any]) -> int:
         return params.get("epochs", 1)
 
+    def validation(self, comp: Any, params: dict[str, Any], artifacts: dict[str, Any]) -> Any:
+        """The validation class to train with (CrossValidation's signature); None: the task type's default.
+        `artifacts`: the job's read-only earlier step workdirs by label."""
+        return None
+
     def describe(self) -> dict[str, Any]:
         return {
             "taskTypes": list(self.task_types),

@@ -1,0 +1,69 @@
+"""The pipeline's validation classes: today's CV and rolling-origin validation with the pipeline's
+per-fold models. Imported lazily (cv.py imports the template catalogue, which holds the pipeline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..competition import SERIES_COLUMN, TIME_COLUMN, Competition
+from ..cv import CrossValidation, FoldState, fold_seed
+from ..errors import SolutionError
+from ..forecast_cv import ForecastValidation
+from ..templates.base import Template
+from .columns import data_columns
+from .model import PipelineModel
+from ..templates.pipeline import STATISTICAL
+from .timeseries import GlobalForecaster, StatisticalForecaster, Timeline
+
+
+class Passthrough:
+    """The CV's per-fold preprocessor: the pipeline's own steps need the target, so they run in the model."""
+
+    def fit(self, frame: pd.DataFrame) -> Passthrough:
+        return self
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame
+
+
+class PipelineCV(CrossValidation):
+    def __init__(self, comp: Competition, template: Template, params: dict[str, Any], seed: int, n_folds: int,
+                 train: pd.DataFrame, test: pd.DataFrame, states: list[FoldState] | None = None) -> None:
+        self.data_columns = data_columns(comp, train.drop(columns=[comp.id_column, comp.target_column]))
+        super().__init__(comp, template, params, seed, n_folds, train, test, states)
+
+    def _new_fold(self, train_idx: np.ndarray, seed: int, fold: int) -> FoldState:
+        return FoldState(Passthrough(), PipelineModel(self.params, self.comp.task_type, self.comp.metric_name,
+                                                      self.data_columns, fold_seed(seed, fold)))
+
+
+class PipelineForecastCV(ForecastValidation):
+    def __init__(self, comp: Competition, template: Template, params: dict[str, Any], seed: int, n_folds: int,
+                 train: pd.DataFrame, test: pd.DataFrame, states: list[Any] | None = None) -> None:
+        ordered = train.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
+        self.timelines = [Timeline(g[TIME_COLUMN].to_numpy())
+                          for _, g in ordered.groupby(ordered[SERIES_COLUMN].astype(str), sort=False)]
+        super().__init__(comp, template, params, seed, n_folds, train, test, states)
+
+    def _new_model(self, seed: int, fold: int) -> Any:
+        spec = self.params
+        if spec["model"]["template"] in STATISTICAL:
+            if spec["features"]:
+                raise SolutionError(f"model {spec['model']['template']!r} is fitted per series "
+                                    "and takes no feature steps")
+            model: Any = StatisticalForecaster(spec, self.comp.season_length)
+        else:
+            model = GlobalForecaster(spec, fold_seed(seed, fold), self.timelines)
+        model.season_length = self.season_length
+        model.horizon = self.horizon
+        model.metric_name = self.comp.metric_name
+        return model
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """For artifact.json: what the statistical model did (season used, cost estimate, history kept)."""
+        plan = getattr(self.states[0], "plan", None)
+        return {"forecast": plan} if plan else {}
