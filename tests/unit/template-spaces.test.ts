@@ -12,8 +12,8 @@ interface RunnerTemplate {
   available: boolean;
 }
 
-/** Templates the engineer never searches: the escape hatch has no parameter space. */
-const NOT_SEARCHED = new Set(['custom']);
+/** Templates the engineer never searches by parameter: the escape hatch, and pipeline specs (composed, not sampled). */
+const NOT_SEARCHED = new Set(['custom', 'pipeline']);
 
 const python = suiteConfig().python;
 const catalogue = JSON.parse(execFileSync(python, ['-m', 'haste_runner.train', '--list-templates'], { cwd: PROJECT_ROOT, env: pythonEnv() }).toString()).templates as Record<string, RunnerTemplate>;
