@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CompetitionYamlSchema } from './competition.js';
 import { PipelineSpecSchema } from './pipeline.js';
+import { ProfileSchema } from './profile.js';
 
 /**
  * Contracts that both TypeScript and the Python runner enforce. zod owns each one; the runner validates
@@ -10,6 +11,7 @@ import { PipelineSpecSchema } from './pipeline.js';
 export const CONTRACTS = {
   competition: CompetitionYamlSchema,
   pipeline: PipelineSpecSchema,
+  profile: ProfileSchema,
 } as const;
 export type ContractName = keyof typeof CONTRACTS;
 
