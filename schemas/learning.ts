@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PipelineFragmentSchema } from './pipeline.js';
 import { CandidateSchema } from './training.js';
 
 /**
@@ -13,8 +14,8 @@ export const TechniqueDeltaSchema = z.strictObject({
    * `ensemble:nnls`, `forecast:global-lags`, ...
    */
   technique: z.string().regex(/^[a-z_]+(:[a-z0-9_-]+)?$/, 'a stable technique name such as target:log1p'),
-  /** The pipeline-spec fragment that applies it (a target, a feature step, a model, an ensemble). */
-  recipe: z.record(z.string(), z.unknown()),
+  /** The pipeline-spec fragment that applies it (ensembles, which are whole steps, have none). */
+  recipe: PipelineFragmentSchema.optional(),
   /** The candidate with the technique and the one without it, trained on the same folds and seed. */
   with: CandidateSchema,
   without: CandidateSchema,

@@ -136,9 +136,11 @@ export const EnsembleSchema = z.object({
   method: z.enum(['nnls', 'hill_climbing', 'mean']).default('nnls'),
 }).strict();
 
+export const TargetTransformSchema = z.enum(['none', 'log1p', 'standardize']);
+
 const ModelPipelineSchema = z.object({
   version: z.literal(1),
-  target: z.enum(['none', 'log1p', 'standardize']).default('none'),
+  target: TargetTransformSchema.default('none'),
   features: z.array(FeatureStepSchema).default([]),
   model: PipelineModelSchema,
 }).strict();
@@ -150,3 +152,18 @@ const EnsemblePipelineSchema = z.object({
 
 export const PipelineSpecSchema = z.union([ModelPipelineSchema, EnsemblePipelineSchema]);
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+
+/**
+ * The part of a spec one technique contributes, as a skill's recipe carries it: a target transform,
+ * feature steps to add (a step of the same kind is replaced), or the model. Applying it to a spec
+ * gives the spec "with" the technique.
+ */
+export const PipelineFragmentSchema = z
+  .object({
+    target: TargetTransformSchema.optional(),
+    features: z.array(FeatureStepSchema).min(1).optional(),
+    model: PipelineModelSchema.optional(),
+  })
+  .strict()
+  .refine((f) => f.target !== undefined || f.features !== undefined || f.model !== undefined, 'a fragment sets a target, feature steps or a model');
+export type PipelineFragment = z.infer<typeof PipelineFragmentSchema>;
