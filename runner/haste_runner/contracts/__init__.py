@@ -1,5 +1,11 @@
 """Contracts owned by the TypeScript zod schemas (schemas/contracts.ts), enforced here through the JSON
-Schema files exported from them (`npm run contracts:export`), so each rule is written once."""
+Schema files exported from them (`npm run contracts:export`), so each rule is written once.
+
+Problems are reported the way the TypeScript side reports them: the field's dotted path, what was found,
+and the fix (the schema node's `description`, which zod's `.meta()` writes from one table of fixes).
+A `oneOf` whose branches each fix one property to a constant (zod's discriminated union) is resolved by
+that property, so the problems come from the branch the value chose, not from every branch at once.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 
 _DIR = Path(__file__).resolve().parent
 
@@ -19,7 +25,64 @@ def _validator(name: str) -> Draft202012Validator:
         return Draft202012Validator(json.load(f))
 
 
+def _show(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def _with_fix(what: str, schema: Any) -> str:
+    fix = schema.get("description") if isinstance(schema, dict) else None
+    return f"{what}; {fix}" if fix else what
+
+
+def _discriminator(branches: list[Any]) -> str | None:
+    """The property every branch pins to a constant (zod's discriminated union key), if any."""
+    if not branches or not all(isinstance(b, dict) and isinstance(b.get("properties"), dict) for b in branches):
+        return None
+    for key, prop in branches[0]["properties"].items():
+        if "const" in prop and all("const" in b["properties"].get(key, {}) for b in branches):
+            return key
+    return None
+
+
+def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
+    path = list(error.absolute_path)
+    instance, schema = error.instance, error.schema
+    if error.validator in ("oneOf", "anyOf"):
+        branches = error.validator_value
+        key = _discriminator(branches)
+        if key is not None and isinstance(instance, dict):
+            chosen = [i for i, b in enumerate(branches) if key in instance and b["properties"][key]["const"] == instance[key]]
+            if chosen:
+                return [p for e in error.context or [] if e.relative_schema_path[0] == chosen[0] for p in _explain(e)]
+            options = ", ".join(_show(b["properties"][key]["const"]) for b in branches)
+            what = "missing" if key not in instance else f"got {_show(instance[key])}, expected one of {options}"
+            return [(path + [key], _with_fix(what, schema if "description" in schema else branches[0]["properties"][key]))]
+        best = min(error.context or [], key=lambda e: len(list(e.path)), default=None)
+        return _explain(best) if best is not None else [(path, _with_fix(error.message, schema))]
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if isinstance(instance, dict) and k not in instance]
+        return [(path + [k], _with_fix("missing", schema.get("properties", {}).get(k, {}))) for k in missing]
+    if error.validator == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        extra = [k for k in instance if k not in known]
+        return [(path + [k], f"unknown key {_show(k)}: remove or rename (keys here: {', '.join(known)})") for k in extra]
+    if error.validator == "const":
+        what = f"got {_show(instance)}, expected {_show(error.validator_value)}"
+    elif error.validator == "enum":
+        what = f"got {_show(instance)}, expected one of {', '.join(_show(v) for v in error.validator_value)}"
+    elif error.validator == "pattern":
+        what = f"got {_show(instance)}"
+    else:
+        what = error.message
+    return [(path, _with_fix(what, schema))]
+
+
 def problems(name: str, value: Any) -> list[tuple[str, str]]:
-    """Every violation of contract `name` as (dotted field path, message), in a stable order."""
-    errors = sorted(_validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.absolute_path])
-    return [(".".join(str(p) for p in e.absolute_path) or "(root)", e.message) for e in errors]
+    """Every violation of contract `name` as (dotted field path, message with the fix), in a stable order."""
+    found: list[tuple[str, str]] = []
+    for error in _validator(name).iter_errors(value):
+        for path, message in _explain(error):
+            item = (".".join(str(p) for p in path), message)
+            if item not in found:
+                found.append(item)
+    return sorted(found, key=lambda p: p[0])
