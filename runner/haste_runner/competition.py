@@ -85,13 +85,6 @@ class ImageSpec:
             return None
         return cls.build(side, side)
 
-    def to_chw(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, pixels in `columns` order) -> (n, channels, height, width)."""
-        n = pixels.shape[0]
-        if self.layout == "hwc":
-            return pixels.reshape(n, self.height, self.width, self.channels).transpose(0, 3, 1, 2)
-        return pixels.reshape(n, self.channels, self.height, self.width)
-
 
 @dataclass(frozen=True)
 class Competition:
@@ -209,6 +202,13 @@ def parse_times(values: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(values):
         return values
     return pd.to_datetime(values.astype(str), format="ISO8601")
+
+
+def order_series(frame: pd.DataFrame, comp: Competition) -> pd.DataFrame:
+    """Rows sorted by series, then by time (parsed, so any ISO format and frequency sorts chronologically)."""
+    key = "__haste_time__"
+    ordered = frame.assign(**{key: parse_times(frame[comp.time_column])})
+    return ordered.sort_values([comp.series_column, key], kind="stable").drop(columns=key)
 
 
 def infer_frequency(frame: pd.DataFrame, comp: Competition) -> str | None:
