@@ -172,7 +172,7 @@ export const CompetitionYamlSchema = z.discriminatedUnion('task_type', [
   task(multiclassShape),
   task(regressionShape),
   task(forecastingShape),
-]);
+]).meta({ description: FIELD_FIXES[''] });
 export type CompetitionYaml = z.infer<typeof CompetitionYamlSchema>;
 
 /** One problem of competition.yaml: the field (dotted path, '' for the whole file) and what to do. */

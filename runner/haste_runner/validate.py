@@ -1,7 +1,7 @@
 """Checks a bring-your-own competition folder: `python -m haste_runner.validate --competition DIR`.
 
-Prints one JSON object `{"ok": bool, "problems": [{"file", "field", "row", "message"}, ...]}` and exits
-0 when the folder is valid, 2 when it has problems (each names its file, field and, where it applies,
+Prints one JSON line per folder `{"competition", "ok": bool, "problems": [{"file", "field", "row", "message"}, ...]}`
+and exits 0 when every folder is valid, 2 when one has problems (each names its file, field and, where it applies,
 the 1-based data row, and says the fix), 1 on an unexpected error. Checks: competition.yaml against the
 contract (schemas/competition.ts, through haste_runner.contracts), the presence of train/test/answers, the
 id/target columns, test features equal to train features, ids unique in every file, test ids equal to
@@ -252,16 +252,21 @@ def validate(directory: Path) -> list[Problem]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="haste_runner.validate", description=__doc__)
-    parser.add_argument("--competition", type=Path, required=True, help="the competition folder")
+    parser.add_argument("--competition", type=Path, required=True, action="append",
+                        help="a competition folder (repeat it to check several, one output line each)")
     args = parser.parse_args(argv)
-    try:
-        problems = validate(args.competition.resolve())
-    except Exception as e:  # noqa: BLE001
-        traceback.print_exc()
-        print(json.dumps({"event": "error", "kind": "infrastructure", "message": f"{type(e).__name__}: {e}"}))
-        return 1
-    print(json.dumps({"ok": not problems, "problems": [asdict(p) for p in problems]}))
-    return 0 if not problems else USER_FAULT_EXIT
+    bad = False
+    for directory in args.competition:
+        try:
+            problems = validate(directory.resolve())
+        except Exception as e:  # noqa: BLE001
+            traceback.print_exc()
+            print(json.dumps({"event": "error", "kind": "infrastructure", "message": f"{type(e).__name__}: {e}"}))
+            return 1
+        bad = bad or bool(problems)
+        print(json.dumps({"competition": str(directory), "ok": not problems, "problems": [asdict(p) for p in problems]}),
+              flush=True)
+    return USER_FAULT_EXIT if bad else 0
 
 
 if __name__ == "__main__":

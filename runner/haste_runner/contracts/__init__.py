@@ -50,7 +50,9 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
     if error.validator in ("oneOf", "anyOf"):
         branches = error.validator_value
         key = _discriminator(branches)
-        if key is not None and isinstance(instance, dict):
+        if key is not None and not isinstance(instance, dict):
+            return [(path, _with_fix(f"got {type(instance).__name__} {_show(instance)}, expected a mapping", schema))]
+        if key is not None:
             chosen = [i for i, b in enumerate(branches) if key in instance and b["properties"][key]["const"] == instance[key]]
             if chosen:
                 return [p for e in error.context or [] if e.relative_schema_path[0] == chosen[0] for p in _explain(e)]
