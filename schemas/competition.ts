@@ -91,10 +91,17 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const name = (path: string) => fix(z.string().min(1), path);
 const positiveInt = (path: string) => fix(z.number().int().positive(), path);
 
+/** Unknown keys are rejected (a typo must not silently drop a setting), naming the key and the keys accepted there. */
+const strictError = (shape: Record<string, unknown>) => (iss: { code?: string; keys?: string[] }) =>
+  iss.code === 'unrecognized_keys'
+    ? `unknown key${iss.keys!.length > 1 ? 's' : ''} ${iss.keys!.map((k) => `"${k}"`).join(', ')}: remove or rename (keys here: ${Object.keys(shape).join(', ')})`
+    : undefined;
+const strict = <S extends Record<string, z.ZodType>>(shape: S) => z.strictObject(shape, { error: strictError(shape) });
+
 /** A metric: the {name, direction} pairs a task type allows, so a wrong pair is rejected by structure alone. */
 function metricFor(task: TaskType) {
   const pairs = metricsFor(task).map((m) =>
-    z.strictObject({ name: z.literal(m), direction: fix(z.literal(METRICS[m].direction), 'metric.direction') }),
+    strict({ name: z.literal(m), direction: fix(z.literal(METRICS[m].direction), 'metric.direction') }),
   );
   return z
     .discriminatedUnion('name', pairs as unknown as [(typeof pairs)[number], ...(typeof pairs)[number][]])
@@ -104,7 +111,7 @@ function metricFor(task: TaskType) {
 // Pixel names need {r} and {c}, or the flat index {i}.
 const PIXEL_PATTERN = /^(?:(?=.*\{i\})|(?=.*\{r\})(?=.*\{c\})).+$/;
 const ImageSchema = fix(
-  z.strictObject({
+  strict({
     height: positiveInt('image.height'),
     width: positiveInt('image.width'),
     channels: positiveInt('image.channels').optional(),
@@ -120,7 +127,7 @@ const common = {
   title: name('title'),
   target_column: name('target_column'),
   id_column: name('id_column'),
-  budget: fix(z.strictObject({ compute_seconds: fix(z.number().positive(), 'budget.compute_seconds'), max_steps: positiveInt('budget.max_steps') }), 'budget'),
+  budget: fix(strict({ compute_seconds: fix(z.number().positive(), 'budget.compute_seconds'), max_steps: positiveInt('budget.max_steps') }), 'budget'),
   target_score: fix(z.number(), 'target_score').optional(),
   // Optional: a bring-your-own folder rarely has a citable source, and nothing but the docs reads it.
   source: fix(z.string(), 'source').optional(),
@@ -136,13 +143,6 @@ const rows = {
 const domainExcept = (...excluded: string[]) =>
   fix(z.string().regex(new RegExp(`^(?!(?:${excluded.join('|')})$)[a-z][a-z0-9-]*$`)), 'domain');
 const taskType = <T extends TaskType>(t: T) => fix(z.literal(t), 'task_type');
-/** Unknown keys are rejected, naming the key and the keys this task type accepts. */
-const strictError = (shape: Record<string, unknown>) => (iss: { code?: string; keys?: string[] }) =>
-  iss.code === 'unrecognized_keys'
-    ? `unknown key${iss.keys!.length > 1 ? 's' : ''} ${iss.keys!.map((k) => `"${k}"`).join(', ')}: remove or rename (keys for this task_type: ${Object.keys(shape).join(', ')})`
-    : undefined;
-const task = <S extends Record<string, z.ZodType>>(shape: S) => z.strictObject(shape, { error: strictError(shape) });
-
 const binaryShape = {
   ...common, task_type: taskType('binary'), domain: domainExcept('time-series'), metric: metricFor('binary'),
   positive_label: fix(z.union([z.string(), z.number()]), 'positive_label').optional(), ...rows,
@@ -168,10 +168,10 @@ const forecastingShape = {
  * selects the allowed keys, domains and metric pairs; refinements would be lost in the export.
  */
 export const CompetitionYamlSchema = z.discriminatedUnion('task_type', [
-  task(binaryShape),
-  task(multiclassShape),
-  task(regressionShape),
-  task(forecastingShape),
+  strict(binaryShape),
+  strict(multiclassShape),
+  strict(regressionShape),
+  strict(forecastingShape),
 ]).meta({ description: FIELD_FIXES[''] });
 export type CompetitionYaml = z.infer<typeof CompetitionYamlSchema>;
 
