@@ -221,7 +221,11 @@ def infer_frequency(frame: pd.DataFrame, comp: Competition) -> str | None:
         return None
     longest = frame[comp.series_column].astype(str).value_counts().index[0]
     stamps = pd.DatetimeIndex(times[frame[comp.series_column].astype(str) == longest]).sort_values()
-    return pd.infer_freq(stamps) if len(stamps) >= 3 else None
+    if len(stamps) < 3:
+        return None
+    with pd.option_context("future.infer_freq_returns_offset", True):  # the string form is deprecated
+        offset = pd.infer_freq(stamps)
+    return None if offset is None else offset.freqstr
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
