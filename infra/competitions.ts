@@ -195,3 +195,23 @@ export function formatProblem(p: CompetitionProblem): string {
   const where = [p.file, p.row === null ? null : `row ${p.row}`, p.field === null ? null : `field ${p.field}`].filter(Boolean).join(', ');
   return `${where}: ${p.message}`;
 }
+
+/**
+ * `haste competitions init`: the runner drafts competition.yaml from the data (runner/haste_runner/draft.py),
+ * printing the draft and its guesses; it writes the file only when absent or with `force`. Returns its exit code
+ * (2: the data does not allow a draft, the message says why).
+ */
+export async function draftCompetitionYaml(
+  config: HasteConfig,
+  dir: string,
+  options: { train: string; test: string; target: string; id?: string; force?: boolean },
+): Promise<number> {
+  const args = ['--dir', dir, '--train', options.train, '--test', options.test, '--target', options.target];
+  if (options.id !== undefined) args.push('--id', options.id);
+  if (options.force) args.push('--force');
+  const child = spawnRunner(config.python, 'draft', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
