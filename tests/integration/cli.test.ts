@@ -48,17 +48,19 @@ describe('CLI input handling', () => {
     expect(await exists('haste-episode-breast-cancer-neg')).toBe(false);
   });
 
-  it('a bring-your-own folder with a broken competition.yaml names each field', async () => {
+  it('a bring-your-own folder with a broken competition.yaml names each field and its fix, exit 2, and no workflow started', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-byo-'));
     writeFileSync(
       path.join(dir, 'competition.yaml'),
-      'id: My Comp\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: roc_auc, direction: minimize }\nbudget: { compute_seconds: 10, max_steps: 2 }\n',
+      'id: broken-byo\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: roc_auc, direction: minimize }\nbudget: { compute_seconds: 10, max_steps: 2 }\nhorizon: 3\n',
     );
+    writeFileSync(path.join(dir, 'train.csv'), 'id,x,y\n1,0.5,a\n2,0.1,b\n');
     const r = await haste('run', dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/competition\.yaml is invalid/);
-    expect(r.stderr).toMatch(/^\s+id: a lowercase slug/m);
-    expect(r.stderr).toMatch(/metric\.direction: metric roc_auc is maximized, not minimized/);
+    expect(r.stderr).toMatch(/^\s+metric\.direction: got "minimize", expected "maximize"; /m);
+    expect(r.stderr).toMatch(/^\s+horizon: unknown key "horizon": remove or rename \(keys here: /m);
+    expect(await exists('haste-episode-broken-byo-default')).toBe(false);
   });
 
   it('`haste competitions validate` names the file, field and row of each problem, exit 2', async () => {
