@@ -116,3 +116,30 @@ def test_a_bad_yaml_is_a_user_fault_in_training(folders: dict[str, Path], tmp_pa
     assert result.rc == 2  # exit 2: a solution/user error, never retried as infrastructure
     assert result.events[-1]["kind"] == "solution" and "metric.name" in result.events[-1]["message"]
     assert run_cli("haste_runner.validate", "--competition", str(d)).rc == 2
+
+
+def test_init_drafts_what_the_folders_hold(folders: dict[str, Path], tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from haste_runner.draft import main as draft_main
+
+    for kind, d in folders.items():
+        written = yaml.safe_load((d / "competition.yaml").read_text())
+        out = tmp_path / kind
+        args = ["--dir", str(out), "--train", str(d / "train.csv"), "--test", str(d / "test.csv"),
+                "--target", written["target_column"]]
+        assert draft_main(args) == 0
+        printed = capsys.readouterr().out
+        drafted = yaml.safe_load((out / "competition.yaml").read_text())
+        assert yaml.safe_load(printed) == drafted  # what is printed for the user is what is written
+        for key in ("task_type", "domain", "id_column", "text_columns", "series_column", "time_column", "horizon"):
+            assert drafted.get(key) == written.get(key), (kind, key)
+        if kind == "image":
+            assert drafted["image"] == {"height": 8, "width": 8, "channels": 3, "pixel_pattern": "c{ch}_y{r}_x{c}"}
+        assert (out / "train.csv").read_bytes() == (d / "train.csv").read_bytes()
+        (out / "competition.yaml").write_text("# mine\n")
+        assert draft_main(args) == 0 and (out / "competition.yaml").read_text() == "# mine\n"  # never overwritten
+        assert draft_main([*args, "--force"]) == 0 and yaml.safe_load((out / "competition.yaml").read_text()) == drafted
+    capsys.readouterr()
+    assert draft_main(["--dir", str(tmp_path / "x"), "--train", str(folders["text"] / "train.csv"),
+                       "--test", str(folders["text"] / "test.csv"), "--target", "nope"]) == 2
+    assert "'nope' is not a column" in capsys.readouterr().err
