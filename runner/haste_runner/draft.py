@@ -84,6 +84,9 @@ def _forecasting(train: pd.DataFrame, test: pd.DataFrame, target: str, id_col: s
             if season and len(longest) >= 2 * season:
                 spec["season_length"] = season
             return spec
+        if train_t.is_unique and test_t.min() > train_t.max():
+            raise DraftError(f"this looks like one time series in {time_col!r}: add a series column to both files "
+                             "(e.g. series_id, the same value on every row), then run init again")
     return None
 
 
