@@ -50,6 +50,13 @@ class Budget:
     max_steps: int
 
 
+def _pixel_name(pattern: str, r: int, c: int, ch: int, i: int) -> str:
+    # Plain substitution, not str.format: any other braces in a user's column names stay as they are.
+    for key, value in (("{r}", r), ("{c}", c), ("{ch}", ch), ("{i}", i)):
+        pattern = pattern.replace(key, str(value))
+    return pattern
+
+
 @dataclass(frozen=True)
 class ImageSpec:
     """Images stored one per row as pixel columns; `columns` lists them in `layout` order."""
@@ -71,7 +78,7 @@ class ImageSpec:
             cells = [(r, c, ch) for r in range(height) for c in range(width) for ch in range(channels)]
         else:
             cells = [(r, c, ch) for ch in range(channels) for r in range(height) for c in range(width)]
-        columns = tuple(pattern.format(r=r, c=c, ch=ch, i=i) for i, (r, c, ch) in enumerate(cells))
+        columns = tuple(_pixel_name(pattern, r, c, ch, i) for i, (r, c, ch) in enumerate(cells))
         return cls(height, width, channels, layout, columns)
 
     @classmethod

@@ -139,7 +139,7 @@ def test_init_drafts_what_the_folders_hold(folders: dict[str, Path], tmp_path: P
         (out / "competition.yaml").write_text("# mine\n")
         assert draft_main(args) == 0 and (out / "competition.yaml").read_text() == "# mine\n"  # never overwritten
         assert draft_main([*args, "--force"]) == 0 and yaml.safe_load((out / "competition.yaml").read_text()) == drafted
-    capsys.readouterr()
+        capsys.readouterr()
     assert draft_main(["--dir", str(tmp_path / "x"), "--train", str(folders["text"] / "train.csv"),
                        "--test", str(folders["text"] / "test.csv"), "--target", "nope"]) == 2
     assert "'nope' is not a column" in capsys.readouterr().err
