@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +83,25 @@ describe('CLI input handling', () => {
     const ok = await haste('competitions', 'validate', dir, '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('`haste competitions init` drafts competition.yaml from the data, prints it, and writes it only when absent', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'haste-init-'));
+    const data = await run(suite.config.python, [path.join(PROJECT_ROOT, 'runner', 'tests', 'byo_folders.py'), 'text', path.join(root, 'data')], { ...process.env, PYTHONPATH: path.join(PROJECT_ROOT, 'runner') });
+    expect(data.code).toBe(0);
+    const dir = path.join(root, 'titanic-text');
+    const args = ['competitions', 'init', dir, '--train', path.join(root, 'data', 'train.csv'), '--test', path.join(root, 'data', 'test.csv'), '--target', 'survived_flag'];
+    const first = await haste(...args);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^task_type: binary$/m);
+    expect(first.stdout).toMatch(/^text_columns:\n- name\n- home_dest$/m);
+    expect(readFileSync(path.join(dir, 'competition.yaml'), 'utf8')).toBe(first.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    const again = await haste(...args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/not written: .*competition\.yaml exists \(pass --force to replace it\)/);
+    const wrong = await haste(...args.slice(0, -1), 'no_such_column');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--target 'no_such_column' is not a column of the training file/);
   });
 
   it('temporal CLI: malformed JSON is refused and starts nothing', async () => {
