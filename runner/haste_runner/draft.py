@@ -132,7 +132,8 @@ def _image(columns: list[str]) -> dict[str, Any] | None:
     return {"height": height, "width": width, "channels": channels, "pixel_pattern": template.format(*names)}
 
 
-def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str, id_col: str | None) -> tuple[dict, list[str]]:
+def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str,
+          id_col: str | None) -> tuple[dict, list[str]]:
     """The drafted competition.yaml and what was guessed, one line each."""
     if target not in train.columns:
         raise DraftError(f"--target {target!r} is not a column of the training file (columns: "
@@ -179,7 +180,8 @@ def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str,
             notes.append(f"image {image['height']}x{image['width']}x{image['channels']}: from the pixel column names")
     spec["budget"] = {"compute_seconds": 300, "max_steps": 10}
     spec.update(extra)
-    notes.append(f"metric {spec['metric']['name']} and budget: defaults for a {spec['task_type']} task; change them freely")
+    notes.append(f"metric {spec['metric']['name']} and budget: defaults for a {spec['task_type']} task; "
+                 "change them freely")
     Competition.from_dict(spec)  # a draft that breaks the contract is a bug here, not the user's
     return spec, notes
 

@@ -154,7 +154,8 @@ class Validator:
         if comp.is_classification:
             labels = set(train[comp.target_column].dropna().astype(str))
             if comp.task_type == "binary" and len(labels) != 2:
-                self.add(TRAIN_FILE, comp.target_column, None, f"binary task needs exactly 2 labels, found {len(labels)}")
+                self.add(TRAIN_FILE, comp.target_column, None,
+                         f"binary task needs exactly 2 labels, found {len(labels)}")
             unseen = ~answers[comp.target_column].astype(str).isin(labels) & answers[comp.target_column].notna()
             self.add_rows(ANSWERS_FILE, comp.target_column, _rows(unseen), "label never seen in train.csv")
 
@@ -264,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"event": "error", "kind": "infrastructure", "message": f"{type(e).__name__}: {e}"}))
             return 1
         bad = bad or bool(problems)
-        print(json.dumps({"competition": str(directory), "ok": not problems, "problems": [asdict(p) for p in problems]}),
-              flush=True)
+        report = {"competition": str(directory), "ok": not problems, "problems": [asdict(p) for p in problems]}
+        print(json.dumps(report), flush=True)
     return USER_FAULT_EXIT if bad else 0
 
 

@@ -47,7 +47,8 @@ def text_folder(d: Path) -> Path:
     train, test, answers = _split(frame, "survived_flag", "passenger")
     spec = {
         "id": "titanic-text", "title": "Titanic with free-text columns", "domain": "text", "task_type": "binary",
-        "target_column": "survived_flag", "id_column": "passenger", "metric": {"name": "roc_auc", "direction": "maximize"},
+        "target_column": "survived_flag", "id_column": "passenger",
+        "metric": {"name": "roc_auc", "direction": "maximize"},
         "positive_label": 1, "budget": {"compute_seconds": 60, "max_steps": 2},
         "text_columns": ["name", "home_dest"],
     }

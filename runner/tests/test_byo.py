@@ -43,7 +43,8 @@ def test_folders_are_valid_and_load_their_columns(folders: dict[str, Path]) -> N
     assert text.text_columns == ["name", "home_dest"] and text.source is None
     image = Competition.load(folders["image"]).image
     assert image is not None and (image.height, image.width, image.channels, image.layout) == (8, 8, 3, "chw")
-    assert image.columns[:2] == ("c0_y0_x0", "c0_y0_x1") and image.columns[64] == "c1_y0_x0" and len(image.columns) == 192
+    assert image.columns[:2] == ("c0_y0_x0", "c0_y0_x1") and image.columns[64] == "c1_y0_x0"
+    assert len(image.columns) == 192
     series = Competition.load(folders["forecasting"])
     assert (series.series_column, series.time_column, series.value_column) == ("station", "week", "ppm")
     assert series.frequency == "W-SAT"  # inferred by pandas from the ISO timestamps

@@ -53,12 +53,14 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
         if key is not None and not isinstance(instance, dict):
             return [(path, _with_fix(f"got {type(instance).__name__} {_show(instance)}, expected a mapping", schema))]
         if key is not None:
-            chosen = [i for i, b in enumerate(branches) if key in instance and b["properties"][key]["const"] == instance[key]]
+            chosen = [i for i, b in enumerate(branches)
+                      if key in instance and b["properties"][key]["const"] == instance[key]]
             if chosen:
                 return [p for e in error.context or [] if e.relative_schema_path[0] == chosen[0] for p in _explain(e)]
             options = ", ".join(_show(b["properties"][key]["const"]) for b in branches)
             what = "missing" if key not in instance else f"got {_show(instance[key])}, expected one of {options}"
-            return [(path + [key], _with_fix(what, schema if "description" in schema else branches[0]["properties"][key]))]
+            described = schema if "description" in schema else branches[0]["properties"][key]
+            return [(path + [key], _with_fix(what, described))]
         best = min(error.context or [], key=lambda e: len(list(e.path)), default=None)
         return _explain(best) if best is not None else [(path, _with_fix(error.message, schema))]
     if error.validator == "required":
@@ -67,7 +69,8 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
     if error.validator == "additionalProperties":
         known = list(schema.get("properties", {}))
         extra = [k for k in instance if k not in known]
-        return [(path + [k], f"unknown key {_show(k)}: remove or rename (keys here: {', '.join(known)})") for k in extra]
+        return [(path + [k], f"unknown key {_show(k)}: remove or rename (keys here: {', '.join(known)})")
+                for k in extra]
     if error.validator == "const":
         what = f"got {_show(instance)}, expected {_show(error.validator_value)}"
     elif error.validator == "enum":
