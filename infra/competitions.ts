@@ -117,7 +117,8 @@ async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<Competiti
     rows: Math.max(rows, 0),
     features: features.length,
     numericFeatures: numeric.length,
-    categoricalFeatures: features.length - numeric.length - text.filter((c) => features.includes(c)).length,
+    // Non-numeric columns, free text included (as before text_columns existed, so skill conditions keep their meaning).
+    categoricalFeatures: features.length - numeric.length,
     ...(text.length > 0 ? { textFeatures: text.length } : {}),
     ...(image ? { image } : {}),
     // Counted from the sampled rows: exact for the files users bring to one machine, a floor beyond 5,000 rows.

@@ -222,9 +222,9 @@ export const CompetitionSpecSchema = z.object({
     rows: z.number().int(),
     features: z.number().int(),
     numericFeatures: z.number().int(),
-    /** Categorical feature columns; text columns (competition.yaml text_columns) are counted apart. */
+    /** Non-numeric feature columns, free-text ones included. */
     categoricalFeatures: z.number().int(),
-    /** Free-text feature columns (competition.yaml text_columns). */
+    /** How many of the non-numeric columns are free text (competition.yaml text_columns). */
     textFeatures: z.number().int().optional(),
     /** Images: their shape (competition.yaml image, or square greyscale px_<r>_<c> columns). */
     image: z.object({ height: z.number().int(), width: z.number().int(), channels: z.number().int() }).optional(),
