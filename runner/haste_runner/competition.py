@@ -214,7 +214,13 @@ def parse_times(values: pd.Series) -> pd.Series:
 def order_series(frame: pd.DataFrame, comp: Competition) -> pd.DataFrame:
     """Rows sorted by series, then by time (parsed, so any ISO format and frequency sorts chronologically)."""
     key = "__haste_time__"
-    ordered = frame.assign(**{key: parse_times(frame[comp.time_column])})
+    try:
+        times = parse_times(frame[comp.time_column])
+    except (ValueError, TypeError) as e:  # the user's data: `haste competitions validate` names the rows
+        reason = str(e).splitlines()[0]
+        raise SolutionError(f"column {comp.time_column!r} holds a value that is neither an ISO 8601 timestamp nor a "
+                            f"whole number ({reason}); `haste competitions validate DIR` lists the rows") from None
+    ordered = frame.assign(**{key: times})
     return ordered.sort_values([comp.series_column, key], kind="stable").drop(columns=key)
 
 
