@@ -68,8 +68,8 @@ class Validator:
         for name, frame in frames.items():
             if comp.id_column in frame.columns:
                 dup = frame[comp.id_column].duplicated(keep="first")
-                self.add_rows(name, comp.id_column, _rows(dup), "duplicate id")
-                self.add_rows(name, comp.id_column, _rows(frame[comp.id_column].isna()), "missing id")
+                self.add_rows(name, comp.id_column, _rows(dup), "duplicate id: give every row its own id")
+                self.add_rows(name, comp.id_column, _rows(frame[comp.id_column].isna()), "missing id: fill it in")
         if not ok:
             return self.problems
         self._ids_match(comp, test, answers)
@@ -93,12 +93,13 @@ class Validator:
     def _csv(self, name: str) -> pd.DataFrame | None:
         path = self.dir / name
         if not path.exists():
-            self.add(name, None, None, "missing")
+            self.add(name, None, None, f"missing: a competition folder needs {name}"
+                     + (" (id and target of the test rows, for grading)" if name == ANSWERS_FILE else ""))
             return None
         try:
             return read_csv(path)
         except Exception as e:  # noqa: BLE001 - any parse failure is the folder's problem
-            self.add(name, None, None, f"unreadable CSV: {e}")
+            self.add(name, None, None, f"unreadable CSV ({e}): save it as comma-separated UTF-8 with one header row")
             return None
 
     def _columns(self, comp: Competition, train: pd.DataFrame, test: pd.DataFrame, answers: pd.DataFrame) -> bool:
@@ -131,33 +132,38 @@ class Validator:
             if c != comp.id_column and c not in features:
                 self.add(TEST_FILE, c, None, f"column {c!r} is not in train.csv: drop it, or add it to train.csv")
         if not features:
-            self.add(TRAIN_FILE, None, None, "no feature columns besides the id and the target")
+            self.add(TRAIN_FILE, None, None, "no feature columns besides the id and the target: add the "
+                     "columns the target is predicted from")
             ok = False
         return ok
 
     def _ids_match(self, comp: Competition, test: pd.DataFrame, answers: pd.DataFrame) -> None:
         test_ids = set(test[comp.id_column].astype(str))
         answer_ids = answers[comp.id_column].astype(str)
-        self.add_rows(ANSWERS_FILE, comp.id_column, _rows(~answer_ids.isin(test_ids)), "id not in test.csv")
+        self.add_rows(ANSWERS_FILE, comp.id_column, _rows(~answer_ids.isin(test_ids)),
+                      "id not in test.csv: answer exactly the test rows")
         self.add_rows(TEST_FILE, comp.id_column, _rows(~test[comp.id_column].astype(str).isin(set(answer_ids))),
-                      "id has no row in answers.csv")
+                      "id has no row in answers.csv: add its answer")
 
     def _targets(self, comp: Competition, train: pd.DataFrame, answers: pd.DataFrame) -> None:
         train_target = comp.value_column if comp.task_type == "forecasting" else comp.target_column
         for name, frame, column in ((TRAIN_FILE, train, train_target), (ANSWERS_FILE, answers, comp.target_column)):
             target = frame[column]
-            self.add_rows(name, column, _rows(target.isna()), "missing target value")
+            self.add_rows(name, column, _rows(target.isna()), "missing target value: fill it in or drop the row")
             if not comp.is_classification:
                 numeric = pd.to_numeric(target, errors="coerce")
                 self.add_rows(name, column, _rows(numeric.isna() & target.notna()),
-                              f"{comp.task_type} target must be a number")
+                              f"{comp.task_type} target must be a number: fix the value, or use a "
+                              "classification task_type")
         if comp.is_classification:
             labels = set(train[comp.target_column].dropna().astype(str))
             if comp.task_type == "binary" and len(labels) != 2:
                 self.add(TRAIN_FILE, comp.target_column, None,
-                         f"binary task needs exactly 2 labels, found {len(labels)}")
+                         f"binary task needs exactly 2 labels, found {len(labels)}: "
+                         + ("use task_type multiclass" if len(labels) > 2 else "train.csv needs rows of both classes"))
             unseen = ~answers[comp.target_column].astype(str).isin(labels) & answers[comp.target_column].notna()
-            self.add_rows(ANSWERS_FILE, comp.target_column, _rows(unseen), "label never seen in train.csv")
+            self.add_rows(ANSWERS_FILE, comp.target_column, _rows(unseen), "label never seen in train.csv: no model "
+                          "can predict it; fix the label or add training rows with it")
 
     def _domain(self, comp: Competition, train: pd.DataFrame, test: pd.DataFrame) -> None:
         if comp.task_type == "forecasting":
@@ -199,7 +205,7 @@ class Validator:
             for c in image.columns:
                 if not pd.api.types.is_numeric_dtype(frame[c]):
                     bad = pd.to_numeric(frame[c], errors="coerce").isna()
-                    self.add_rows(name, c, _rows(bad), "pixel values must be numbers")
+                    self.add_rows(name, c, _rows(bad), "pixel values must be numbers: fix the value")
                     break
 
     def _series(self, comp: Competition, train: pd.DataFrame, test: pd.DataFrame) -> None:
