@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
@@ -20,9 +21,9 @@ from threadpoolctl import threadpool_limits
 
 from . import checkpoint
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
-from .cv import CrossValidation
+from .cv import CrossValidation, Deadline
 from .forecast_cv import ForecastValidation
-from .errors import USER_FAULT_EXIT, SolutionError
+from .errors import USER_FAULT_EXIT, SolutionError, competition_data, solution_code
 from .events import EventLog
 from .process import cpu_seconds, die_with_parent, peak_rss_mb
 from .templates import TEMPLATES, get_template
@@ -33,7 +34,7 @@ PROGRESS_FILE = "progress.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 
 JOB_KEYS = {"competitionDir", "template", "params", "seed", "folds", "workdir", "resumeFrom", "checkpointEvery",
-            "attempt"}
+            "attempt", "deadline"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class Job:
     resume_from: Path | None
     checkpoint_every: int  # 0 disables checkpoints
     attempt: int
+    # Unix time when the step's compute budget runs out: training stops before it and submits what it has.
+    deadline: float | None = None
 
     @classmethod
     def from_dict(cls, raw: Any) -> Job:
@@ -73,6 +76,10 @@ class Job:
         params = raw.get("params") or {}
         if not isinstance(params, dict):
             raise SolutionError("job key 'params' must be an object")
+        deadline = raw.get("deadline")
+        if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, (int, float))
+                                     or not math.isfinite(deadline)):
+            raise SolutionError(f"job key 'deadline' must be a Unix time in seconds or null, got {deadline!r}")
         return cls(
             competition_dir=Path(raw["competitionDir"]).resolve(),
             template=raw["template"],
@@ -83,6 +90,7 @@ class Job:
             resume_from=Path(resume).resolve() if resume else None,
             checkpoint_every=integer("checkpointEvery", 1, 0),
             attempt=integer("attempt", 1, 1),
+            deadline=None if deadline is None else float(deadline),
         )
 
 
@@ -108,31 +116,48 @@ def run(job: Job, log: EventLog) -> None:
 
 
 def _train(job: Job, log: EventLog) -> None:
+    deadline = Deadline(job.deadline)
     job.workdir.mkdir(parents=True, exist_ok=True)
     template = get_template(job.template)
     params = template.resolve(job.params)
     if template.setup is not None:
-        template.setup(params)
-    comp = Competition.load(job.competition_dir)
-    train = read_csv(job.competition_dir / TRAIN_FILE)
-    test = read_csv(job.competition_dir / TEST_FILE)
-    fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, sha256_file(job.competition_dir / TRAIN_FILE))
+        with solution_code(f"template {template.name!r} setup"):
+            template.setup(params)
+    with competition_data(f"loading the competition in {job.competition_dir}"):
+        comp = Competition.load(job.competition_dir)
+        train = read_csv(job.competition_dir / TRAIN_FILE)
+        test = read_csv(job.competition_dir / TEST_FILE)
+        train_sha = sha256_file(job.competition_dir / TRAIN_FILE)
+    fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, train_sha)
 
     states, start = None, 0
-    if job.resume_from is not None:
-        restored = checkpoint.load(job.resume_from, fp)
-        states, start = restored.folds, restored.epoch
+    checkpoint_dir = job.workdir / CHECKPOINT_DIR
+    # A retry resumes from the newest valid checkpoint: the heartbeat's, or a newer one on disk.
+    if job.resume_from is not None or job.attempt > 1:
+        restored = checkpoint.newest_valid(checkpoint_dir, job.resume_from, job.workdir, fp)
+        if restored is not None:
+            states, start = restored.folds, restored.epoch
     validation = ForecastValidation if comp.task_type == "forecasting" else CrossValidation
-    cv = validation(comp, template, params, job.seed, job.folds, train, test, states)
+    cv = validation(comp, template, params, job.seed, job.folds, train, test, states, start, deadline)
 
     epochs = template.epochs(params)
     log.emit("start", epochs=epochs, resumedFromEpoch=start)
-    checkpoint_dir = job.workdir / CHECKPOINT_DIR
     newest_checkpoint = start
-    fold_scores = cv.scores() if start == epochs else []
+    completed = start  # the last epoch every fold finished
+    fold_scores: list[float] = []
     for epoch in range(start + 1, epochs + 1):
-        cv.train_epoch(epoch)
+        # Between epochs: start one only if it and the test predictions still fit before the deadline.
+        if epoch > 1 and not cv.affords_epoch():
+            cv.stopped = f"deadline: stopped after epoch {completed} of {epochs} ({deadline.left():.1f} s left)"
+            break
+        whole = cv.train_epoch(epoch)
         fold_scores = cv.scores()
+        if not whole or cv.stopped:
+            # Fold models are at their last completed epoch; nothing half-done is checkpointed.
+            log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)), checkpoint=None,
+                     checkpointEpoch=newest_checkpoint, **_usage())
+            break
+        completed = epoch
         written = None
         if job.checkpoint_every and epoch % job.checkpoint_every == 0:
             written = checkpoint.save(checkpoint_dir, checkpoint.Checkpoint(fp, epoch, cv.states))
@@ -140,10 +165,13 @@ def _train(job: Job, log: EventLog) -> None:
         log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)),
                  checkpoint=None if written is None else str(written), checkpointEpoch=newest_checkpoint,
                  **_usage())
+    if not fold_scores:  # resumed at the last epoch, or the deadline came first: score what there is
+        fold_scores = cv.scores()
 
     submission = job.workdir / SUBMISSION_FILE
     _write_submission(submission, comp, cv.test_ids, cv.predict_test())
-    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)), epochs=epochs,
+    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)),
+             epochs=min(cv.epochs_done[j] for j in cv.used_folds), folds=len(fold_scores), stopped=cv.stopped,
              submission=str(submission), **_usage())
 
 
@@ -170,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         log = EventLog(job.workdir / PROGRESS_FILE, job.attempt)
         run(job, log)
         return 0
-    except SolutionError as e:
-        log.emit("error", kind="solution", message=str(e))
+    except SolutionError as e:  # CompetitionError included: kind says which
+        log.emit("error", kind=e.kind, message=str(e))
         return USER_FAULT_EXIT
     except Exception as e:  # anything else is the platform's problem: report, keep the traceback
         traceback.print_exc()
