@@ -53,7 +53,7 @@ def checked_score(metric: Metric, y_true: np.ndarray, pred: np.ndarray, where: s
     finite number, are the solution's fault."""
     why = metric.invalid_predictions(pred)
     if why is not None:
-        raise SolutionError(f"{where}: {why}; {metric.name} needs {metric.domain_text()}")
+        raise SolutionError(f"{where}: {why}; {metric.name} is defined only for {metric.domain_text()}")
     with solution_code(f"{where}: scoring with {metric.name}"):
         score = metric(y_true, pred)
     if not math.isfinite(score):
@@ -107,6 +107,7 @@ class CrossValidation:
         self.train_seconds: list[float | None] = [None] * len(self.states)
         self.predict_seconds: list[float | None] = [None] * len(self.states)
         self.test_ratio = len(self.X_test) / max(1.0, float(np.mean([len(va) for _, va in self.splits])))
+        self.overhead_seconds = 0.0  # per epoch, outside training and scoring (the checkpoint write)
         self.stopped: str | None = None
 
     def _new_fold(self, train_idx: np.ndarray, seed: int, fold: int) -> FoldState:
@@ -142,7 +143,7 @@ class CrossValidation:
             return True  # without one trained fold there is nothing to submit
         epoch = sum(self._estimate(self.train_seconds, j) + self._estimate(self.predict_seconds, j)
                     for j in range(len(self.states)))
-        return self.deadline.affords(epoch + self.finish_reserve())
+        return self.deadline.affords(epoch + self.overhead_seconds + self.finish_reserve())
 
     def _affords_fold(self, j: int) -> bool:
         if not self.used_folds:
@@ -191,8 +192,8 @@ class CrossValidation:
         values = self._finalise(np.mean(preds, axis=0))
         why = self.metric.invalid_predictions(values)
         if why is not None:
-            raise SolutionError(f"template {self.template.name!r}, test set: {why}; {self.metric.name} needs "
-                                f"{self.metric.domain_text()}")
+            raise SolutionError(f"template {self.template.name!r}, test set: {why}; {self.metric.name} is defined only "
+                                f"for {self.metric.domain_text()}")
         return values
     def _predict(self, model: Any, X: np.ndarray) -> np.ndarray:
         """Class probabilities aligned to self.classes, or regression values."""

@@ -68,8 +68,9 @@ class ForecastValidation:
         self.states = states
         self.epochs_done = [start_epoch] * len(self.states)
         self.train_seconds: list[float | None] = [None] * len(self.states)
-        self.series_seconds: float | None = None  # one series forecast, measured
+        self.forecast_times: list[float] = []  # seconds per series forecast, measured
         self.scored_folds: list[int] | None = None  # set by scores(): the folds the test forecast may use
+        self.overhead_seconds = 0.0  # per epoch, outside training and scoring (the checkpoint write)
         self.stopped: str | None = None
 
     def _new_model(self, seed: int, fold: int) -> Any:
@@ -85,6 +86,13 @@ class ForecastValidation:
         trained = [j for j, e in enumerate(self.epochs_done) if e >= 1]
         return trained if self.scored_folds is None else [j for j in trained if j in self.scored_folds]
 
+    @property
+    def series_seconds(self) -> float | None:
+        """Seconds one series forecast takes. The first call also pays for lazy imports (statsmodels), so
+        it counts only until there is another measurement."""
+        times = self.forecast_times[1:] or self.forecast_times
+        return float(np.mean(times)) if times else None
+
     def _test_forecast_seconds(self) -> float:
         return (self.series_seconds or 0.0) * len(self.histories) + WRITE_RESERVE_SECONDS
 
@@ -97,7 +105,7 @@ class ForecastValidation:
             return True
         scoring = (self.series_seconds or 0.0) * len(self.histories) * len(self.states)
         epoch = sum(self._train_estimate(j) for j in range(len(self.states))) + scoring
-        return self.deadline.affords(epoch + self._test_forecast_seconds())
+        return self.deadline.affords(epoch + self.overhead_seconds + self._test_forecast_seconds())
 
     def _fold_histories(self, cut: int) -> list[np.ndarray]:
         return [s[:-cut] for s in self.histories]
@@ -125,9 +133,7 @@ class ForecastValidation:
             values = np.asarray(model.forecast([history], self.horizon)[0], dtype=float)
             if values.shape != (self.horizon,):
                 raise ValueError(f"expected {self.horizon} values, got shape {values.shape}")
-        took = time.perf_counter() - started
-        # The slowest series seen so far: a fit's cost grows with the history, and overshoot is what we avoid.
-        self.series_seconds = max(self.series_seconds or 0.0, took)
+        self.forecast_times.append(time.perf_counter() - started)
         if not np.all(np.isfinite(values)):
             raise SolutionError(f"template {self.template.name!r} forecast non-finite values ({where})")
         return values
@@ -148,14 +154,17 @@ class ForecastValidation:
             model, cut = self.states[j], self.cuts[j]
             truth, preds = [], []
             for i, history in enumerate(self._fold_histories(cut)):
-                if (scored or preds) and not self.deadline.affords(
+                # Two measurements before any decision: the first one also paid for the imports.
+                if len(self.forecast_times) >= 2 and not self.deadline.affords(
                         (self.series_seconds or 0.0) + self._test_forecast_seconds()):
+                    if not scored:
+                        self._check_test_forecast_fits()
                     self.stopped = (f"deadline: scored {len(scored)} fold(s) and {len(preds)} of "
                                     f"{len(self.histories)} series of fold {j + 1} ({self.deadline.left():.1f} s left)")
                     break
                 preds.append(self._forecast_one(model, history, f"fold {j + 1}, series {self.series_ids[i]!r}"))
                 truth.append(self.histories[i][len(self.histories[i]) - cut:len(self.histories[i]) - cut + self.horizon])
-                if not scored and len(preds) == 1:
+                if not scored and len(preds) == min(2, len(self.histories)):
                     self._check_test_forecast_fits()
             if preds:
                 scores.append(checked_score(self.metric, np.concatenate(truth), np.concatenate(preds),
@@ -178,8 +187,8 @@ class ForecastValidation:
         mean = np.mean(forecasts, axis=0)
         why = self.metric.invalid_predictions(mean)
         if why is not None:
-            raise SolutionError(f"template {self.template.name!r}, test forecast: {why}; {self.metric.name} needs "
-                                f"{self.metric.domain_text()}")
+            raise SolutionError(f"template {self.template.name!r}, test forecast: {why}; {self.metric.name} is defined only "
+                                f"for {self.metric.domain_text()}")
         by_series = {sid: mean[i * self.horizon:(i + 1) * self.horizon] for i, sid in enumerate(self.series_ids)}
         out = np.empty(len(self.test_ids))
         position: dict[str, int] = {}

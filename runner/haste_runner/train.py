@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,10 @@ def _train(job: Job, log: EventLog) -> None:
         completed = epoch
         written = None
         if job.checkpoint_every and epoch % job.checkpoint_every == 0:
+            started = time.perf_counter()
             written = checkpoint.save(checkpoint_dir, checkpoint.Checkpoint(fp, epoch, cv.states))
+            # Checkpoints grow with the model: the next epoch's estimate includes writing one.
+            cv.overhead_seconds = time.perf_counter() - started
             newest_checkpoint = epoch
         log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)),
                  checkpoint=None if written is None else str(written), checkpointEpoch=newest_checkpoint,
