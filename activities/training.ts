@@ -194,7 +194,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
             lastCpu = beat.cpuSeconds;
             heartbeat();
           } else if (msg.event === 'result') result = msg;
-          else error = msg;
+          else {
+            error = msg;
+            if (msg.cpuSeconds !== undefined) lastCpu = priorCpu + msg.cpuSeconds;
+          }
         }
         const code = await exited;
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled; runner process group killed');

@@ -87,7 +87,7 @@ export const RunnerLineSchema = z.discriminatedUnion('event', [
     peakRssMb: z.number(),
   }),
   /** kind: solution | competition (exit 2, never retried) or infrastructure (exit 1). */
-  z.object({ event: z.literal('error'), kind: z.string(), message: z.string() }),
+  z.object({ event: z.literal('error'), kind: z.string(), message: z.string(), cpuSeconds: z.number().optional() }),
 ]);
 export type RunnerLine = z.infer<typeof RunnerLineSchema>;
 

@@ -203,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         run(job, log)
         return 0
     except SolutionError as e:  # CompetitionError included: kind says which
-        log.emit("error", kind=e.kind, message=str(e))
+        log.emit("error", kind=e.kind, message=str(e), **_usage())
         return USER_FAULT_EXIT
     except Exception as e:  # anything else is the platform's problem: report, keep the traceback
         traceback.print_exc()
-        log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}")
+        log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}", **_usage())
         return INFRA_EXIT
 
 
