@@ -214,12 +214,19 @@ export function createTrainingActivities(deps: TrainingDeps) {
         if (code !== 0 || !result) {
           throw failure(`runner exited with ${code ?? 'a signal'}: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`, 'RunnerCrashed', false);
         }
+        let submission: string;
+        try {
+          submission = collectSubmission(workdir, stepSubmission(deps.artifactsDir, request.workflowId, request.step));
+        } catch (err) {
+          if (err instanceof ApplicationFailure) throw failure(err.message, err.type ?? 'SolutionError', err.nonRetryable === true);
+          throw err;
+        }
         const wallSeconds = elapsed();
         return {
           cvScore: result.cvScore,
           cvStd: result.cvStd,
           epochs: result.epochs,
-          submission: collectSubmission(workdir, stepSubmission(deps.artifactsDir, request.workflowId, request.step)),
+          submission,
           attempts: ctx.info.attempt,
           resumedFromEpoch,
           computeSeconds: priorCompute + wallSeconds,
