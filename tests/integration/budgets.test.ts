@@ -24,9 +24,14 @@ describe('compute budgets', () => {
     expect(step.stoppedEarly).toMatch(/^deadline/);
     expect(summary.stopReason).toBe('budget');
     expect(summary.ledger).toHaveLength(1);
-    // The runner was told when to stop: the whole budget, as a Unix time.
+    // The runner was told when to stop: the whole budget (nothing spent yet) after the attempt started, as a Unix time.
     const job = JSON.parse(readFileSync(stepJobFile(suite.config.artifactsDir, handle.workflowId, 0, 1), 'utf8'));
-    expect(job.deadline).toBeTypeOf('number');
+    const events = (await handle.fetchHistory()).events!;
+    const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate')!;
+    const started = events.find((e) => String(e.activityTaskStartedEventAttributes?.scheduledEventId) === String(scheduled.eventId))!;
+    const startedAt = Number(started.eventTime!.seconds) + started.eventTime!.nanos! / 1e9;
+    expect(job.deadline - startedAt).toBeGreaterThan(budget - 5);
+    expect(job.deadline - startedAt).toBeLessThanOrEqual(budget + 1);
     console.log(`deadline episode: ${summary.computeSeconds.toFixed(2)} s of a ${budget} s budget (${((summary.computeSeconds / budget - 1) * 100).toFixed(1)} % over)`);
     expect(summary.computeSeconds).toBeLessThanOrEqual(budget * 1.1);
     expect(summary.finalScore!).toBeGreaterThan(summary.baselineScore!);
