@@ -118,7 +118,7 @@ def newest_valid(directory: Path, hint: Path | None, workdir: Path, expected_fin
                 fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
                 with os.fdopen(fd, "rb") as f:
                     found = pickle.load(f)
-            except Exception as e:  # a torn or foreign file: not this run's checkpoint
+            except Exception as e:  # noqa: BLE001 - a torn or foreign file is not this run's checkpoint
                 why = f"unreadable ({type(e).__name__}: {e})"
             else:
                 if not isinstance(found, Checkpoint):

@@ -23,9 +23,9 @@ from threadpoolctl import threadpool_limits
 from . import checkpoint
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
 from .cv import CrossValidation, Deadline
-from .forecast_cv import ForecastValidation
 from .errors import USER_FAULT_EXIT, SolutionError, competition_data, solution_code
 from .events import EventLog
+from .forecast_cv import ForecastValidation
 from .process import cpu_seconds, die_with_parent, peak_rss_mb
 from .templates import TEMPLATES, get_template
 
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     except SolutionError as e:  # CompetitionError included: kind says which
         log.emit("error", kind=e.kind, message=str(e), **_usage())
         return USER_FAULT_EXIT
-    except Exception as e:  # anything else is the platform's problem: report, keep the traceback
+    except Exception as e:  # noqa: BLE001 - anything else is the platform's problem: report, keep the traceback
         traceback.print_exc()
         log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}", **_usage())
         return INFRA_EXIT

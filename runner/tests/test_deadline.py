@@ -8,12 +8,11 @@ import time
 from pathlib import Path
 
 import pytest
-
+from conftest import run_train
 from haste_runner import grade
 from haste_runner.competition import Competition, read_csv
 from haste_runner.events import EventLog
 from haste_runner.train import Job, run
-from conftest import run_train
 
 # Past the deadline by at most this much: one fold's work plus writing the submission, on a loaded machine.
 OVERSHOOT_SECONDS = 2.5

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from haste_runner.errors import CompetitionError, SolutionError, competition_data, solution_code
-from haste_runner.metrics import get_metric
 from conftest import run_train
+from haste_runner.errors import (
+    CompetitionError,
+    SolutionError,
+    competition_data,
+    solution_code,
+)
+from haste_runner.metrics import get_metric
 
 
 def _job(competition: Path, workdir: Path, template: str, params: dict | None = None, **extra) -> dict:
@@ -26,28 +30,24 @@ def _job(competition: Path, workdir: Path, template: str, params: dict | None = 
 @pytest.mark.parametrize("raised", [ValueError("bad"), TypeError("bad"), ZeroDivisionError(), MemoryError(),
                                     FileNotFoundError(errno.ENOENT, "no such file"), PermissionError(errno.EACCES, "x")])
 def test_whatever_solution_code_raises_is_the_solutions_fault(raised: Exception) -> None:
-    with pytest.raises(SolutionError, match=r"^fitting: ") as info:
-        with solution_code("fitting"):
-            raise raised
+    with pytest.raises(SolutionError, match=r"^fitting: ") as info, solution_code("fitting"):
+        raise raised
     assert info.value.kind == "solution" and info.value.__cause__ is raised
 
 
 @pytest.mark.parametrize("code", [errno.EIO, errno.ENOSPC, errno.ESTALE])
 def test_a_host_io_failure_stays_the_platforms_even_inside_solution_code(code: int) -> None:
-    with pytest.raises(OSError) as info:
-        with solution_code("fitting"):
-            raise OSError(code, "host trouble")
+    with pytest.raises(OSError) as info, solution_code("fitting"):
+        raise OSError(code, "host trouble")
     assert not isinstance(info.value, SolutionError)
 
 
 def test_competition_data_failures_are_competition_errors() -> None:
-    with pytest.raises(CompetitionError, match="loading: FileNotFoundError") as info:
-        with competition_data("loading"):
-            raise FileNotFoundError(errno.ENOENT, "no such file", "train.csv")
+    with pytest.raises(CompetitionError, match="loading: FileNotFoundError") as info, competition_data("loading"):
+        raise FileNotFoundError(errno.ENOENT, "no such file", "train.csv")
     assert info.value.kind == "competition"
-    with pytest.raises(OSError) as io:
-        with competition_data("loading"):
-            raise OSError(errno.EIO, "I/O error")
+    with pytest.raises(OSError) as io, competition_data("loading"):
+        raise OSError(errno.EIO, "I/O error")
     assert not isinstance(io.value, SolutionError)
 
 

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from haste_runner.events import EventLog
 from haste_runner.train import Job, run
 
