@@ -10,6 +10,7 @@ import {
   RunnerLineSchema,
   TrainHeartbeatSchema,
   type RunnerLine,
+  type TrainCharge,
   type TrainHeartbeat,
   type TrainRequest,
   type TrainResult,
@@ -114,7 +115,10 @@ export function createTrainingActivities(deps: TrainingDeps) {
   return {
     /**
      * Trains one candidate in the Python runner. Heartbeats {epoch, checkpoint, compute}; a retried
-     * attempt resumes from the checkpoint in the last heartbeat. Bad solutions fail non-retryably.
+     * attempt resumes from the newest valid checkpoint (the last heartbeat's or a newer one the runner
+     * finds in the step's workdir). `computeSecondsLimit` reaches the runner as a deadline. Solution and
+     * competition faults (runner exit 2, sandbox limits) fail non-retryably; every failure carries the
+     * compute spent (TrainCharge) so the episode charges it like a success.
      */
     async trainCandidate(request: TrainRequest): Promise<TrainResult> {
       const ctx = Context.current();
@@ -143,9 +147,11 @@ export function createTrainingActivities(deps: TrainingDeps) {
 
       const slot = await deps.slots.acquire();
       const started = performance.now();
+      // The budget is charged from here (the slot is held), so the deadline counts from here too.
+      const deadline = request.computeSecondsLimit === undefined ? null : Date.now() / 1000 + Math.max(0, request.computeSecondsLimit - priorCompute);
       let child: ChildProcess;
       try {
-        child = launchRunner(deps, slot, job, jobFile, request.competitionDir, workdir);
+        child = launchRunner(deps, slot, { ...job, deadline }, jobFile, request.competitionDir, workdir);
       } catch (err) {
         deps.slots.release(slot);
         throw ApplicationFailure.nonRetryable((err as Error).message, 'SandboxUnavailable');
@@ -167,6 +173,12 @@ export function createTrainingActivities(deps: TrainingDeps) {
       let error: Extract<RunnerLine, { event: 'error' }> | undefined;
       let peakRssMb = 0;
       const elapsed = () => (performance.now() - started) / 1000;
+      let lastCpu = priorCpu;
+      /** A failure that still tells the episode what the step cost (all attempts so far). */
+      const failure = (message: string, type: string, nonRetryable: boolean) => {
+        const charge: TrainCharge = { computeSeconds: priorCompute + elapsed(), cpuSeconds: lastCpu };
+        return ApplicationFailure.create({ message, type, nonRetryable, details: [charge] });
+      };
       const heartbeat = () => {
         beat = { ...beat, computeSeconds: priorCompute + elapsed() };
         ctx.heartbeat(beat);
@@ -197,29 +209,42 @@ export function createTrainingActivities(deps: TrainingDeps) {
               checkpointEpoch: msg.checkpoint ? msg.checkpointEpoch : beat.checkpointEpoch,
               cpuSeconds: priorCpu + msg.cpuSeconds,
             };
+            lastCpu = beat.cpuSeconds;
             heartbeat();
           } else if (msg.event === 'result') result = msg;
-          else error = msg;
+          else {
+            error = msg;
+            if (msg.cpuSeconds !== undefined) lastCpu = priorCpu + msg.cpuSeconds;
+          }
         }
         const code = await exited;
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure('training cancelled; runner process group killed');
         if (wallTimedOut) {
-          throw ApplicationFailure.nonRetryable(`${request.candidate.template}: exceeded the wall timeout of ${deps.sandbox.limits.wallSeconds} s; the sandbox was killed`, 'SolutionError');
+          throw failure(`${request.candidate.template}: exceeded the wall timeout of ${deps.sandbox.limits.wallSeconds} s; the sandbox was killed`, 'SolutionError', true);
         }
         const limitHit = deps.sandbox.mode === 'off' ? null : describeLimitExit(code, deps.sandbox.limits);
-        if (limitHit) throw ApplicationFailure.nonRetryable(`${request.candidate.template}: ${limitHit}`, 'SolutionError');
+        if (limitHit) throw failure(`${request.candidate.template}: ${limitHit}`, 'SolutionError', true);
         if (code === RUNNER_USER_ERROR_EXIT) {
-          throw ApplicationFailure.nonRetryable(`${request.candidate.template}: ${error?.message ?? stderrTail.trim()}`, 'SolutionError');
+          // The runner names the fault's origin: the solution, or the competition folder (bad yaml, missing file).
+          const type = error?.kind === 'competition' ? 'CompetitionError' : 'SolutionError';
+          throw failure(`${request.candidate.template}: ${error?.message ?? stderrTail.trim()}`, type, true);
         }
         if (code !== 0 || !result) {
-          throw ApplicationFailure.retryable(`runner exited with ${code ?? 'a signal'}: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`, 'RunnerCrashed');
+          throw failure(`runner exited with ${code ?? 'a signal'}: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`, 'RunnerCrashed', false);
+        }
+        let submission: string;
+        try {
+          submission = collectSubmission(workdir, stepSubmission(deps.artifactsDir, request.workflowId, request.step));
+        } catch (err) {
+          if (err instanceof ApplicationFailure) throw failure(err.message, err.type ?? 'SolutionError', err.nonRetryable === true);
+          throw err;
         }
         const wallSeconds = elapsed();
         return {
           cvScore: result.cvScore,
           cvStd: result.cvStd,
           epochs: result.epochs,
-          submission: collectSubmission(workdir, stepSubmission(deps.artifactsDir, request.workflowId, request.step)),
+          submission,
           attempts: ctx.info.attempt,
           resumedFromEpoch,
           computeSeconds: priorCompute + wallSeconds,
@@ -228,6 +253,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           gpuSeconds: slot.device === '' ? 0 : priorCompute + wallSeconds,
           peakRssMb: Math.max(peakRssMb, result.peakRssMb),
           device: slot.device === '' ? 'cpu' : `cuda:${slot.device}`,
+          stopped: result.stopped ?? null,
         };
       } finally {
         clearInterval(ticker);

@@ -25,6 +25,8 @@ export interface StepView {
 
 export interface PlanContext {
   competition: CompetitionSpec;
+  /** The episode's budget (its input overrides competition.yaml's); absent: the competition's own. */
+  budget?: { computeSeconds: number; maxSteps: number };
   seed: number;
   /** Skill summaries loaded for the orchestrator level (global tier). */
   skills: string[];

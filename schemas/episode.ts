@@ -74,6 +74,8 @@ export interface StepRecord {
   peakRssMb: number;
   attempts: number;
   resumedFromEpoch: number;
+  /** Why training stopped before its last epoch or fold (the step's deadline); absent when it ran to the end. */
+  stoppedEarly?: string;
   submission?: string;
   /** The skills that shaped this step: global ones through the plan, domain and task ones given to the engineer (always set by the episode; optional for records written before skills existed). */
   skillIds?: string[];
@@ -97,6 +99,8 @@ export interface EpisodeState {
   paused: boolean;
   stopRequested: string | null;
   stopReason: StopReason | null;
+  /** The stop reason in words when the number alone does not say it (e.g. the next step's estimated cost). */
+  stopDetail?: string;
   plan: { portfolio: Candidate[]; notes: string } | null;
   /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
   skills?: TieredSkills;
@@ -116,6 +120,7 @@ export interface EpisodeSummary {
   computeSeconds: number;
   computeToTarget: number | null;
   stopReason: StopReason;
+  stopDetail: string | null;
   bestCandidate: Candidate | null;
   ledger: StepRecord[];
   trajectory: string | null;
@@ -136,6 +141,7 @@ export interface EpisodeStatus {
   budgetComputeSeconds: number;
   paused: boolean;
   stopReason: StopReason | null;
+  stopDetail: string | null;
   currentStep: { step: number; candidate: Candidate } | null;
   lastStep: StepRecord | null;
 }

@@ -17,6 +17,11 @@ export const TrainRequestSchema = z.object({
   checkpointEvery: z.number().int().positive(),
   /** Earlier steps of the same episode whose out-of-fold predictions this step reads (a pipeline `ensemble`). */
   artifactSteps: z.array(z.number().int().nonnegative()).optional(),
+  /**
+   * Compute (slot seconds) this step may still use, all attempts together: the runner gets it as a
+   * deadline and stops in time, submitting what it has. Absent: no deadline (requests of old histories).
+   */
+  computeSecondsLimit: z.number().nonnegative().optional(),
 });
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 
@@ -47,8 +52,17 @@ export const TrainResultSchema = z.object({
   gpuSeconds: z.number(),
   peakRssMb: z.number(),
   device: z.string(),
+  /** Why training stopped before its last epoch or fold (the deadline), or null when it ran to the end. */
+  stopped: z.string().nullable().optional(),
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
+
+/**
+ * Carried in the details of every training failure (and in the heartbeat a timeout leaves behind),
+ * so a failed step is charged the same slot seconds a successful one would be.
+ */
+export const TrainChargeSchema = z.object({ computeSeconds: z.number().nonnegative(), cpuSeconds: z.number().nonnegative() });
+export type TrainCharge = z.infer<typeof TrainChargeSchema>;
 
 /** Lines the Python runner prints on stdout (runner/README.md). */
 export const RunnerLineSchema = z.discriminatedUnion('event', [
@@ -68,11 +82,14 @@ export const RunnerLineSchema = z.discriminatedUnion('event', [
     cvScore: z.number(),
     cvStd: z.number(),
     epochs: z.number().int(),
+    folds: z.number().int().optional(),
+    stopped: z.string().nullable().optional(),
     submission: z.string(),
     cpuSeconds: z.number(),
     peakRssMb: z.number(),
   }),
-  z.object({ event: z.literal('error'), kind: z.string(), message: z.string() }),
+  /** kind: solution | competition (exit 2, never retried) or infrastructure (exit 1). */
+  z.object({ event: z.literal('error'), kind: z.string(), message: z.string(), cpuSeconds: z.number().optional() }),
 ]);
 export type RunnerLine = z.infer<typeof RunnerLineSchema>;
 

@@ -9,6 +9,7 @@ import {
   defineUpdate,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -36,6 +37,7 @@ import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey 
 import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
 import type { Candidate } from '../schemas/training.js';
 import { distillSkills } from './distill.js';
+import { chargeOfFailure, estimateStepSeconds } from './step-cost.js';
 import { describeIssues } from '../schemas/issues.js';
 
 // ---- Messages: a query to watch, updates (not signals) so the caller learns at once whether it took.
@@ -104,6 +106,9 @@ export function computeToTarget(ledger: StepRecord[], target: number | undefined
 export async function competitionEpisode(rawInput: EpisodeInput, carried?: EpisodeState): Promise<EpisodeSummary> {
   const input = parseInput(rawInput);
   const state: EpisodeState = carried ?? initialState();
+  // Budgets that hold: steps get a deadline, are not started when their estimated cost exceeds what is
+  // left, and failed steps are charged the activity's slot seconds. Runs started before keep the old rules.
+  const budgetsHold = patched('budgets-hold');
   let currentStep: { step: number; candidate: Candidate } | null = null;
   let trainingScope: CancellationScope | null = null;
 
@@ -127,6 +132,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     budgetComputeSeconds: state.budget.computeSeconds,
     paused: state.paused,
     stopReason: state.stopReason,
+    stopDetail: state.stopDetail ?? null,
     currentStep,
     lastStep: state.steps.at(-1) ?? null,
   });
@@ -206,6 +212,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     state.skills = skills;
     state.plan = await control.planEpisode({
       competition,
+      budget: state.budget,
       seed: input.seed,
       skills: skills.global.map((s) => `${s.title}: ${s.body}`),
       tiered: skills,
@@ -231,6 +238,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
           seed: input.seed,
           folds: input.training.folds,
           checkpointEvery: input.training.checkpointEvery,
+          ...(budgetsHold ? { computeSecondsLimit: Math.max(0, state.budget.computeSeconds - state.computeSeconds) } : {}),
         }),
       );
       const graded = await control.gradeSubmission({ competitionDir: competition.dir, submission: result.submission });
@@ -248,6 +256,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         peakRssMb: result.peakRssMb,
         attempts: result.attempts,
         resumedFromEpoch: result.resumedFromEpoch,
+        ...(result.stopped ? { stoppedEarly: result.stopped } : {}),
         submission: result.submission,
       };
     } catch (err) {
@@ -255,7 +264,15 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       const spent = (Date.now() - startedAt) / 1000;
       if (isCancellation(err)) return { ...base, status: 'cancelled', computeSeconds: spent };
       if (err instanceof ActivityFailure) {
-        return { ...base, status: 'failed', error: err.cause?.message ?? err.message, computeSeconds: spent };
+        // Charged in the unit a success is: the slot seconds the activity measured over all attempts.
+        const charge = budgetsHold ? chargeOfFailure(err) : null;
+        return {
+          ...base,
+          status: 'failed',
+          error: err.cause?.message ?? err.message,
+          computeSeconds: charge?.computeSeconds ?? spent,
+          cpuSeconds: charge?.cpuSeconds ?? 0,
+        };
       }
       throw err;
     } finally {
@@ -304,6 +321,16 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       state.stopReason = 'no-candidates';
       break;
     }
+    if (budgetsHold && state.best) {
+      // Once there is a model to submit, a step that cannot finish in what is left is not started.
+      const left = state.budget.computeSeconds - state.computeSeconds;
+      const estimate = estimateStepSeconds(proposal.candidate, state.steps);
+      if (estimate !== null && estimate > left) {
+        state.stopReason = 'budget';
+        state.stopDetail = `the next step (${proposal.candidate.template}) would cost about ${estimate.toFixed(1)} s, ${left.toFixed(1)} s of the budget is left`;
+        break;
+      }
+    }
     const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? []);
     state.steps.push(record);
     state.computeSeconds += record.computeSeconds;
@@ -341,6 +368,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     computeSeconds: state.computeSeconds,
     computeToTarget: computeToTarget(state.steps, competition.targetScore, competition.direction),
     stopReason: state.stopReason ?? 'stopped',
+    stopDetail: state.stopDetail ?? null,
     bestCandidate: state.best?.candidate ?? null,
     ledger: state.steps,
     trajectory,

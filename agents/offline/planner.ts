@@ -14,7 +14,8 @@ export async function planOffline(ctx: PlanContext): Promise<Plan> {
   if (portfolio.length === 0) {
     return { portfolio, prior, notes: `no offline template handles ${domain}/${taskType} (prior ${prior.source})` };
   }
-  const affordable = Math.max(1, ctx.competition.budget.maxSteps);
+  // The episode's step budget (--max-steps), not competition.yaml's default.
+  const affordable = Math.max(1, (ctx.budget ?? ctx.competition.budget).maxSteps);
   // A given prior's order is evidence (skills); only the neutral order is re-ranked by cost.
   const ordered = !ctx.prior && affordable < portfolio.length
     ? [portfolio[0]!, ...portfolio.slice(1).sort((a, b) => (TEMPLATE_SPACES[a.template]?.relativeCost ?? 9) - (TEMPLATE_SPACES[b.template]?.relativeCost ?? 9))]

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from . import contracts
-from .errors import SolutionError
+from .errors import CompetitionError, SolutionError
 from .metrics import Metric, get_metric
 
 CLASSIFICATION = ("binary", "multiclass")
@@ -34,7 +34,7 @@ TEST_FILE = "test.csv"
 ANSWERS_FILE = "answers.csv"
 
 
-class CompetitionSpecError(SolutionError):
+class CompetitionSpecError(CompetitionError):
     """competition.yaml breaks the contract (schemas/competition.ts): a user fault, never retried."""
 
     def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:

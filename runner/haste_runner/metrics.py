@@ -24,9 +24,39 @@ class Metric:
     kind: PredictionKind
     # For "probability" metrics y_true is 0/1 (1 = positive label); otherwise raw labels/values.
     fn: Callable[[np.ndarray, np.ndarray], float]
+    # The predictions the metric is defined for (beyond being finite numbers): (lowest, lowest is
+    # allowed, highest). None = any finite value.
+    domain: tuple[float, bool, float] | None = None
 
     def __call__(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
         return float(self.fn(np.asarray(y_true), np.asarray(y_pred)))
+
+    def domain_text(self) -> str:
+        if self.domain is None:
+            return "finite numbers"
+        lo, lo_closed, hi = self.domain
+        return f"numbers in {'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if np.isfinite(hi) else ')'}"
+
+    def invalid_predictions(self, y_pred: np.ndarray) -> str | None:
+        """Why these predictions cannot be scored (non-finite, or outside the metric's domain), or None.
+
+        Label metrics take class labels as they are; every other kind needs numbers in its domain.
+        """
+        if self.kind == "label":
+            return None
+        values = np.asarray(y_pred, dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            kinds = sorted({"NaN" if np.isnan(v) else "infinite" for v in values[bad][:1000]})
+            return f"{int(bad.sum())} of {values.size} predictions are {' or '.join(kinds)}"
+        if self.domain is None:
+            return None
+        lo, lo_closed, hi = self.domain
+        out = (values < lo) | ((values == lo) & (not lo_closed)) | (values > hi)
+        if out.any():
+            return (f"{int(out.sum())} of {values.size} predictions are out of range "
+                    f"(min {values.min():.6g}, max {values.max():.6g})")
+        return None
 
 
 def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -126,15 +156,16 @@ METRICS: dict[str, Metric] = {
         Metric("accuracy", "maximize", "label", accuracy),
         Metric("balanced_accuracy", "maximize", "label", balanced_accuracy),
         Metric("macro_f1", "maximize", "label", macro_f1),
-        Metric("roc_auc", "maximize", "probability", roc_auc),
-        Metric("log_loss", "minimize", "probability", log_loss),
+        Metric("roc_auc", "maximize", "probability", roc_auc, (0.0, True, 1.0)),
+        Metric("log_loss", "minimize", "probability", log_loss, (0.0, True, 1.0)),
         Metric("rmse", "minimize", "value", rmse),
-        Metric("rmsle", "minimize", "value", rmsle),
+        # log1p(prediction): a prediction below 0 is no count, size or price (sklearn refuses it too).
+        Metric("rmsle", "minimize", "value", rmsle, (0.0, True, np.inf)),
         Metric("mae", "minimize", "value", mae),
         Metric("mape", "minimize", "value", mape),
         Metric("smape", "minimize", "value", smape),
         Metric("r2", "maximize", "value", r2),
-        Metric("poisson_deviance", "minimize", "value", poisson_deviance),
+        Metric("poisson_deviance", "minimize", "value", poisson_deviance, (0.0, False, np.inf)),
     ]
 }
 

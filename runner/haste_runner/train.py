@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,11 +22,11 @@ from threadpoolctl import threadpool_limits
 
 from . import checkpoint
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv, sha256_file
-from .cv import CrossValidation
+from .cv import CrossValidation, Deadline
+from .errors import USER_FAULT_EXIT, SolutionError, competition_data, solution_code
+from .events import EventLog
 from .forecast_cv import ForecastValidation
 from .pipeline import artifacts
-from .errors import USER_FAULT_EXIT, SolutionError
-from .events import EventLog
 from .process import cpu_seconds, die_with_parent, peak_rss_mb
 from .templates import TEMPLATES, get_template
 
@@ -34,7 +36,7 @@ PROGRESS_FILE = "progress.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 
 JOB_KEYS = {"competitionDir", "template", "params", "seed", "folds", "workdir", "resumeFrom", "checkpointEvery",
-            "attempt", "artifacts"}
+            "attempt", "artifacts", "deadline"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Job:
     checkpoint_every: int  # 0 disables checkpoints
     attempt: int
     artifacts: dict[str, Path]  # earlier steps' workdirs (read-only) by label, for ensembles
+    # Unix time when the step's compute budget runs out: training stops before it and submits what it has.
+    deadline: float | None = None
 
     @classmethod
     def from_dict(cls, raw: Any) -> Job:
@@ -78,6 +82,10 @@ class Job:
         artifacts = raw.get("artifacts") or {}
         if not isinstance(artifacts, dict) or not all(isinstance(v, str) and v for v in artifacts.values()):
             raise SolutionError("job key 'artifacts' must be an object of label -> directory path")
+        deadline = raw.get("deadline")
+        if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, (int, float))
+                                     or not math.isfinite(deadline)):
+            raise SolutionError(f"job key 'deadline' must be a Unix time in seconds or null, got {deadline!r}")
         return cls(
             competition_dir=Path(raw["competitionDir"]).resolve(),
             template=raw["template"],
@@ -89,6 +97,7 @@ class Job:
             checkpoint_every=integer("checkpointEvery", 1, 0),
             attempt=integer("attempt", 1, 1),
             artifacts={str(k): Path(v).resolve() for k, v in artifacts.items()},
+            deadline=None if deadline is None else float(deadline),
         )
 
 
@@ -114,47 +123,69 @@ def run(job: Job, log: EventLog) -> None:
 
 
 def _train(job: Job, log: EventLog) -> None:
+    deadline = Deadline(job.deadline)
     job.workdir.mkdir(parents=True, exist_ok=True)
     template = get_template(job.template)
     params = template.resolve(job.params)
     if template.setup is not None:
-        template.setup(params)
-    comp = Competition.load(job.competition_dir)
-    train = read_csv(job.competition_dir / TRAIN_FILE)
-    test = read_csv(job.competition_dir / TEST_FILE)
-    train_sha = sha256_file(job.competition_dir / TRAIN_FILE)
+        with solution_code(f"template {template.name!r} setup"):
+            template.setup(params)
+    with competition_data(f"loading the competition in {job.competition_dir}"):
+        comp = Competition.load(job.competition_dir)
+        train = read_csv(job.competition_dir / TRAIN_FILE)
+        test = read_csv(job.competition_dir / TEST_FILE)
+        train_sha = sha256_file(job.competition_dir / TRAIN_FILE)
     fp = checkpoint.fingerprint(template.name, params, job.seed, job.folds, train_sha)
 
     states, start = None, 0
-    if job.resume_from is not None:
-        restored = checkpoint.load(job.resume_from, fp)
-        states, start = restored.folds, restored.epoch
+    checkpoint_dir = job.workdir / CHECKPOINT_DIR
+    # A retry resumes from the newest valid checkpoint: the heartbeat's, or a newer one on disk.
+    if job.resume_from is not None or job.attempt > 1:
+        restored = checkpoint.newest_valid(checkpoint_dir, job.resume_from, job.workdir, fp)
+        if restored is not None:
+            states, start = restored.folds, restored.epoch
     validation = template.validation(comp, params, job.artifacts) or (
         ForecastValidation if comp.task_type == "forecasting" else CrossValidation)
-    cv = validation(comp, template, params, job.seed, job.folds, train, test, states)
+    cv = validation(comp, template, params, job.seed, job.folds, train, test, states, start, deadline)
 
     epochs = template.epochs(params)
     log.emit("start", epochs=epochs, resumedFromEpoch=start)
-    checkpoint_dir = job.workdir / CHECKPOINT_DIR
     newest_checkpoint = start
-    fold_scores = cv.scores() if start == epochs else []
+    completed = start  # the last epoch every fold finished
+    fold_scores: list[float] = []
     for epoch in range(start + 1, epochs + 1):
-        cv.train_epoch(epoch)
+        # Between epochs: start one only if it and the test predictions still fit before the deadline.
+        if epoch > 1 and not cv.affords_epoch():
+            cv.stopped = f"deadline: stopped after epoch {completed} of {epochs} ({deadline.left():.1f} s left)"
+            break
+        whole = cv.train_epoch(epoch)
         fold_scores = cv.scores()
+        if not whole or cv.stopped:
+            # Fold models are at their last completed epoch; nothing half-done is checkpointed.
+            log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)), checkpoint=None,
+                     checkpointEpoch=newest_checkpoint, **_usage())
+            break
+        completed = epoch
         written = None
         if job.checkpoint_every and epoch % job.checkpoint_every == 0:
+            started = time.perf_counter()
             written = checkpoint.save(checkpoint_dir, checkpoint.Checkpoint(fp, epoch, cv.states))
+            # Checkpoints grow with the model: the next epoch's estimate includes writing one.
+            cv.overhead_seconds = time.perf_counter() - started
             newest_checkpoint = epoch
         log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)),
                  checkpoint=None if written is None else str(written), checkpointEpoch=newest_checkpoint,
                  **_usage())
+    if not fold_scores:  # resumed at the last epoch, or the deadline came first: score what there is
+        fold_scores = cv.scores()
 
     submission = job.workdir / SUBMISSION_FILE
     _write_submission(submission, comp, cv.test_ids, cv.predict_test())
     artifacts.write(job.workdir, cv, {"template": template.name, "seed": job.seed, "folds": job.folds,
                                       "trainSha256": train_sha, "metric": comp.metric_name,
                                       "cvScore": float(np.mean(fold_scores)), **getattr(cv, "report", {})})
-    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)), epochs=epochs,
+    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)),
+             epochs=min(cv.epochs_done[j] for j in cv.used_folds), folds=len(fold_scores), stopped=cv.stopped,
              submission=str(submission), **_usage())
 
 
@@ -181,12 +212,12 @@ def main(argv: list[str] | None = None) -> int:
         log = EventLog(job.workdir / PROGRESS_FILE, job.attempt)
         run(job, log)
         return 0
-    except SolutionError as e:
-        log.emit("error", kind="solution", message=str(e))
+    except SolutionError as e:  # CompetitionError included: kind says which
+        log.emit("error", kind=e.kind, message=str(e), **_usage())
         return USER_FAULT_EXIT
-    except Exception as e:  # anything else is the platform's problem: report, keep the traceback
+    except Exception as e:  # noqa: BLE001 - anything else is the platform's problem: report, keep the traceback
         traceback.print_exc()
-        log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}")
+        log.emit("error", kind="infrastructure", message=f"{type(e).__name__}: {e}", **_usage())
         return INFRA_EXIT
 
 

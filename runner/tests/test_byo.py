@@ -115,7 +115,7 @@ def test_a_bad_yaml_is_a_user_fault_in_training(folders: dict[str, Path], tmp_pa
     job = {"competitionDir": str(d), "template": "tfidf_logistic", "params": {}, "workdir": str(tmp_path / "w")}
     result = run_train(tmp_path, job)
     assert result.rc == 2  # exit 2: a solution/user error, never retried as infrastructure
-    assert result.events[-1]["kind"] == "solution" and "metric.name" in result.events[-1]["message"]
+    assert result.events[-1]["kind"] == "competition" and "metric.name" in result.events[-1]["message"]
     assert run_cli("haste_runner.validate", "--competition", str(d)).rc == 2
 
 

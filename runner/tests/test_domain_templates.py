@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,12 @@ def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path,
 def _resumes_identically(d: Path, tmp_path: Path, template: str, params: dict) -> list[dict]:
     """Runs the job, then again resumed after epoch 1; returns the uninterrupted run's events."""
     full = _run(_job(d, tmp_path / "full", template, params))
-    first_checkpoint = full[1]["checkpoint"]
-    resumed = _run(_job(d, tmp_path / "resumed", template, params, resumeFrom=first_checkpoint))
+    # A retry resumes only from checkpoints inside its own workdir: put epoch 1's there.
+    first_checkpoint = tmp_path / "resumed" / "checkpoints" / "epoch-1.pkl"
+    first_checkpoint.parent.mkdir(parents=True)
+    shutil.copy(full[1]["checkpoint"], first_checkpoint)
+    resumed = _run(_job(d, tmp_path / "resumed", template, params, resumeFrom=str(first_checkpoint), attempt=2))
+    assert resumed[0]["resumedFromEpoch"] == 1
     assert [e["valScore"] for e in full if e["event"] == "progress"][1:] == \
         [e["valScore"] for e in resumed if e["event"] == "progress"]
     assert (tmp_path / "full" / "submission.csv").read_bytes() == (tmp_path / "resumed" / "submission.csv").read_bytes()

@@ -95,7 +95,9 @@ def test_early_stopping_pipeline_resumes_bit_identically(doctor_visits: Path, tm
     params = spec({"template": "lightgbm", "params": {"epochs": 10, "iters_per_epoch": 20, "learning_rate": 0.3},
                    "early_stopping": {"patience": 2}},
                   [{"kind": "impute"}, {"kind": "target_encoding", "columns": ["idp"], "min_categories": 1}], "log1p")
-    saved = tmp_path / "epoch-2.pkl"
+    # A retry trusts only checkpoints inside its own workdir: the epoch-2 one is placed where it looks.
+    saved = tmp_path / "b" / "checkpoints" / "epoch-2.pkl"
+    saved.parent.mkdir(parents=True)
     reference = train(doctor_visits, tmp_path / "a", params, log=CopyCheckpoint(2, saved), checkpointEvery=1)
     scores = [e["valScore"] for e in reference if e["event"] == "progress"]
     assert scores[-1] == scores[-2] == scores[-3], "early stopping should have frozen every fold before epoch 10"

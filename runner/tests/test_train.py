@@ -98,34 +98,31 @@ def test_resume_after_sigkill_equals_uninterrupted_run(competitions: Path, tmp_p
     assert "result" not in [e["event"] for e in completed], "the run finished before it could be killed"
     last = [e for e in completed if e["event"] == "progress"][-1]
 
-    # Attempt 2: resume from the newest checkpoint that attempt 1 reported.
+    # Attempt 2: resume from the newest checkpoint on disk. It is epoch 2 even when the kill landed
+    # before attempt 1 logged it: the reported one (the heartbeat's) is only a hint.
+    assert sorted(p.name for p in (workdir / "checkpoints").iterdir())[-1] == "epoch-2.pkl"
     resumed = run_train(tmp_path, _job(d, workdir, "random_forest", params, resumeFrom=last["checkpoint"], attempt=2),
                         "attempt2.json")
     assert resumed.rc == 0, resumed.stderr
-    assert resumed.events[0] == {"event": "start", "epochs": 6, "resumedFromEpoch": last["epoch"]}
-    assert [e["epoch"] for e in resumed.events if e["event"] == "progress"] == list(range(last["epoch"] + 1, 7))
+    assert resumed.events[0] == {"event": "start", "epochs": 6, "resumedFromEpoch": 2}
+    assert [e["epoch"] for e in resumed.events if e["event"] == "progress"] == list(range(3, 7))
     assert resumed.events[-1]["cvScore"] == reference[-1]["cvScore"]
     assert resumed.events[-1]["cvStd"] == reference[-1]["cvStd"]
     assert (workdir / "submission.csv").read_bytes() == (tmp_path / "reference" / "submission.csv").read_bytes()
     ref_progress = [e["valScore"] for e in reference if e["event"] == "progress"]
     all_progress = {e["epoch"]: e["valScore"] for e in _events(workdir / "progress.jsonl") if e["event"] == "progress"}
-    assert [all_progress[e] for e in range(1, 7)] == ref_progress
+    # Epoch 2 is logged only if the kill came after attempt 1 logged it; every logged epoch matches.
+    assert {1, 3, 4, 5, 6} <= all_progress.keys()
+    assert all(score == ref_progress[epoch - 1] for epoch, score in all_progress.items())
     assert {e["attempt"] for e in _events(workdir / "progress.jsonl")} == {1, 2}
-
-
-def test_fingerprint_mismatch_is_a_solution_error(competitions: Path, tmp_path: Path) -> None:
-    d = competitions / "wine"
-    ckpt = _run_in_process(_job(d, tmp_path / "a", "knn", {}))[1]["checkpoint"]
-    changed = run_train(tmp_path, _job(d, tmp_path / "b", "knn", {}, seed=2, resumeFrom=ckpt))
-    assert changed.rc == 2
-    assert changed.events[-1]["event"] == "error" and changed.events[-1]["kind"] == "solution"
-    assert "different run" in changed.events[-1]["message"]
 
 
 def test_unknown_template_exits_2(competitions: Path, tmp_path: Path) -> None:
     result = run_train(tmp_path, _job(competitions / "diabetes", tmp_path / "w", "xgboost_magic", {}))
     assert result.rc == 2
-    assert result.events == [{"event": "error", "kind": "solution", "message": result.events[0]["message"]}]
+    assert len(result.events) == 1
+    assert result.events[0]["event"] == "error" and result.events[0]["kind"] == "solution"
+    assert result.events[0]["cpuSeconds"] > 0  # a failed step is charged like any other
     assert "unknown template 'xgboost_magic'" in result.events[0]["message"]
     assert _events(tmp_path / "w" / "progress.jsonl")[-1]["event"] == "error"
 

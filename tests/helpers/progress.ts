@@ -29,6 +29,18 @@ export function lastEpochOfAttempt(records: ProgressRecord[], attempt: number): 
   return Math.max(0, ...records.filter((r) => r.attempt === attempt && r.event === 'progress').map((r) => r.epoch ?? 0));
 }
 
+/** The newest checkpoint epoch an attempt logged (its progress lines name each one written). */
+export function newestLoggedCheckpoint(records: ProgressRecord[], attempt: number): number {
+  return Math.max(0, ...records.filter((r) => r.attempt === attempt && r.event === 'progress').map((r) => r.checkpointEpoch ?? 0));
+}
+
+/** The newest `checkpoints/epoch-<e>.pkl` in a step's workdir (0: none). */
+export function newestCheckpointOnDisk(workdir: string): number {
+  const dir = path.join(workdir, 'checkpoints');
+  if (!existsSync(dir)) return 0;
+  return Math.max(0, ...readdirSync(dir).flatMap((f) => /^epoch-(\d+)\.pkl$/.exec(f)?.slice(1).map(Number) ?? []));
+}
+
 /** PIDs of live processes whose command line mentions the given text (e.g. a job file). */
 export function processesMentioning(text: string): number[] {
   return readdirSync('/proc')

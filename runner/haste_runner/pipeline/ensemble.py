@@ -120,11 +120,21 @@ class EnsembleValidation:
         self.test_ids = first.submission_ids
         self.states: list[np.ndarray] = states or []  # weights per fold, then the weights for the test set
         self.report: dict[str, Any] = {}
+        # What train.py's deadline loop reads: one epoch over every fold, never stopped part-way.
+        self.used_folds = list(range(len(self.fold_ids)))
+        self.epochs_done = [1 if self.states else 0] * len(self.fold_ids)
+        self.stopped: str | None = None
+        self.overhead_seconds = 0.0
 
-    def train_epoch(self, epoch: int) -> None:
+    def train_epoch(self, epoch: int) -> bool:
         weights = [fit_weights(self.method, self.P[self.folds != f], self.target[self.folds != f], self.scorer)
                    for f in self.fold_ids]
         self.states = [*weights, fit_weights(self.method, self.P, self.target, self.scorer)]
+        self.epochs_done = [epoch] * len(self.fold_ids)
+        return True
+
+    def affords_epoch(self) -> bool:
+        return True
 
     def _oof(self) -> np.ndarray:
         out = np.empty(self.P.shape[:-1])

@@ -81,6 +81,8 @@ class StatisticalForecaster:
         self.max_seconds = spec["model"]["max_fit_seconds"]
         self.season_length = 1  # set by the cross-validation; superseded by the spec / detection
         self.metric_name = ""  # set by the cross-validation: forecasts are clipped to its valid range
+        # Set by the cross-validation, which forecasts one series at a time: the cost limit is for all of them.
+        self.series_count: int | None = None
         self.plan: dict[str, Any] = {}
 
     def season(self, histories: list[np.ndarray]) -> int:
@@ -94,15 +96,16 @@ class StatisticalForecaster:
         histories = [transform(s, self.target) for s in histories]
         m = self.season(histories)
         model, keep = self.model, max(len(s) for s in histories)
-        estimate = fit_cost(model, [len(s) for s in histories])
+        total = self.series_count or len(histories)
+        estimate = fit_cost(model, [len(s) for s in histories]) * total / len(histories)
         if estimate > self.max_seconds:
             a, b = FIT_COST[model]
-            per_series = self.max_seconds / len(histories)
+            per_series = self.max_seconds / total
             keep = int((per_series - a) / b) if per_series > a else 0
             if keep < MIN_SEASONS_KEPT * max(m, 2) + horizon:
                 model, keep = "seasonal_naive", max(len(s) for s in histories)
         self.plan = {"model": model, "season_length": m, "estimatedSeconds": round(estimate, 3),
-                     "historyKept": keep, "series": len(histories)}
+                     "historyKept": keep, "series": total}
         histories = [s[-keep:] for s in histories]
         forecaster: Any
         if model == "ets":
@@ -238,20 +241,25 @@ class GlobalForecaster:
         else:
             self.grower.fit_epoch(X[~held], y[~held], epoch, None, X[held], y[held])
 
-    def forecast(self, histories: list[np.ndarray], horizon: int) -> list[np.ndarray]:
+    # The validation forecasts one series at a time (to stop at a deadline) and says which one it is.
+    takes_series_index = True
+
+    def forecast(self, histories: list[np.ndarray], horizon: int,
+                 series: list[int] | None = None) -> list[np.ndarray]:
+        index = series or list(range(len(histories)))
         z_all, scales = self._scaled(histories)
         if any(len(z) < self.need for z in z_all):
             raise SolutionError(f"a series is shorter than the {self.need} points the lags/windows need")
         if self.strategy == "direct":
             steps = np.arange(1, horizon + 1)
-            rows = [self._features(z, np.full(horizon, len(z)), steps, k) for k, z in enumerate(z_all)]
+            rows = [self._features(z, np.full(horizon, len(z)), steps, k) for k, z in zip(index, z_all, strict=True)]
             pred = self.grower.predict(np.vstack(rows)).reshape(len(z_all), horizon)
         else:
             extended = [list(z) for z in z_all]
             pred = np.empty((len(z_all), horizon))
             for h in range(horizon):
                 rows = [self._features(np.asarray(e), np.array([len(e)]), np.array([1]), k)
-                        for k, e in enumerate(extended)]
+                        for k, e in zip(index, extended, strict=True)]
                 step = self.grower.predict(np.vstack(rows))
                 pred[:, h] = step
                 for e, v in zip(extended, step, strict=True):

@@ -57,8 +57,9 @@ class PipelineTemplate(Template):
         from ..pipeline.validation import PipelineCV, PipelineForecastCV
 
         if "ensemble" in params:
-            return lambda comp, template, params, seed, folds, train, test, states: EnsembleValidation(
-                comp, params, artifacts, states)
+            # Blending stored predictions takes moments: no deadline planning, one epoch.
+            return lambda comp, template, params, seed, folds, train, test, states, start=0, deadline=None: (
+                EnsembleValidation(comp, params, artifacts, states))
         if comp.task_type == "forecasting":
             return PipelineForecastCV
         if params["model"]["template"] in STATISTICAL:

@@ -1,0 +1,46 @@
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import { TEMPLATE_SPACES } from '../agents/offline/search-space.js';
+import type { StepRecord } from '../schemas/episode.js';
+import { TrainChargeSchema, type Candidate, type TrainCharge } from '../schemas/training.js';
+
+/** Pure budget arithmetic for the episode workflow (deterministic: no I/O, no clock). */
+
+/** Work a candidate asks for, relative to another of the same template: epochs × rounds (or trees) per epoch. */
+function workRatio(next: Candidate, done: Candidate): number {
+  let ratio = 1;
+  for (const key of ['epochs', 'iters_per_epoch', 'trees_per_epoch']) {
+    const a = next.params[key];
+    const b = done.params[key];
+    // A param only one side sets has the template default on the other, which only the runner knows: no evidence.
+    if (typeof a === 'number' && typeof b === 'number' && a > 0 && b > 0) ratio *= a / b;
+  }
+  return ratio;
+}
+
+const relativeCost = (template: string) => TEMPLATE_SPACES[template]?.relativeCost ?? 3;
+
+/**
+ * What the next step will probably cost in slot seconds, from the steps already taken: the latest
+ * completed step of the same template scaled by the work asked for, else the latest completed step
+ * of any template scaled by the templates' relative costs. Null before any step completed (nothing
+ * measured yet: the runner's deadline bounds that first step).
+ */
+export function estimateStepSeconds(candidate: Candidate, ledger: readonly StepRecord[]): number | null {
+  const measured = ledger.filter((s) => s.status === 'ok' && s.computeSeconds > 0 && !s.stoppedEarly);
+  const same = measured.filter((s) => s.candidate.template === candidate.template).at(-1);
+  if (same) return same.computeSeconds * workRatio(candidate, same.candidate);
+  const other = measured.at(-1);
+  if (other) return (other.computeSeconds * relativeCost(candidate.template)) / relativeCost(other.candidate.template);
+  return null;
+}
+
+/**
+ * The slot seconds a failed training step used, as the activity reported them (failure details, or
+ * the last heartbeat when its worker went silent); null when the failure carries none.
+ */
+export function chargeOfFailure(err: ActivityFailure): TrainCharge | null {
+  const cause = err.cause;
+  const details = cause instanceof ApplicationFailure ? cause.details?.[0] : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined;
+  const parsed = TrainChargeSchema.safeParse(details);
+  return parsed.success ? parsed.data : null;
+}
