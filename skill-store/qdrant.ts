@@ -46,7 +46,8 @@ const HISTORY_LENGTH = 32;
 const INDEXED_FIELDS = ['tier', 'status', 'scope.domain', 'scope.competition', 'task_types', TOKEN];
 
 const DEFAULT_MAX_REQUEST_BYTES = 8 * 2 ** 20;
-/** Upper bound of one number's JSON text (a float32 printed as a double) plus its comma. */
+/** Upper bounds of a number's JSON text plus its comma: a dense component (see denseJson), and any other. */
+const DENSE_NUMBER_BYTES = 14;
 const NUMBER_BYTES = 24;
 const IDS_PER_READ = 1000;
 /** A read-modify-write that keeps losing to other writers gives up after this long. */
@@ -56,6 +57,14 @@ const isUuid = (id: string) => z.uuid().safeParse(id).success;
 const newToken = () => randomBytes(9).toString('base64url');
 const useKeyHash = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A dense vector for a request body, rounded to 9 decimals: below float32's own precision for unit
+ * vectors' components, and about half the JSON of full doubles (less to print, send and parse).
+ */
+function denseJson(vector: Float32Array): number[] {
+  return Array.from(vector, (x) => Math.round(x * 1e9) / 1e9);
+}
 
 /**
  * The dense vector's name carries the embedder id, so a collection can never mix two embedders.
@@ -370,7 +379,7 @@ export class QdrantSkillStore implements SkillStore {
     const vectors = await embedder.embed(writes.map((w) => skillSearchText(w.record)));
     const points: PendingPoint[] = writes.map(({ record, before }, i) => {
       const token = newToken();
-      return { id: record.id, version: record.version, token, before, vector: { [this.dense]: Array.from(vectors[i]!), [SPARSE]: bm25Document(skillSearchText(record)) }, payload: payloadOf(record, token, before) };
+      return { id: record.id, version: record.version, token, before, vector: { [this.dense]: denseJson(vectors[i]!), [SPARSE]: bm25Document(skillSearchText(record)) }, payload: payloadOf(record, token, before) };
     });
     const updates = points.filter((p) => p.before);
     const inserts = points.filter((p) => !p.before);
@@ -396,7 +405,7 @@ export class QdrantSkillStore implements SkillStore {
     let chunk: PendingPoint[] = [];
     let bytes = 0;
     for (const p of points) {
-      const size = JSON.stringify(p.payload).length + (this.options.embedder.dimension + 2 * (p.vector[SPARSE] as { indices: number[] }).indices.length) * NUMBER_BYTES + 200;
+      const size = JSON.stringify(p.payload).length + this.options.embedder.dimension * DENSE_NUMBER_BYTES + 2 * (p.vector[SPARSE] as { indices: number[] }).indices.length * NUMBER_BYTES + 200;
       if (chunk.length && (bytes + size > this.maxRequestBytes || chunk.length >= Math.min(this.maxPointsPerWrite, this.maxConditionValues))) {
         out.push(chunk);
         chunk = [];
@@ -455,7 +464,7 @@ export class QdrantSkillStore implements SkillStore {
         // The previous vectors are recomputed (the embedder is deterministic) rather than read before every write.
         const embedder = await this.options.embedder.load();
         const dense = await embedder.embed(updated.map((p) => skillSearchText(p.before!.record)));
-        const restore = updated.map((p, i) => ({ ...p, vector: { [this.dense]: Array.from(dense[i]!), [SPARSE]: bm25Document(skillSearchText(p.before!.record)) } }));
+        const restore = updated.map((p, i) => ({ ...p, vector: { [this.dense]: denseJson(dense[i]!), [SPARSE]: bm25Document(skillSearchText(p.before!.record)) } }));
         for (const chunk of this.chunks(restore)) {
           await this.call('restoring the skills a failed batch changed', () =>
             this.client.upsert(this.options.collection, {
@@ -487,7 +496,7 @@ export class QdrantSkillStore implements SkillStore {
     const searches: Record<string, unknown>[] = [];
     if (q.mode !== 'text') {
       const vector = q.vector ?? (await this.queries.embed(q.text));
-      searches.push({ query: Array.from(vector), using: this.dense, filter, limit: depth, with_payload: false });
+      searches.push({ query: denseJson(vector), using: this.dense, filter, limit: depth, with_payload: false });
     }
     const sparse = bm25Query(q.text);
     if (q.mode !== 'dense' && sparse.indices.length) searches.push({ query: sparse, using: SPARSE, filter, limit: depth, with_payload: false });
