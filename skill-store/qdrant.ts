@@ -384,18 +384,20 @@ export class QdrantSkillStore implements SkillStore {
     const updates = points.filter((p) => p.before);
     const inserts = points.filter((p) => !p.before);
     const sent: PendingPoint[] = [];
+    let sameAsOurs: number;
     try {
       // Updates first and checked before any insert: a conflict there leaves nothing to undo.
       await this.writePoints(updates, sent);
-      await this.verifyLanded(updates);
+      sameAsOurs = await this.verifyLanded(updates);
       await this.writePoints(inserts, sent);
-      await this.verifyLanded(inserts);
+      sameAsOurs += await this.verifyLanded(inserts);
     } catch (err) {
       await this.rollBack(sent, err);
       throw err;
     }
-    counts.updated += updates.length;
-    counts.inserted += inserts.length;
+    counts.unchanged += sameAsOurs;
+    counts.updated += updates.filter((p) => !p.sameAsOurs).length;
+    counts.inserted += inserts.filter((p) => !p.sameAsOurs).length;
     return counts;
   }
 
@@ -435,16 +437,29 @@ export class QdrantSkillStore implements SkillStore {
     }
   }
 
-  /** Reads back what was written; the first point that did not land is a conflict. */
-  private async verifyLanded(points: PendingPoint[]): Promise<void> {
-    if (points.length === 0) return;
+  /**
+   * Reads back what was written; the first point that did not land is a conflict, unless another
+   * writer stored the very same state meanwhile (a retried write racing the original): that point is
+   * marked sameAsOurs and counted as unchanged. Returns how many were.
+   */
+  private async verifyLanded(points: PendingPoint[]): Promise<number> {
+    if (points.length === 0) return 0;
     const now = await this.readTokens(points.map((p) => p.id));
-    for (const p of points) {
+    const lost = points.filter((p) => {
       const current = now.get(p.id);
       // A new point that is gone already landed and was deleted since: nothing of ours to report.
-      if (!current && !p.before) continue;
-      if (landed(current, p.token, p.before?.token) !== true) throw new VersionConflictError(p.id, current?.version ?? 0, p.version);
+      if (!current && !p.before) return false;
+      return landed(current, p.token, p.before?.token) !== true;
+    });
+    if (lost.length === 0) return 0;
+    const states = await this.readStates(lost.map((p) => p.id));
+    for (const p of lost) {
+      const payload = states.get(p.id);
+      const current = payload ? stateOf(payload).record : undefined;
+      if (!current || !sameSkillState(current, stateOf(p.payload).record)) throw new VersionConflictError(p.id, current?.version ?? 0, p.version);
+      p.sameAsOurs = true;
     }
+    return lost.length;
   }
 
   /** Undoes what a failed batch wrote, where the point still holds this batch's state. */
@@ -649,6 +664,8 @@ interface PendingPoint {
   id: string;
   version: number;
   token: string;
+  /** Did not land, but another writer stored the same state (see verifyLanded). */
+  sameAsOurs?: boolean;
   before?: PointState;
   vector: Vectors;
   payload: Payload;

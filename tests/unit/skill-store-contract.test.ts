@@ -375,6 +375,15 @@ for (const impl of implementations) {
       expect(await handles[0]!.get(target.id)).toEqual(after);
     });
 
+    it('the same new skill written by two writers at once: one inserts it, the other finds it unchanged', async () => {
+      const where = place();
+      const [a, b] = (await Promise.all([open({ where }), open({ where })])) as [SkillStore, SkillStore];
+      const skill = byTitle('Ridge');
+      const counts = await Promise.all([a.upsert([skill]), b.upsert([skill])]);
+      expect(counts.map((c) => `${c.inserted}/${c.unchanged}`).sort()).toEqual(['0/1', '1/0']);
+      expect(await b.list()).toEqual([skill]);
+    });
+
     it('of concurrent deletes of one skill exactly one reports it', async () => {
       const where = place();
       const handles = await Promise.all(Array.from({ length: 4 }, () => open({ where })));
