@@ -55,6 +55,17 @@ const MODIFY_DEADLINE_MS = 60_000;
 
 const isUuid = (id: string) => z.uuid().safeParse(id).success;
 const newToken = () => randomBytes(9).toString('base64url');
+/**
+ * A deleter's claim is a token of its own kind, stamped with its time: while it is fresh nobody
+ * overwrites it (updates wait or conflict), so the claimer's delete is the one that removes the
+ * skill; a claim older than CLAIM_STALE_MS is taken to be a dead deleter's and treated as any token.
+ */
+const CLAIM_STALE_MS = 30_000;
+const newClaim = () => `del.${Date.now().toString(36)}.${randomBytes(6).toString('base64url')}`;
+function isFreshClaim(token: string): boolean {
+  if (!token.startsWith('del.')) return false;
+  return Date.now() - Number.parseInt(token.split('.')[1] ?? '', 36) < CLAIM_STALE_MS;
+}
 const useKeyHash = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -393,6 +404,7 @@ export class QdrantSkillStore implements SkillStore {
     // Every version is checked before anything is written, so a plain conflict writes nothing at all.
     for (const record of records) {
       const before = stored.get(record.id);
+      if (before && isFreshClaim(before.token)) throw new VersionConflictError(record.id, 0, record.version);
       if (before && sameSkillState(before.record, record)) counts.unchanged++;
       else if (before && record.version !== before.record.version + 1) throw new VersionConflictError(record.id, before.record.version, record.version);
       else writes.push({ record, before });
@@ -475,7 +487,7 @@ export class QdrantSkillStore implements SkillStore {
     const states = await this.readStates(lost.map((p) => p.id));
     for (const p of lost) {
       const payload = states.get(p.id);
-      const current = payload ? stateOf(payload).record : undefined;
+      const current = payload && !isFreshClaim(stateOf(payload).token) ? stateOf(payload).record : undefined;
       if (!current || !sameSkillState(current, stateOf(p.payload).record)) throw new VersionConflictError(p.id, current?.version ?? 0, p.version);
       p.sameAsOurs = true;
     }
@@ -602,6 +614,12 @@ export class QdrantSkillStore implements SkillStore {
         const payload = (await this.readStates([id])).get(id);
         if (!payload) throw new SkillNotFoundError(id);
         const state = stateOf(payload);
+        if (isFreshClaim(state.token)) {
+          // Being deleted: wait for the deleter rather than overwrite its claim (usually: not found next).
+          if (Date.now() > deadline) throw new SkillStoreError(`skill ${id} stayed claimed for deletion for ${MODIFY_DEADLINE_MS / 1000} s; retry later`);
+          await sleep(Math.random() * Math.min(200, 2 ** attempt));
+          continue;
+        }
         const changed = change(state);
         if (!changed) return state.record; // nothing to write (e.g. a use already counted)
         const next = SkillRecordSchema.parse({ ...changed.record, version: state.record.version + 1, updatedAt: new Date().toISOString() });
@@ -650,19 +668,21 @@ export class QdrantSkillStore implements SkillStore {
       const state = (await this.readTokens([id])).get(id);
       if (!state) return false;
       if (Date.now() > deadline) throw new SkillStoreError(`skill ${id} kept changing for ${MODIFY_DEADLINE_MS / 1000} s of attempts to delete it; retry later`);
-      const claim = newToken();
-      await this.call(`claiming skill ${id} for deletion`, () =>
-        this.client.setPayload(this.options.collection, {
-          wait: true,
-          payload: { [TOKEN]: claim, [HISTORY]: [state.token, ...state.history].slice(0, HISTORY_LENGTH) },
-          filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: state.token } }] },
-        }),
-      );
-      const now = (await this.readTokens([id])).get(id);
-      if (now?.token === claim) {
-        await this.call(`deleting skill ${id}`, () => this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: claim } }] } }));
-        if (!(await this.readTokens([id])).has(id)) return true;
+      if (!isFreshClaim(state.token)) {
+        const claim = newClaim();
+        await this.call(`claiming skill ${id} for deletion`, () =>
+          this.client.setPayload(this.options.collection, {
+            wait: true,
+            payload: { [TOKEN]: claim, [HISTORY]: [state.token, ...state.history].slice(0, HISTORY_LENGTH) },
+            filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: state.token } }] },
+          }),
+        );
+        if ((await this.readTokens([id])).get(id)?.token === claim) {
+          await this.call(`deleting skill ${id}`, () => this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: claim } }] } }));
+          if (!(await this.readTokens([id])).has(id)) return true;
+        }
       }
+      // Another deleter holds a claim (or changed the skill first): see what remains after a moment.
       await sleep(Math.random() * Math.min(200, 2 ** attempt));
     }
   }
