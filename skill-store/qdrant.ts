@@ -529,7 +529,7 @@ export class QdrantSkillStore implements SkillStore {
   }
 
   async get(id: string): Promise<SkillRecord | null> {
-    const payload = (await this.readStates([id])).get(id);
+    const payload = (await this.readStates([id], { exclude: HIDDEN })).get(id);
     return payload ? stateOf(payload).record : null;
   }
 
