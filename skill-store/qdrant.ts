@@ -375,6 +375,7 @@ export class QdrantSkillStore implements SkillStore {
       const points = await this.call('reading skills', () =>
         this.client.retrieve(this.options.collection, { ids: valid.slice(start, start + IDS_PER_READ), with_payload: payload, with_vector: false }),
       );
+      // Keyed by Qdrant's canonical id (lowercase): look ids up lowercased.
       for (const p of points) out.set(String(p.id), p.payload ?? {});
     }
     return out;
@@ -403,7 +404,7 @@ export class QdrantSkillStore implements SkillStore {
     const writes: { record: SkillRecord; before?: PointState }[] = [];
     // Every version is checked before anything is written, so a plain conflict writes nothing at all.
     for (const record of records) {
-      const before = stored.get(record.id);
+      const before = stored.get(record.id.toLowerCase());
       if (before && isFreshClaim(before.token)) throw new VersionConflictError(record.id, 0, record.version);
       if (before && sameSkillState(before.record, record)) counts.unchanged++;
       else if (before && record.version !== before.record.version + 1) throw new VersionConflictError(record.id, before.record.version, record.version);
@@ -478,7 +479,7 @@ export class QdrantSkillStore implements SkillStore {
     if (points.length === 0) return 0;
     const now = await this.readTokens(points.map((p) => p.id));
     const lost = points.filter((p) => {
-      const current = now.get(p.id);
+      const current = now.get(p.id.toLowerCase());
       // A new point that is gone already landed and was deleted since: nothing of ours to report.
       if (!current && !p.before) return false;
       return landed(current, p.token, p.before?.token) !== true;
@@ -486,7 +487,7 @@ export class QdrantSkillStore implements SkillStore {
     if (lost.length === 0) return 0;
     const states = await this.readStates(lost.map((p) => p.id));
     for (const p of lost) {
-      const payload = states.get(p.id);
+      const payload = states.get(p.id.toLowerCase());
       const current = payload && !isFreshClaim(stateOf(payload).token) ? stateOf(payload).record : undefined;
       if (!current || !sameSkillState(current, stateOf(p.payload).record)) throw new VersionConflictError(p.id, current?.version ?? 0, p.version);
       p.sameAsOurs = true;
@@ -529,7 +530,7 @@ export class QdrantSkillStore implements SkillStore {
   }
 
   async get(id: string): Promise<SkillRecord | null> {
-    const payload = (await this.readStates([id], { exclude: HIDDEN })).get(id);
+    const payload = (await this.readStates([id], { exclude: HIDDEN })).get(id.toLowerCase());
     return payload ? stateOf(payload).record : null;
   }
 
@@ -611,7 +612,7 @@ export class QdrantSkillStore implements SkillStore {
     return this.serialised(id, async () => {
       const deadline = Date.now() + MODIFY_DEADLINE_MS;
       for (let attempt = 0; ; attempt++) {
-        const payload = (await this.readStates([id])).get(id);
+        const payload = (await this.readStates([id])).get(id.toLowerCase());
         if (!payload) throw new SkillNotFoundError(id);
         const state = stateOf(payload);
         if (isFreshClaim(state.token)) {
@@ -631,7 +632,7 @@ export class QdrantSkillStore implements SkillStore {
             filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: state.token } }] },
           }),
         );
-        const now = (await this.readTokens([id])).get(id);
+        const now = (await this.readTokens([id])).get(id.toLowerCase());
         const outcome = landed(now, token, state.token);
         if (outcome === true) return next;
         if (outcome === 'unknown') {
@@ -665,7 +666,7 @@ export class QdrantSkillStore implements SkillStore {
     if (!isUuid(id)) return false;
     const deadline = Date.now() + MODIFY_DEADLINE_MS;
     for (let attempt = 0; ; attempt++) {
-      const state = (await this.readTokens([id])).get(id);
+      const state = (await this.readTokens([id])).get(id.toLowerCase());
       if (!state) return false;
       if (Date.now() > deadline) throw new SkillStoreError(`skill ${id} kept changing for ${MODIFY_DEADLINE_MS / 1000} s of attempts to delete it; retry later`);
       if (!isFreshClaim(state.token)) {
@@ -677,9 +678,9 @@ export class QdrantSkillStore implements SkillStore {
             filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: state.token } }] },
           }),
         );
-        if ((await this.readTokens([id])).get(id)?.token === claim) {
+        if ((await this.readTokens([id])).get(id.toLowerCase())?.token === claim) {
           await this.call(`deleting skill ${id}`, () => this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: claim } }] } }));
-          if (!(await this.readTokens([id])).has(id)) return true;
+          if (!(await this.readTokens([id])).has(id.toLowerCase())) return true;
         }
       }
       // Another deleter holds a claim (or changed the skill first): see what remains after a moment.
