@@ -151,7 +151,8 @@ export function applyOutcome(skill: SkillRecord, outcome: SkillOutcome): SkillRe
  *   also repairs what a crashed creator left missing (indexes, text-index settings).
  * - Ids that are not UUIDs are valid questions with empty answers (get: null, delete: false,
  *   list after them: the ids above them in string order); recordOutcome/setStatus: not found.
- * - Failures of the backend are a SkillStoreError whose message carries the server's reason.
+ * - A server's failures (Qdrant: unreachable, too old, refusing a request) are a SkillStoreError
+ *   whose message carries the server's own reason; the CLI prints it as one sentence, exit 2.
  */
 export interface SkillStore {
   /** Where the skills live, for messages: a file path or a Qdrant URL and collection. */
