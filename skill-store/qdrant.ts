@@ -323,7 +323,13 @@ export class QdrantSkillStore implements SkillStore {
     // A creator that died before its index loop (or an older adapter) leaves indexes missing: add them.
     const indexed = new Set(Object.keys(info.payload_schema ?? {}));
     for (const field of INDEXED_FIELDS.filter((f) => !indexed.has(f))) {
-      await this.call(`creating the payload index on ${field}`, () => this.client.createPayloadIndex(collection, { field_name: field, field_schema: 'keyword', wait: true }));
+      try {
+        await this.client.createPayloadIndex(collection, { field_name: field, field_schema: 'keyword', wait: true });
+      } catch (err) {
+        // Another process opening the collection at the same time may have created it first.
+        const now = await this.call('reading the collection', () => this.client.getCollection(collection));
+        if (!(field in (now.payload_schema ?? {}))) throw new SkillStoreError(`Qdrant at ${url} (collection ${collection}): creating the payload index on ${field} failed: ${reasonOf(err)}`, { cause: err });
+      }
     }
     const strict = info.config.strict_mode_config as { enabled?: boolean | null; upsert_max_batchsize?: number | null; condition_max_size?: number | null } | null | undefined;
     if (strict?.enabled) {
