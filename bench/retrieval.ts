@@ -1,6 +1,7 @@
 /**
  * Skill retrieval latency (p50/p99) at 1k, 10k and 100k skills, and ingest rate, on the embedded
- * store (and on Qdrant when QDRANT_URL is set). Run: npm run bench:retrieval
+ * store and, in the same run, on Qdrant when QDRANT_URL is set (its collection is dropped at the end),
+ * then both side by side. Run: npm run bench:retrieval (HASTE_BENCH_SIZES=1000,10000 for a shorter run)
  *
  * Embedding 100k texts with MiniLM on 2 cores would take about an hour, so the library's vectors
  * come from a cache: 512 real MiniLM embeddings of distinct skill texts, and each synthetic skill's
@@ -11,6 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { QdrantClient } from '@qdrant/js-client-rest';
 import { lazyEmbedder, normalise, type Embedder, type EmbedderSource } from '../skill-store/embedder.js';
 import { embedderFromConfig } from '../skill-store/open.js';
 import { QdrantSkillStore } from '../skill-store/qdrant.js';
@@ -18,7 +20,12 @@ import { createSkill, skillSearchText, type SkillRecord } from '../skill-store/s
 import { SqliteSkillStore } from '../skill-store/sqlite.js';
 import type { SkillFilter, SkillStore } from '../skill-store/store.js';
 
-const SIZES = [1_000, 10_000, 100_000];
+/** HASTE_BENCH_SIZES=1000,10000 runs a shorter bench (default 1k, 10k and 100k skills). */
+const SIZES = (process.env.HASTE_BENCH_SIZES ?? '1000,10000,100000').split(',').map((s) => {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`HASTE_BENCH_SIZES: whole numbers of skills separated by commas, e.g. 1000,10000 (got ${JSON.stringify(process.env.HASTE_BENCH_SIZES)})`);
+  return n;
+});
 const QUERIES = 300;
 const BATCH = 1_000;
 const DOMAINS = ['tabular', 'vision', 'text', 'time-series', 'audio', 'graph'];
@@ -95,8 +102,16 @@ async function timeQueries(run: (i: number) => Promise<unknown>): Promise<{ p50:
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
-async function benchStore(name: string, open: (embedder: EmbedderSource) => Promise<SkillStore>, embedder: EmbedderSource, queryVectors: Float32Array<ArrayBuffer>[]) {
+interface SizeResult {
+  size: number;
+  ingest: number;
+  perTier: { p50: number; p99: number };
+  unfiltered: { p50: number; p99: number };
+}
+
+async function benchStore(name: string, open: (embedder: EmbedderSource) => Promise<SkillStore>, embedder: EmbedderSource, queryVectors: Float32Array<ArrayBuffer>[]): Promise<SizeResult[]> {
   let loaded = 0;
+  const results: SizeResult[] = [];
   const store = await open(embedder);
   try {
     for (const size of SIZES) {
@@ -105,7 +120,8 @@ async function benchStore(name: string, open: (embedder: EmbedderSource) => Prom
         await store.upsert(Array.from({ length: Math.min(BATCH, size - start) }, (_, k) => syntheticSkill(start + k)));
       }
       const seconds = (performance.now() - t) / 1000;
-      console.log(`${name} ${String(size).padStart(6)} skills: ingest ${Math.round((size - loaded) / seconds)} skills/s (cached vectors; ${size - loaded} in ${seconds.toFixed(1)} s)`);
+      const ingest = Math.round((size - loaded) / seconds);
+      console.log(`${name} ${String(size).padStart(6)} skills: ingest ${ingest} skills/s (cached vectors; ${size - loaded} in ${seconds.toFixed(1)} s)`);
       loaded = size;
       const tiered: SkillFilter[] = [
         { tier: ['global'], status: ['active'], taskType: 'binary' },
@@ -117,6 +133,7 @@ async function benchStore(name: string, open: (embedder: EmbedderSource) => Prom
       const unfiltered = await timeQueries((i) => store.search({ text: text(i), vector: queryVectors[i % queryVectors.length], limit: 20 }));
       console.log(`  hybrid search, one tier's filter (what an episode runs): p50 ${fmt(perTier.p50)}  p99 ${fmt(perTier.p99)}`);
       console.log(`  hybrid search, no filter (all ${size} skills scanned):   p50 ${fmt(unfiltered.p50)}  p99 ${fmt(unfiltered.p99)}`);
+      results.push({ size, ingest, perTier, unfiltered });
       // The orchestrator worker opens the store per retrieval: the first searches also fill its caches.
       const reopened = await open(embedder);
       const first = performance.now();
@@ -127,6 +144,7 @@ async function benchStore(name: string, open: (embedder: EmbedderSource) => Prom
   } finally {
     await store.close();
   }
+  return results;
 }
 
 const minilmSource = embedderFromConfig({ kind: 'minilm' });
@@ -150,14 +168,35 @@ rmSync(realDir, { recursive: true, force: true });
 
 const cached = cachedEmbedder(minilmSource.id, minilmSource.dimension, base);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-bench-'));
-await benchStore('embedded (SQLite)', async (e) => SqliteSkillStore.open({ file: path.join(dir, 'skills.sqlite'), embedder: e }), cached, queryVectors);
-rmSync(dir, { recursive: true, force: true });
+const side: [string, SizeResult[]][] = [];
+try {
+  side.push(['embedded (SQLite)', await benchStore('embedded (SQLite)', async (e) => SqliteSkillStore.open({ file: path.join(dir, 'skills.sqlite'), embedder: e }), cached, queryVectors)]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
 
 if (process.env.QDRANT_URL) {
-  const collection = `haste-bench-${Date.now()}`;
-  await benchStore('Qdrant', (e) => QdrantSkillStore.open({ url: process.env.QDRANT_URL!, apiKey: process.env.QDRANT_API_KEY, collection, embedder: e }), cached, queryVectors);
-  console.log(`(Qdrant collection ${collection} left in place for inspection; delete it when done)`);
+  const url = process.env.QDRANT_URL;
+  const apiKey = process.env.QDRANT_API_KEY;
+  const collection = `haste-bench-${process.pid}-${Date.now()}`;
+  try {
+    side.push(['Qdrant', await benchStore('Qdrant', (e) => QdrantSkillStore.open({ url, apiKey, collection, embedder: e }), cached, queryVectors)]);
+  } finally {
+    // The bench drops what it created.
+    const admin = new QdrantClient({ url, apiKey, checkCompatibility: false });
+    if ((await admin.collectionExists(collection)).exists) await admin.deleteCollection(collection);
+  }
 } else {
   console.log('Qdrant: not measured (QDRANT_URL is not set)');
+}
+
+// Side by side, per size: what an episode's tier search costs, and ingest with cached vectors.
+console.log('\nstore              skills   tier search p50 / p99     no filter p50 / p99      ingest (cached vectors)');
+for (const [name, results] of side) {
+  for (const r of results) {
+    console.log(
+      `${name.padEnd(18)} ${String(r.size).padStart(6)}   ${fmt(r.perTier.p50).padStart(9)} / ${fmt(r.perTier.p99).padStart(9)}   ${fmt(r.unfiltered.p50).padStart(9)} / ${fmt(r.unfiltered.p99).padStart(9)}   ${r.ingest} skills/s`,
+    );
+  }
 }
 await minilm.close();

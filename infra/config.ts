@@ -27,6 +27,11 @@ const EnvSchema = z.object({
   QDRANT_URL: z.url('a Qdrant REST URL, e.g. http://localhost:6333').optional(),
   QDRANT_API_KEY: z.string().min(1).optional(),
   HASTE_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('haste-skills'),
+  // Applied when the collection is created (an existing collection keeps its own).
+  HASTE_QDRANT_REPLICATION_FACTOR: z.coerce.number().int('a whole number of copies, e.g. 2').min(1).max(16).default(1),
+  HASTE_QDRANT_SHARDS: z.coerce.number().int('a whole number of shards, e.g. 2').min(1).max(256).default(1),
+  HASTE_QDRANT_ON_DISK_PAYLOAD: z.enum(['true', 'false'], "'true' (default: payloads on disk) or 'false' (in memory)").default('true'),
+  HASTE_QDRANT_MAX_REQUEST_MB: z.coerce.number().positive('a size in MiB below the server\'s max_request_size_mb (32 by default)').max(1024).default(8),
   HASTE_EMBEDDER: z.enum(['minilm', 'openai', 'hashing'], 'minilm (default, ships in .venv), openai (any OpenAI-compatible endpoint) or hashing').default('minilm'),
   HASTE_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
   HASTE_EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
@@ -37,7 +42,13 @@ const EnvSchema = z.object({
 
 export interface SkillStoreConfig {
   sqliteFile: string;
-  qdrant?: { url: string; apiKey?: string; collection: string };
+  qdrant?: {
+    url: string;
+    apiKey?: string;
+    collection: string;
+    settings: { replicationFactor: number; shards: number; onDiskPayload: boolean };
+    maxRequestBytes: number;
+  };
   embedder:
     | { kind: 'minilm' }
     | { kind: 'hashing' }
@@ -91,7 +102,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
     },
     skills: {
       sqliteFile: path.join(home, 'skills.sqlite'),
-      qdrant: e.QDRANT_URL ? { url: e.QDRANT_URL, apiKey: e.QDRANT_API_KEY, collection: e.HASTE_QDRANT_COLLECTION } : undefined,
+      qdrant: e.QDRANT_URL
+        ? {
+            url: e.QDRANT_URL,
+            apiKey: e.QDRANT_API_KEY,
+            collection: e.HASTE_QDRANT_COLLECTION,
+            settings: { replicationFactor: e.HASTE_QDRANT_REPLICATION_FACTOR, shards: e.HASTE_QDRANT_SHARDS, onDiskPayload: e.HASTE_QDRANT_ON_DISK_PAYLOAD === 'true' },
+            maxRequestBytes: Math.floor(e.HASTE_QDRANT_MAX_REQUEST_MB * 2 ** 20),
+          }
+        : undefined,
       embedder:
         e.HASTE_EMBEDDER === 'openai'
           ? { kind: 'openai', baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_EMBEDDING_MODEL, dimensions: e.HASTE_EMBEDDING_DIMENSIONS }

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS skills (
 CREATE INDEX IF NOT EXISTS skills_by_scope ON skills (tier, domain, status);
 CREATE INDEX IF NOT EXISTS skills_by_seq ON skills (seq);
 CREATE TABLE IF NOT EXISTS tombstones (id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS use_keys (skill_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (skill_id, key)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS skills_fts USING fts5 (text, tokenize = '${TOKENIZE}');
 `;
 
@@ -124,6 +125,9 @@ function prepareStatements(db: Database.Database) {
       )
       .pluck(),
     deleteSkill: db.prepare('DELETE FROM skills WHERE id = ?'),
+    useKeyCounted: db.prepare('SELECT 1 FROM use_keys WHERE skill_id = ? AND key = ?').pluck(),
+    countUseKey: db.prepare('INSERT INTO use_keys (skill_id, key) VALUES (?, ?)'),
+    forgetUseKeys: db.prepare('DELETE FROM use_keys WHERE skill_id = ?'),
     deleteText: db.prepare('DELETE FROM skills_fts WHERE rowid = ?'),
     writeText: db.prepare('INSERT INTO skills_fts (rowid, text) VALUES (?, ?)'),
     clearTombstone: db.prepare('DELETE FROM tombstones WHERE id = ?'),
@@ -260,8 +264,10 @@ export class SqliteSkillStore implements SkillStore {
       ids.add(r.id);
     }
     // Embed outside the transaction (it is slow), only what is not already stored as is.
+    const seen = new Set<string>();
     const pending = records.filter((r) => {
       const stored = this.readRecord(r.id);
+      if (stored) seen.add(r.id);
       return !stored || !sameSkillState(stored, r);
     });
     const embedder = pending.length ? await this.options.embedder.load() : null;
@@ -279,6 +285,8 @@ export class SqliteSkillStore implements SkillStore {
             continue;
           }
           if (stored && record.version !== stored.version + 1) throw new VersionConflictError(record.id, stored.version, record.version);
+          // Deleted since we read it: this was an update, and an update never re-creates a deleted skill.
+          if (!stored && seen.has(record.id)) throw new VersionConflictError(record.id, 0, record.version);
           const vector = vectorOf.get(record.id);
           if (!vector) throw new Error(`skill ${record.id} changed while this batch was embedded; retry the upsert`);
           this.writeRow(record, vector, seq);
@@ -368,7 +376,13 @@ export class SqliteSkillStore implements SkillStore {
   }
 
   async recordOutcome(id: string, outcome: SkillOutcome): Promise<SkillRecord> {
-    return this.modify(id, (s) => applyOutcome(s, outcome));
+    // Every key is remembered (not only the recent uses'), so a late retry of a use never counts twice.
+    return this.modify(id, (s) => {
+      if (outcome.key === undefined) return applyOutcome(s, outcome);
+      if (this.sql.useKeyCounted.get(id, outcome.key)) return s;
+      this.sql.countUseKey.run(id, outcome.key);
+      return applyOutcome(s, outcome);
+    });
   }
 
   async setStatus(id: string, status: SkillStatus, reason: string): Promise<SkillRecord> {
@@ -383,6 +397,7 @@ export class SqliteSkillStore implements SkillStore {
         const seq = this.nextSeq();
         this.sql.deleteText.run(rowid);
         this.sql.deleteSkill.run(id);
+        this.sql.forgetUseKeys.run(id);
         this.sql.writeTombstone.run(id, seq);
         return true;
       })

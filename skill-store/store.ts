@@ -56,7 +56,10 @@ export function fuseByReciprocalRank(dense: { id: string; cosine: number }[], te
   return [...fused.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
 }
 
-/** A write that assumed an older state of the skill than the store holds. */
+/**
+ * A write that assumed another state of the skill than the store holds. `storedVersion` 0: the
+ * skill was deleted after the writer read it (an update never re-creates a deleted skill).
+ */
 export class VersionConflictError extends Error {
   constructor(
     readonly skillId: string,
@@ -64,10 +67,23 @@ export class VersionConflictError extends Error {
     readonly writtenVersion: number,
   ) {
     super(
-      `skill ${skillId}: the store holds version ${storedVersion}, so version ${writtenVersion} cannot be written ` +
-        `(write version ${storedVersion + 1} based on the stored record, or the identical version ${storedVersion} to retry)`,
+      storedVersion === 0
+        ? `skill ${skillId} was deleted while version ${writtenVersion} of it was being written, so nothing of the batch was written (write it again to re-create it)`
+        : `skill ${skillId}: the store holds version ${storedVersion}, so version ${writtenVersion} cannot be written ` +
+            `(write version ${storedVersion + 1} based on the stored record, or the identical version ${storedVersion} to retry)`,
     );
     this.name = 'VersionConflictError';
+  }
+}
+
+/**
+ * The store's backend refused or failed a request (server unreachable, too old, misconfigured, or
+ * an error answered by it). The message is one sentence naming the store and the server's reason.
+ */
+export class SkillStoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SkillStoreError';
   }
 }
 
@@ -103,6 +119,12 @@ export interface SkillOutcome {
 export const RECENT_OUTCOMES = 20;
 
 /**
+ * How many use keys a store remembers per skill beyond the recent uses, so a retried report of a
+ * use is not counted twice even after this many newer uses (the embedded store remembers all).
+ */
+export const REMEMBERED_USE_KEYS = 512;
+
+/**
  * Counts one use into a skill's stats (running mean delta over all uses, the newest uses kept);
  * returns the very same record when the use's key was already counted, so retries are free.
  */
@@ -122,16 +144,27 @@ export function applyOutcome(skill: SkillRecord, outcome: SkillOutcome): SkillRe
   };
 }
 
-/** The skill library, whatever holds it. Every method validates its input. */
+/**
+ * The skill library, whatever holds it. Every method validates its input. Both stores honour the
+ * same contract, held by tests/unit/skill-store-contract.test.ts:
+ * - open() of a new store by several processes at once: all succeed, one store results; open()
+ *   also repairs what a crashed creator left missing (indexes, text-index settings).
+ * - Ids that are not UUIDs are valid questions with empty answers (get: null, delete: false,
+ *   list after them: the ids above them in string order); recordOutcome/setStatus: not found.
+ * - A server's failures (Qdrant: unreachable, too old, refusing a request) are a SkillStoreError
+ *   whose message carries the server's own reason; the CLI prints it as one sentence, exit 2.
+ */
 export interface SkillStore {
   /** Where the skills live, for messages: a file path or a Qdrant URL and collection. */
   readonly location: string;
 
   /**
-   * Writes skills, all or none where the backend allows (SQLite: one transaction; Qdrant: one
-   * `wait: true` batch, each point atomic). Per skill: a new id is inserted; the identical state at
-   * the stored version is a no-op (a retried write); version n+1 replaces version n; anything else
-   * throws VersionConflictError and writes nothing of the batch (checked before writing).
+   * Writes skills, all or none: a batch that fails writes nothing (SQLite: one transaction; Qdrant:
+   * sent in requests of bounded size, each point verified, and what landed is rolled back when any
+   * point fails, so a reader may glimpse part of a failing batch but it never stays). Per skill: a
+   * new id is inserted; the identical state at the stored version is a no-op (a retried write);
+   * version n+1 replaces version n; anything else throws VersionConflictError. A skill deleted
+   * after the batch read it is a conflict too (an update never re-creates a deleted skill).
    */
   upsert(skills: SkillRecord[]): Promise<{ inserted: number; updated: number; unchanged: number }>;
 
@@ -144,13 +177,17 @@ export interface SkillStore {
   /** All skills inside the filter, ordered by id; `after` continues from the last id of a page. */
   list(filter?: SkillFilter, page?: { limit?: number; after?: string }): Promise<SkillRecord[]>;
 
-  /** Counts one use of a skill and its outcome into the running stats (mean delta over uses). */
+  /**
+   * Counts one use of a skill and its outcome into the running stats (mean delta over uses).
+   * Exactly once per call under any number of concurrent writers; a use reported again with the
+   * same key changes nothing (see REMEMBERED_USE_KEYS). Returns the record this use produced.
+   */
   recordOutcome(id: string, outcome: SkillOutcome): Promise<SkillRecord>;
 
   /** Moves a skill to another status with the reason kept on the record; bumps its version. */
   setStatus(id: string, status: SkillStatus, reason: string): Promise<SkillRecord>;
 
-  /** Removes a skill for good (retiring keeps it); true when it existed. */
+  /** Removes a skill for good (retiring keeps it); true for exactly one of concurrent deletes of it. */
   delete(id: string): Promise<boolean>;
 
   /** A consistent copy of the whole store; returns where it went (a file, or the snapshot's name). */

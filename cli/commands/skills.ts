@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadConfig } from '../../infra/config.js';
+import { loadConfig, type HasteConfig } from '../../infra/config.js';
 import { TaskTypeSchema } from '../../schemas/competition.js';
 import { statSync } from 'node:fs';
-import { exportSkills, importSkills, SkillImportError } from '../../skill-store/jsonl.js';
-import { exportSkillMd, importSkillMd, SkillExportError } from '../../skill-store/skill-md.js';
+import { exportSkills, importSkills } from '../../skill-store/jsonl.js';
+import { exportSkillMd, importSkillMd } from '../../skill-store/skill-md.js';
 import { openSkillStore } from '../../skill-store/open.js';
 import { SkillStatusSchema, SkillTierSchema, type SkillRecord } from '../../skill-store/schema.js';
-import { SearchModeSchema, SkillNotFoundError, VersionConflictError, type SkillFilter, type SkillStore } from '../../skill-store/store.js';
-import { UsageError } from '../errors.js';
+import { SearchModeSchema, SkillNotFoundError, type SkillFilter, type SkillStore } from '../../skill-store/store.js';
+import { skillStoreUsageError, UsageError } from '../errors.js';
 import { parseFlag, positiveInt } from '../options.js';
 
 interface FilterFlags {
@@ -36,16 +36,22 @@ function line(s: SkillRecord): string {
   return `${s.id}  ${s.tier.padEnd(6)} ${scope.padEnd(16)} ${s.status.padEnd(10)} ${s.kind.padEnd(20)} ${stats.padEnd(22)} ${s.title}`;
 }
 
-/** Opens the configured store for one command and closes it; store errors meant for the user exit 2. */
+/** Opens the configured store for one command and closes it; failures meant for the user exit 2 with one sentence. */
 async function withStore<T>(run: (store: SkillStore) => Promise<T>): Promise<T> {
-  const store = await openSkillStore(loadConfig().skills);
+  let config: HasteConfig;
   try {
+    config = loadConfig();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  let store: SkillStore | undefined;
+  try {
+    store = await openSkillStore(config.skills);
     return await run(store);
   } catch (err) {
-    if (err instanceof SkillImportError || err instanceof SkillExportError || err instanceof SkillNotFoundError || err instanceof VersionConflictError) throw new UsageError(err.message);
-    throw err;
+    throw skillStoreUsageError(err);
   } finally {
-    await store.close();
+    await store?.close();
   }
 }
 
