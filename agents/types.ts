@@ -80,6 +80,8 @@ export interface ProposeContext {
   seed: number;
   step: number;
   remainingComputeSeconds: number;
+  /** The episode's step budget (absent in histories from before it was passed: the competition's). */
+  maxSteps?: number;
   /** Tried first, in order, before the agent's own ideas. */
   initialCandidates: Candidate[];
   /** Skills for the domain specialist and the competition engineer, best first (absent: none retrieved). */

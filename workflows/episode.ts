@@ -353,6 +353,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       seed: input.seed,
       step,
       remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
+      maxSteps: state.budget.maxSteps,
       initialCandidates: input.initialCandidates,
       skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
       backend: input.agent,

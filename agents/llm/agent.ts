@@ -22,6 +22,13 @@ const SYSTEM = 'You are a careful machine-learning engineer in an automated comp
 
 const rationale = z.string().min(1).max(400);
 
+/** The planner's split between stages, as the engineer should read it at this step. */
+function screening(ctx: ProposeContext): string {
+  if (ctx.plan.screenShare === undefined) return '';
+  const until = Math.ceil(ctx.plan.screenShare * (ctx.maxSteps ?? ctx.competition.budget.maxSteps));
+  return ctx.step < until ? `\nScreening stage until step ${until}: try the templates not yet screened.` : '\nRefining stage: improve on the best step so far.';
+}
+
 function untried(history: { candidate: Candidate }[]): (c: Candidate) => boolean {
   const tried = new Set(history.map((s) => candidateKey(s.candidate)));
   return (c) => !tried.has(candidateKey(c));
@@ -67,7 +74,7 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
           profile(ctx.competition),
           `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}`,
           `Domain and task skills:\n${skills.text}`,
-          `Plan: ${ctx.plan.notes}${toScreen.length ? `\nNot yet screened: ${toScreen.join(', ')}` : ''}`,
+          `Plan: ${ctx.plan.notes}${toScreen.length ? `\nNot yet screened: ${toScreen.join(', ')}` : ''}${screening(ctx)}`,
           `Steps so far (cross-validated on train):\n${history}`,
           `Step ${ctx.step}; ${Math.round(ctx.remainingComputeSeconds)} s compute left. Propose ONE candidate not tried before: a template and all of its params.`,
         ].join('\n\n');
