@@ -42,7 +42,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function readRecord(config: HasteConfig): LocalLlmRecord | null {
+/** The server recorded under HASTE_HOME, running or not (a dead one is an unreachable endpoint, not a missing one). */
+export function readRecord(config: HasteConfig): LocalLlmRecord | null {
   try {
     return RecordSchema.parse(JSON.parse(readFileSync(recordFile(config), 'utf8')));
   } catch {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
 import type { HasteConfig } from '../../infra/config.js';
-import { localLlmServer } from '../../infra/llm-server.js';
+import { readRecord } from '../../infra/llm-server.js';
 import type { Candidate } from '../../schemas/training.js';
 import { candidateKey } from '../offline/search-space.js';
 import type { Agent, DebugContext, Distillation, DistillContext, Plan, PlanContext, Proposal, ProposeContext } from '../types.js';
@@ -143,7 +143,8 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
 /** Where the LLM agents send requests: OPENAI_BASE_URL, else the local server `haste dev up --llm` started. */
 export function llmEndpoint(config: HasteConfig): { baseURL: string; apiKey: string; model: string } {
   if (config.llm.baseURL) return { baseURL: config.llm.baseURL, apiKey: config.llm.apiKey, model: config.llm.model ?? 'gpt-4o-mini' };
-  const local = localLlmServer(config);
+  // A recorded server that died is used all the same: its calls fail and each role falls back.
+  const local = readRecord(config);
   if (local) return { baseURL: local.baseURL, apiKey: config.llm.apiKey, model: config.llm.model ?? local.model };
   throw new Error('the llm agent backend needs OPENAI_BASE_URL (any OpenAI-compatible endpoint) or the local model: `haste dev up --llm`');
 }
