@@ -373,10 +373,10 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   publish();
   const final = state.best ? await control.gradeSubmission({ competitionDir: competition.dir, submission: state.best.submission }) : null;
   const baseline = await control.gradeBaseline({ competitionDir: competition.dir });
+  await distillWithAgent(workflowInfo().workflowId, workflowInfo().runId);
   state.phase = 'completed';
   publish();
   const { workflowId, runId } = workflowInfo();
-  await distillWithAgent(workflowId, runId);
   const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null, baselineScore: baseline.score });
   if (input.learn) {
     await control.creditSkills({ workflowId, runId, competitionId: competition.id, domain: competition.domain, taskType: competition.taskType, direction: competition.direction, steps: state.steps, baselineScore: baseline.score });
