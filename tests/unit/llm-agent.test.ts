@@ -1,16 +1,24 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentActivities } from '../../activities/agents.js';
 import { offlineAgent } from '../../agents/index.js';
 import { createLlmAgent, llmEndpoint } from '../../agents/llm/agent.js';
 import { compressHistory, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
 import { debugOffline } from '../../agents/offline/debugger.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import type { Agent, ProposeContext, StepView } from '../../agents/types.js';
+import type { Agent, AgentRole, ProposeContext, RoleUsage, StepView } from '../../agents/types.js';
 import { loadConfig } from '../../infra/config.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
+import { embedderFromConfig } from '../../skill-store/open.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
+import { SqliteSkillStore } from '../../skill-store/sqlite.js';
+
+const hashing = embedderFromConfig({ kind: 'hashing' });
 
 interface Recorded {
   messages: { role: string; content: string }[];
@@ -149,5 +157,43 @@ describe('context for the roles', () => {
     expect(llmEndpoint(loadConfig({ HASTE_HOME: home, OPENAI_BASE_URL: 'http://localhost:8000/v1' }))).toMatchObject({ model: 'gpt-4o-mini', apiKey: 'none' });
     expect(() => llmEndpoint(loadConfig({ HASTE_HOME: home }))).toThrow(/needs OPENAI_BASE_URL .*`haste dev up --llm`/);
     expect(() => loadConfig({ HASTE_LLM_CONTEXT_TOKENS: '12' })).toThrow(/HASTE_LLM_CONTEXT_TOKENS: at least 256 tokens/);
+  });
+});
+
+describe('agent activities', () => {
+  const exchange = { request: { messages: [{ role: 'user', content: 'the whole prompt' }] }, reply: '{}', promptTokens: 10, completionTokens: 5, latencyMs: 3 };
+  const usage = (role: AgentRole): RoleUsage => ({ role, backend: 'llm', model: 'm', promptTokens: 10, completionTokens: 5, calls: 1, latencyMs: 3, exchanges: [exchange] });
+  const fake: Agent = {
+    ...offlineAgent,
+    async debug() {
+      return { candidate: { template: 'ridge', params: { alpha: 1 } }, rationale: 'llm debugger: fixed', tokens: 15, usage: usage('debugger') };
+    },
+    async distill() {
+      const learning = { tier: 'task' as const, title: 'Ridge first on toy', when: 'the data is small', body: 'When the data is small, start with ridge', template: 'ridge' };
+      return { learnings: [learning, learning, { ...learning, tier: 'domain' as const }], rationale: 'llm distiller: two lessons', usage: usage('distiller') };
+    },
+  };
+
+  it('moves prompts and replies to the artifact store and keeps only the path and the counts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-agent-activities-'));
+    const activities = createAgentActivities({ resolveAgent: () => fake, artifactsDir: dir, openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }) });
+    const plan = await planOffline({ competition, seed: 0, skills: [] });
+    const failed: StepView = { step: 0, candidate: { template: 'ridge', params: { alpha: -1 } }, status: 'failed', error: 'alpha', computeSeconds: 0 };
+    const fix = await activities.debugCandidate({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1, backend: 'llm' });
+    expect(fix!.usage).not.toHaveProperty('exchanges');
+    expect(fix!.usage).toMatchObject({ role: 'debugger', promptTokens: 10, completionTokens: 5 });
+    expect(JSON.parse(readFileSync(fix!.usage!.transcript!, 'utf8')).exchanges[0].request.messages[0].content).toBe('the whole prompt');
+    expect(JSON.stringify(fix)).not.toContain('the whole prompt');
+
+    const learned = await activities.distillLearnings({ competition, history: [failed], seed: 0, backend: 'llm', workflowId: 'w', runId: 'r' });
+    expect(learned.skillIds).toHaveLength(2); // the duplicate learning is one skill
+    const store = SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing });
+    try {
+      const skills = await Promise.all(learned.skillIds.map((id) => store.get(id)));
+      expect(skills.map((s) => [s!.tier, s!.status, s!.scope])).toEqual([['task', 'candidate', { domain: 'tabular', competition: 'toy' }], ['domain', 'candidate', { domain: 'tabular' }]]);
+      expect(skills[0]!.provenance).toMatchObject({ workflowId: 'w', runId: 'r', agentBackend: 'llm', model: 'm' });
+    } finally {
+      await store.close();
+    }
   });
 });
