@@ -41,7 +41,7 @@ describe('LLM agents against the real local model (llama-server + Qwen2.5-Coder-
     expect(state.plan?.usage).toMatchObject({ role: 'planner', backend: 'llm' });
     // Debugger: the injected failure, then the model's fix of that template (the engineer does not step in).
     expect(failed).toMatchObject({ status: 'failed', candidate: BAD });
-    expect(failed!.error).toMatch(/C/);
+    expect(failed!.error).toMatch(/param 'C'/);
     expect(fix).toMatchObject({ debugOf: 0, candidate: { template: 'logistic_regression' }, usage: { role: 'debugger', backend: 'llm' } });
     expect(fix!.rationale).toMatch(/^llm debugger: ./);
     expect(fix!.candidate.params.C).toBeGreaterThan(0);
