@@ -20,7 +20,8 @@ export interface LlmAgentOptions {
 const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 700 } as const;
 const SYSTEM = 'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
 
-const rationale = z.string().min(1).max(400);
+// Last in each reply and short: a long rationale first made the small model copy the best step, at ~5 tokens/s.
+const rationale = z.string().min(1).max(240);
 
 /** The planner's split between stages, as the engineer should read it at this step. */
 function screening(ctx: ProposeContext): string {
@@ -44,9 +45,9 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
         const templates = fittingTemplates(ctx.competition);
         const skills = skillsWithinBudget(ctx.tiered?.global ?? [], contextTokens);
         const schema = z.strictObject({
-          rationale,
           screen: z.array(z.enum(templates as [string, ...string[]])).min(1).max(Math.min(6, templates.length)),
           screenShare: z.number().min(0.1).max(1),
+          rationale,
         });
         const user = [
           profile(ctx.competition),
@@ -78,8 +79,9 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
           `Steps so far (cross-validated on train):\n${history}`,
           `Step ${ctx.step}; ${Math.round(ctx.remainingComputeSeconds)} s compute left. Propose ONE candidate not tried before: a template and all of its params.`,
         ].join('\n\n');
-        const schema = z.strictObject({ rationale, candidate: boundedCandidateSchema(templates) });
-        const { value, usage } = await structuredChat(chat, { role: 'engineer', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.engineer, skillsInContext: skills.ids, check: (v) => (fresh(v.candidate) ? null : 'that candidate was already tried; change a param or the template') });
+        const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
+        const alternatives = toScreen.length ? `a template not yet screened (${toScreen.join(', ')})` : 'another template';
+        const { value, usage } = await structuredChat(chat, { role: 'engineer', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.engineer, skillsInContext: skills.ids, check: (v) => (fresh(v.candidate) ? null : `${JSON.stringify(v.candidate)} was already tried; propose ${alternatives} or different param values`) });
         const skillIds = [...new Set([...skills.ids, ...(ctx.plan.skillIds ?? [])])];
         return { candidate: value.candidate, rationale: `llm engineer: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, skillIds, usage };
       }, () => offline.propose(ctx));
@@ -98,7 +100,7 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
           `Accepted params and ranges:\n${describeTemplates(templates)}`,
           `Fix attempt ${ctx.attempt}. Propose a fixed candidate that avoids this error (not one tried before), and say what caused it.`,
         ].join('\n\n');
-        const schema = z.strictObject({ rationale, candidate: boundedCandidateSchema(templates) });
+        const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
         const { value, usage } = await structuredChat(chat, { role: 'debugger', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.debugger, check: (v) => (fresh(v.candidate) ? null : 'that candidate was already tried') });
         return { candidate: value.candidate, rationale: `llm debugger: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, usage };
       }, () => offline.debug(ctx));
@@ -109,7 +111,6 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
       return withFallback<Distillation>('distiller', async () => {
         const templates = fittingTemplates(ctx.competition);
         const schema = z.strictObject({
-          rationale,
           learnings: z
             .array(
               z.strictObject({
@@ -122,6 +123,7 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
             )
             .min(2)
             .max(5),
+          rationale,
         });
         const user = [
           profile(ctx.competition),

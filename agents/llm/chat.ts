@@ -22,6 +22,8 @@ export interface StructuredRequest<T> {
   skillsInContext?: string[];
 }
 
+const TEMPERATURES = [0.2, 0.7, 1.0];
+
 /** The model gave nothing usable; carries what the attempts cost, so the fallback still counts it. */
 export class LlmRoleError extends Error {
   constructor(message: string, readonly usage: RoleUsage) {
@@ -53,7 +55,8 @@ export async function structuredChat<T>(chat: ChatModel, req: StructuredRequest<
       messages: [...messages],
       response_format: { type: 'json_schema' as const, json_schema: { name: `haste_${req.role}`, strict: true, schema: jsonSchema } },
       max_tokens: req.maxTokens,
-      temperature: 0.2,
+      // Warmer on each correction: at 0.2 the small model repeats the reply it was told is wrong.
+      temperature: TEMPERATURES[Math.min(attempt, TEMPERATURES.length - 1)],
     };
     const started = Date.now();
     let reply: OpenAI.Chat.ChatCompletion;
