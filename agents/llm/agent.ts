@@ -17,7 +17,7 @@ export interface LlmAgentOptions {
 }
 
 /** Reply lengths: the model needs ≥ 400 tokens to finish an engineer's JSON (issue 12's measurements). */
-const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 700 } as const;
+const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 600 } as const;
 const SYSTEM = 'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
 
 // Last in each reply and short: a long rationale first made the small model copy the best step, at ~5 tokens/s.
@@ -115,9 +115,10 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
             .array(
               z.strictObject({
                 tier: z.enum(['global', 'domain', 'task']),
-                title: z.string().min(8).max(120),
-                when: z.string().min(5).max(200),
-                do: z.string().min(5).max(300),
+                // Short fields: at a few tokens a second on a busy CPU, each learning costs seconds.
+                title: z.string().min(8).max(80),
+                when: z.string().min(5).max(120),
+                do: z.string().min(5).max(160),
                 template: z.enum(['none', ...templates]),
               }),
             )
