@@ -2,6 +2,40 @@ import type { CompetitionSpec } from '../schemas/competition.js';
 import type { Prior } from '../schemas/prior.js';
 import type { Candidate } from '../schemas/training.js';
 import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
+import type { SkillTier } from '../skill-store/schema.js';
+
+export type AgentRole = 'planner' | 'engineer' | 'debugger' | 'distiller';
+
+/** One chat exchange with a model, kept out of workflow history: the activity stores it as an artifact. */
+export interface LlmExchange {
+  request: unknown;
+  reply: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  /** Why the reply was not used (invalid JSON, schema, rules); absent when it was. */
+  problem?: string;
+}
+
+/** What one role invocation cost and how it went; travels in workflow history, so it stays small. */
+export interface RoleUsage {
+  role: AgentRole;
+  /** Who answered: the model, or the offline role after the model failed. */
+  backend: 'llm' | 'offline';
+  model?: string;
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
+  latencyMs: number;
+  /** Why the offline role answered instead (endpoint unreachable, invalid replies). */
+  fallback?: string;
+  /** The skills that were in the prompt (within HASTE_LLM_CONTEXT_TOKENS). */
+  skillsInContext?: string[];
+  /** Artifact file with the prompts and replies (written by the activity; never inlined in history). */
+  transcript?: string;
+  /** The exchanges themselves, only between agent and activity (the activity moves them to `transcript`). */
+  exchanges?: LlmExchange[];
+}
 
 export interface Plan {
   /** Candidates to try first, best bet first. */
@@ -11,6 +45,11 @@ export interface Plan {
   shapedBy?: Record<string, string[]>;
   /** The prior the plan was made under; the engineer searches its ranges. Absent = neutral. */
   prior?: Prior;
+  /** Share of the step budget for screening the portfolio before local search (LLM planner; absent: all of it). */
+  screenShare?: number;
+  /** Global skills the planner had in context (credited on every step, like shapedBy). */
+  skillIds?: string[];
+  usage?: RoleUsage;
 }
 
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
@@ -43,6 +82,8 @@ export interface ProposeContext {
   seed: number;
   step: number;
   remainingComputeSeconds: number;
+  /** The episode's step budget (absent in histories from before it was passed: the competition's). */
+  maxSteps?: number;
   /** Tried first, in order, before the agent's own ideas. */
   initialCandidates: Candidate[];
   /** Skills for the domain specialist and the competition engineer, best first (absent: none retrieved). */
@@ -56,11 +97,54 @@ export interface Proposal {
   tokens: number;
   /** The skills that shaped this proposal (credit assignment). */
   skillIds?: string[];
+  usage?: RoleUsage;
 }
 
-/** The planner and engineer roles; the offline and LLM backends both implement it. */
+export interface DebugContext {
+  competition: CompetitionSpec;
+  plan: Plan;
+  history: StepView[];
+  /** The failed step to fix (its candidate and the SolutionError reason). */
+  failed: StepView;
+  /** 1 for the first fix of this failure, 2 for a fix of that fix, ... */
+  attempt: number;
+  seed: number;
+  step: number;
+}
+
+/** A learning as the distiller states it; it enters the library as a `candidate` skill. */
+export interface Learning {
+  tier: SkillTier;
+  title: string;
+  /** The condition ("when X"). */
+  when: string;
+  /** What to do ("do Y") and why, from the measured results. */
+  body: string;
+  /** The template the learning recommends, when it names one. */
+  template?: string;
+}
+
+export interface DistillContext {
+  competition: CompetitionSpec;
+  /** The episode's measured steps (cross-validated on train only). */
+  history: StepView[];
+  seed: number;
+}
+
+export interface Distillation {
+  learnings: Learning[];
+  rationale: string;
+  usage?: RoleUsage;
+}
+
+/** The four roles; the offline and LLM backends both implement them. */
 export interface Agent {
+  /** Planner (orchestrator level): profile and global skills → the plan. */
   plan(ctx: PlanContext): Promise<Plan>;
-  /** The next candidate to train, or null when the agent has nothing left worth trying. */
+  /** Engineer: the next candidate to train, or null when the agent has nothing left worth trying. */
   propose(ctx: ProposeContext): Promise<Proposal | null>;
+  /** Debugger: a fixed version of a failed candidate, or null to let the engineer move on. */
+  debug(ctx: DebugContext): Promise<Proposal | null>;
+  /** Distiller: 2–5 learnings from the episode's measured results (none offline: distill/ learns by rules). */
+  distill(ctx: DistillContext): Promise<Distillation>;
 }

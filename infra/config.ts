@@ -38,6 +38,10 @@ const EnvSchema = z.object({
   HASTE_EMBEDDING_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
   OPENAI_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
+  // LLM agents: OPENAI_BASE_URL when set, else the local server `haste dev up --llm` started.
+  HASTE_LLM_MODEL: z.string().min(1).optional(),
+  HASTE_LLM_CONTEXT_TOKENS: z.coerce.number().int('a whole number of tokens').min(256, 'at least 256 tokens').max(1_000_000).default(1536),
+  HASTE_LLM_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
 });
 
 export interface SkillStoreConfig {
@@ -69,6 +73,18 @@ export interface HasteConfig {
   /** How solution code is confined (infra/sandbox.ts); per training attempt. */
   sandbox: SandboxConfig;
   skills: SkillStoreConfig;
+  llm: LlmConfig;
+}
+
+export interface LlmConfig {
+  /** An OpenAI-compatible endpoint; absent: the local server under HASTE_HOME (infra/llm-server.ts). */
+  baseURL?: string;
+  apiKey: string;
+  /** Absent: the local server's model, or gpt-4o-mini on a given endpoint. */
+  model?: string;
+  /** Budget for a prompt's variable part (skills, run history); estimated at ~4 characters a token. */
+  contextTokens: number;
+  timeoutSeconds: number;
 }
 
 /** Reads HASTE's settings from the environment; a bad value fails naming the variable. */
@@ -116,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
           ? { kind: 'openai', baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_EMBEDDING_MODEL, dimensions: e.HASTE_EMBEDDING_DIMENSIONS }
           : { kind: e.HASTE_EMBEDDER },
     },
+    llm: { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_LLM_MODEL, contextTokens: e.HASTE_LLM_CONTEXT_TOKENS, timeoutSeconds: e.HASTE_LLM_TIMEOUT_SECONDS },
   };
 }
 

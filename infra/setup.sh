@@ -63,3 +63,9 @@ if [ "${1:-}" = "--with-test-tools" ]; then
     echo "$wanted_gpu" > .venv/.haste-requirements-gpu
   fi
 fi
+# The tests run the LLM agents against a real local model: llama.cpp's llama-server (built from source
+# once per machine, ~17 min on 2 cores) and a 491 MB GGUF, both cached under ~/.cache/haste by version.
+if [ "${1:-}" = "--with-test-tools" ]; then
+  ensure_debian_packages "building the local LLM server" cmake g++ make
+  bash infra/llm-install.sh all >/dev/null
+fi

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CandidateSchema, type Candidate } from './training.js';
 import type { CompetitionSpec, Direction } from './competition.js';
 import type { TieredSkills } from '../skill-store/retriever.js';
+import type { TokenLedger } from '../agents/ledger.js';
+import type { RoleUsage } from '../agents/types.js';
 
 export const AgentBackendSchema = z.enum(['offline', 'llm']);
 export type AgentBackend = z.infer<typeof AgentBackendSchema>;
@@ -43,6 +45,8 @@ export const EpisodeInputSchema = z.strictObject({
   runTag: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('default'),
   /** Candidates tried first, before the agent's own proposals (e.g. to replay a known recipe). */
   initialCandidates: z.array(CandidateSchema).default([]),
+  /** Fixes the debugger may try per failed step before the engineer moves on (0: no debugging). */
+  debugAttempts: z.number().int().min(0).max(5).default(2),
   training: TrainingOptionsSchema.default(TrainingOptionsSchema.parse({})),
 });
 export type EpisodeInput = z.input<typeof EpisodeInputSchema>;
@@ -79,6 +83,10 @@ export interface StepRecord {
   submission?: string;
   /** The skills that shaped this step: global ones through the plan, domain and task ones given to the engineer (always set by the episode; optional for records written before skills existed). */
   skillIds?: string[];
+  /** What the engineer's or debugger's call cost, its fallback and skills in context (LLM backend). */
+  usage?: RoleUsage;
+  /** Set on a debugger's fix: the step whose failure it fixes. */
+  debugOf?: number;
 }
 
 export interface BestSolution {
@@ -101,7 +109,11 @@ export interface EpisodeState {
   stopReason: StopReason | null;
   /** The stop reason in words when the number alone does not say it (e.g. the next step's estimated cost). */
   stopDetail?: string;
-  plan: { portfolio: Candidate[]; notes: string } | null;
+  plan: { portfolio: Candidate[]; notes: string; usage?: RoleUsage } | null;
+  /** LLM tokens by role (absent: no model was asked). */
+  tokens?: TokenLedger;
+  /** What the distiller added to the library as candidate skills. */
+  distilled?: { skillIds: string[]; titles: string[]; rationale: string; usage?: RoleUsage };
   /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
   skills?: TieredSkills;
   continuedAsNew: number;
@@ -125,6 +137,9 @@ export interface EpisodeSummary {
   ledger: StepRecord[];
   trajectory: string | null;
   continuedAsNew: number;
+  tokens?: TokenLedger;
+  planNotes?: string;
+  distilled?: EpisodeState['distilled'];
 }
 
 /** What the `status` query answers and every update returns. */
@@ -144,4 +159,6 @@ export interface EpisodeStatus {
   stopDetail: string | null;
   currentStep: { step: number; candidate: Candidate } | null;
   lastStep: StepRecord | null;
+  /** LLM tokens so far (prompt + completion). */
+  tokens?: number;
 }

@@ -32,7 +32,7 @@ export async function createOrchestratorWorker(
     ...workflowCode(),
     activities: createOrchestratorActivities({
       config,
-      resolveAgent: deps.resolveAgent ?? createAgentResolver(),
+      resolveAgent: deps.resolveAgent ?? createAgentResolver(config),
       skills: deps.skills ?? createStoreRetriever(openStore),
       openStore,
     }),

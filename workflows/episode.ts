@@ -19,7 +19,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
-import type { StepView } from '../agents/types.js';
+import { addUsage, emptyLedger, totalTokens } from '../agents/ledger.js';
+import { candidateKey } from '../agents/offline/search-space.js';
+import type { Proposal, RoleUsage, StepView } from '../agents/types.js';
 import { isBetter } from '../schemas/competition.js';
 import {
   EpisodeInputSchema,
@@ -33,7 +35,7 @@ import {
   type StepRecord,
   type StopReason,
 } from '../schemas/episode.js';
-import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey } from '../schemas/search-attributes.js';
+import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey, TokensKey } from '../schemas/search-attributes.js';
 import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
 import type { Candidate } from '../schemas/training.js';
 import { distillSkills } from './distill.js';
@@ -135,6 +137,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     stopDetail: state.stopDetail ?? null,
     currentStep,
     lastStep: state.steps.at(-1) ?? null,
+    ...(state.tokens ? { tokens: totalTokens(state.tokens) } : {}),
   });
 
   /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
@@ -145,6 +148,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
       ...(c ? [{ key: CompetitionIdKey, value: c.id }, { key: DomainKey, value: c.domain }] : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
+      ...(state.tokens ? [{ key: TokensKey, value: totalTokens(state.tokens) }] : []),
     ]);
     upsertMemo({ competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length });
     setCurrentDetails(
@@ -193,6 +197,56 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     return status();
   }, { validator: (_request: { reason?: string }) => assertRunning() });
 
+  // ---- Agent roles beyond planner and engineer: debugger, distiller, and their token ledger.
+  /** Counts a role's tokens into the episode's ledger (the Tokens search attribute shows the total). */
+  const account = (usage: RoleUsage | undefined) => {
+    if (!usage || !patched('llm-token-ledger')) return;
+    state.tokens = addUsage(state.tokens ?? emptyLedger(), usage);
+  };
+
+  /** The step record with what its role call cost (no prompts: those are in the artifact store). */
+  const withRoleRecord = (record: StepRecord, usage: RoleUsage | undefined, debugOf: number | undefined): StepRecord => ({
+    ...record,
+    ...(usage ? { usage } : {}),
+    ...(debugOf !== undefined ? { debugOf } : {}),
+  });
+
+  /**
+   * After a failed step, the debugger proposes a fix, at most input.debugAttempts per failure (a
+   * failed fix is fixed again); null when the engineer should move on instead.
+   */
+  const debugFailedStep = async (step: number): Promise<{ proposal: Proposal; debugOf: number } | null> => {
+    const last = state.steps.at(-1);
+    if (!last || last.status !== 'failed' || input.debugAttempts === 0) return null;
+    // Requested candidates come before the agent's own ideas, fixes included.
+    const tried = new Set(state.steps.map((s) => candidateKey(s.candidate)));
+    if (input.initialCandidates.some((c) => !tried.has(candidateKey(c)))) return null;
+    const debugOf = last.debugOf ?? last.step;
+    const attempt = state.steps.filter((s) => s.debugOf === debugOf).length + 1;
+    if (attempt > input.debugAttempts || !patched('agent-debugger')) return null;
+    const proposal = await control.debugCandidate({
+      competition,
+      plan: state.plan!,
+      history: state.steps.map(toView),
+      failed: toView(last),
+      attempt,
+      seed: input.seed,
+      step,
+      backend: input.agent,
+    });
+    return proposal ? { proposal, debugOf } : null;
+  };
+
+  /**
+   * The LLM distiller's learnings enter the library as candidate skills (offline, the rules in
+   * distill/ learn from the trajectory alone, so the offline role is not called).
+   */
+  const distillWithAgent = async (workflowId: string, runId: string) => {
+    if (!input.learn || input.agent !== 'llm' || state.distilled || !patched('llm-distiller')) return;
+    state.distilled = await control.distillLearnings({ competition, history: state.steps.map(toView), seed: input.seed, backend: input.agent, workflowId, runId });
+    account(state.distilled.usage);
+  };
+
   // ---- Main logic
   if (!state.competition) {
     const competition = await control.loadCompetition(input.competition);
@@ -218,6 +272,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       tiered: skills,
       backend: input.agent,
     });
+    account(state.plan.usage);
   }
   state.phase = 'training';
   publish();
@@ -306,13 +361,15 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       return continueAsNew<typeof competitionEpisode>(rawInput, { ...state, continuedAsNew: state.continuedAsNew + 1 });
     }
     const step = state.steps.length;
-    const proposal = await control.proposeCandidate({
+    const fix = await debugFailedStep(step);
+    const proposal = fix?.proposal ?? await control.proposeCandidate({
       competition,
       plan: state.plan,
       history: state.steps.map(toView),
       seed: input.seed,
       step,
       remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
+      maxSteps: state.budget.maxSteps,
       initialCandidates: input.initialCandidates,
       skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
       backend: input.agent,
@@ -321,6 +378,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       state.stopReason = 'no-candidates';
       break;
     }
+    account(proposal.usage);
     if (budgetsHold && state.best) {
       // Once there is a model to submit, a step that cannot finish in what is left is not started.
       const left = state.budget.computeSeconds - state.computeSeconds;
@@ -332,7 +390,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       }
     }
     const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? []);
-    state.steps.push(record);
+    state.steps.push(withRoleRecord(record, proposal.usage, fix?.debugOf));
     state.computeSeconds += record.computeSeconds;
     publish();
   }
@@ -341,6 +399,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   publish();
   const final = state.best ? await control.gradeSubmission({ competitionDir: competition.dir, submission: state.best.submission }) : null;
   const baseline = await control.gradeBaseline({ competitionDir: competition.dir });
+  await distillWithAgent(workflowInfo().workflowId, workflowInfo().runId);
   state.phase = 'completed';
   publish();
   const { workflowId, runId } = workflowInfo();
@@ -373,5 +432,8 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     ledger: state.steps,
     trajectory,
     continuedAsNew: state.continuedAsNew,
+    ...(state.tokens ? { tokens: state.tokens } : {}),
+    ...(state.distilled ? { distilled: state.distilled } : {}),
+    planNotes: state.plan.notes,
   };
 }

@@ -98,5 +98,8 @@ export function skillGuided(base: Agent): Agent {
       const byTemplate = skills.filter((s) => s.recipe.template === proposal.candidate.template).map((s) => s.id);
       return { ...proposal, skillIds: [...new Set([...direct, ...byTemplate])] };
     },
+
+    debug: (ctx) => base.debug(ctx),
+    distill: (ctx) => base.distill(ctx),
   };
 }

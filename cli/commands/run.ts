@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
+import { startLlmServer } from '../../infra/llm-server.js';
+import { AgentBackendSchema } from '../../schemas/episode.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
 import { createProgressPrinter, printSummary, summaryOutput } from '../format.js';
 import { nonNegativeInt, parseFlag, positiveInt, positiveNumber } from '../options.js';
@@ -33,16 +35,19 @@ export function registerRun(program: Command): void {
         computeSeconds: flags.budgetSeconds === undefined ? undefined : parseFlag('--budget-seconds', positiveNumber, flags.budgetSeconds),
         maxSteps: flags.maxSteps === undefined ? undefined : parseFlag('--max-steps', positiveInt, flags.maxSteps),
       };
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      // Out of the box: without OPENAI_BASE_URL the LLM agents use the local model (started once, kept running).
+      const agent = parseFlag('--agent', AgentBackendSchema, flags.agent);
+      if (agent === 'llm' && !config.llm.baseURL) log(`local LLM at ${(await startLlmServer(config, { log })).baseURL}`);
       const client = await connectClient(config);
       const { handle, competitionId, started } = await startEpisode(config, client, {
         competition,
         budget,
         seed: parseFlag('--seed', nonNegativeInt, flags.seed),
         skills: flags.skills,
-        agent: flags.agent as 'offline' | 'llm',
+        agent,
         runTag: flags.tag,
       });
-      const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`${started ? 'started' : 'attached to running'} ${handle.workflowId}`);
       if (!flags.wait) {
         const out = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, competitionId, status: 'RUNNING' };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
+import type { TokenLedger } from '../../agents/ledger.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { statusQuery } from '../../workflows/episode.js';
 import { connectClient } from '../client.js';
@@ -20,10 +21,11 @@ export function registerStatus(program: Command): void {
       const state = description.status.name;
       if (state === 'COMPLETED') {
         const summary = (await handle.result()) as EpisodeSummary;
-        if (flags.json) console.log(JSON.stringify({ ...summaryOutput(description.runId, summary), ledger: summary.ledger }));
+        if (flags.json) console.log(JSON.stringify({ ...summaryOutput(description.runId, summary), ledger: summary.ledger, tokens: summary.tokens ?? null }));
         else {
           printSummary(summary);
           summary.ledger.forEach((s) => console.log(describeStep(s)));
+          if (summary.tokens) console.log(describeTokens(summary.tokens));
         }
         return;
       }
@@ -36,7 +38,16 @@ export function registerStatus(program: Command): void {
       if (live) {
         console.log(`  phase ${live.phase}${live.paused ? ' (paused)' : ''}; steps ${live.steps}/${live.maxSteps}; compute ${live.computeSeconds.toFixed(1)}/${live.budgetComputeSeconds} s`);
         console.log(`  best ${live.metric}: ${live.bestScore ?? '-'}${live.bestCandidate ? ` (${live.bestCandidate.template})` : ''}`);
+        if (live.tokens !== undefined) console.log(`  LLM tokens so far: ${live.tokens}`);
         if (live.currentStep) console.log(`  training step ${live.currentStep.step}: ${live.currentStep.candidate.template}`);
       }
     });
+}
+
+/** The episode's LLM cost: totals, then per role (tokens, calls, fallbacks to the offline role). */
+export function describeTokens(ledger: TokenLedger): string {
+  const roles = Object.entries(ledger.byRole).map(
+    ([role, r]) => `${role} ${r.promptTokens}+${r.completionTokens} in ${r.calls} call(s)${r.fallbacks ? `, ${r.fallbacks} fallback(s)` : ''}`,
+  );
+  return `  LLM tokens: ${ledger.promptTokens + ledger.completionTokens} (prompt ${ledger.promptTokens}, completion ${ledger.completionTokens}): ${roles.join('; ')}`;
 }
