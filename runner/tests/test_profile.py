@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import run_main
 
 from haste_runner.contracts import problems
 from haste_runner.prepare import DEFAULT_DEFINITIONS, prepare_one
 from haste_runner.profile import main, profile
-from conftest import run_main
 
 NEEDED = ("co2-monthly", "titanic", "fortune-topics", "digits", "diabetes")
 
