@@ -1,5 +1,7 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { PipelineFragment } from '../schemas/pipeline.js';
 import type { Prior } from '../schemas/prior.js';
+import type { Profile } from '../schemas/profile.js';
 import type { Candidate } from '../schemas/training.js';
 import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
 
@@ -13,6 +15,19 @@ export interface Plan {
   prior?: Prior;
 }
 
+/** The engineer's stages after profiling (the HASTE paper's specialist process). */
+export type EngineerStage = 'screening' | 'refining' | 'ensembling' | 'ablating';
+
+/** A step that trains a pipeline without one technique of an earlier step, to measure what it changed. */
+export interface Ablation {
+  /** A stable technique name (TechniqueDeltaSchema.technique), e.g. `target:log1p`. */
+  technique: string;
+  /** The step with the technique. */
+  of: number;
+  /** The fragment that applies the technique (absent for whole-step techniques such as ensembles). */
+  recipe?: PipelineFragment;
+}
+
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
 export interface StepView {
   step: number;
@@ -21,6 +36,13 @@ export interface StepView {
   cvScore?: number;
   error?: string;
   computeSeconds: number;
+  stage?: EngineerStage;
+  /** The step this one refined (a lineage leads back to one screened prototype). */
+  parent?: number;
+  ablation?: Ablation;
+  /** Ensemble steps: the members' step numbers, and whether the blend beat the best member. */
+  artifactSteps?: number[];
+  ensembleKept?: boolean;
 }
 
 export interface PlanContext {
@@ -32,6 +54,8 @@ export interface PlanContext {
   tiered?: TieredSkills;
   /** Beliefs to start from (candidate order, ranges); absent = the neutral prior (cold start). */
   prior?: Prior;
+  /** The data profile (stage 1); absent in episodes started before profiling existed. */
+  profile?: Profile;
 }
 
 export interface ProposeContext {
@@ -41,6 +65,10 @@ export interface ProposeContext {
   seed: number;
   step: number;
   remainingComputeSeconds: number;
+  /** Steps the budget still allows (absent: the competition's maxSteps less the history). */
+  remainingSteps?: number;
+  /** The data profile; with it the offline engineer works in stages on pipeline specs. */
+  profile?: Profile;
   /** Tried first, in order, before the agent's own ideas. */
   initialCandidates: Candidate[];
   /** Skills for the domain specialist and the competition engineer, best first (absent: none retrieved). */
@@ -54,6 +82,11 @@ export interface Proposal {
   tokens: number;
   /** The skills that shaped this proposal (credit assignment). */
   skillIds?: string[];
+  stage?: EngineerStage;
+  parent?: number;
+  ablation?: Ablation;
+  /** Earlier steps whose out-of-fold predictions the candidate reads (a pipeline ensemble). */
+  artifactSteps?: number[];
 }
 
 /** The planner and engineer roles; the offline and LLM backends both implement it. */
