@@ -1,5 +1,6 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
-import type { PipelineFragment } from '../schemas/pipeline.js';
+export type { Ablation, EngineerStage } from '../schemas/episode.js';
+import type { Ablation, EngineerStage } from '../schemas/episode.js';
 import type { Prior } from '../schemas/prior.js';
 import type { Profile } from '../schemas/profile.js';
 import type { Candidate } from '../schemas/training.js';
@@ -13,19 +14,6 @@ export interface Plan {
   shapedBy?: Record<string, string[]>;
   /** The prior the plan was made under; the engineer searches its ranges. Absent = neutral. */
   prior?: Prior;
-}
-
-/** The engineer's stages after profiling (the HASTE paper's specialist process). */
-export type EngineerStage = 'screening' | 'refining' | 'ensembling' | 'ablating';
-
-/** A step that trains a pipeline without one technique of an earlier step, to measure what it changed. */
-export interface Ablation {
-  /** A stable technique name (TechniqueDeltaSchema.technique), e.g. `target:log1p`. */
-  technique: string;
-  /** The step with the technique. */
-  of: number;
-  /** The fragment that applies the technique (absent for whole-step techniques such as ensembles). */
-  recipe?: PipelineFragment;
 }
 
 /** What an agent may see of a past step: never graded scores, only what training on train.csv told. */

@@ -47,6 +47,8 @@ export const TrainResultSchema = z.object({
   gpuSeconds: z.number(),
   peakRssMb: z.number(),
   device: z.string(),
+  /** Ensemble steps: whether the blend beat its best member (artifact.json `ensemble.kept`); else absent. */
+  ensembleKept: z.boolean().optional(),
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
 

@@ -8,6 +8,7 @@ import {
   defineQuery,
   defineUpdate,
   isCancellation,
+  patched,
   ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
@@ -18,7 +19,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
-import type { StepView } from '../agents/types.js';
+import type { Proposal, StepView } from '../agents/types.js';
+import { techniqueDeltas } from '../agents/offline/ablation.js';
 import { isBetter } from '../schemas/competition.js';
 import {
   EpisodeInputSchema,
@@ -26,6 +28,7 @@ import {
   type BudgetExtension,
   type EpisodeConfig,
   type EpisodeInput,
+  type Phase,
   type EpisodeState,
   type EpisodeStatus,
   type EpisodeSummary,
@@ -76,8 +79,24 @@ function initialState(): EpisodeState {
 }
 
 function toView(s: StepRecord): StepView {
-  return { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
+  const view: StepView = { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
+  // Stage fields only where set, so episodes without stages hand agents exactly what they did before.
+  for (const key of ['stage', 'parent', 'ablation', 'artifactSteps', 'ensembleKept'] as const) if (s[key] !== undefined) Object.assign(view, { [key]: s[key] });
+  return view;
 }
+
+/** The staged engineer's fields of a proposal, only those it set (the ledger of an unstaged episode stays as it was). */
+function stagedFields(p: Proposal): Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> {
+  const out: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {};
+  if (p.stage) out.stage = p.stage;
+  if (p.parent !== undefined) out.parent = p.parent;
+  if (p.ablation) out.ablation = p.ablation;
+  if (p.artifactSteps?.length) out.artifactSteps = p.artifactSteps;
+  return out;
+}
+
+/** Phases in which steps train: a pause shows as `paused` in them. */
+const TRAINING_PHASES: readonly Phase[] = ['training', 'screening', 'refining', 'ensembling', 'ablating'];
 
 /**
  * Compute spent until the submission the agent would make — its incumbent by cross-validation, not
@@ -104,7 +123,7 @@ export function computeToTarget(ledger: StepRecord[], target: number | undefined
 export async function competitionEpisode(rawInput: EpisodeInput, carried?: EpisodeState): Promise<EpisodeSummary> {
   const input = parseInput(rawInput);
   const state: EpisodeState = carried ?? initialState();
-  let currentStep: { step: number; candidate: Candidate } | null = null;
+  let currentStep: { step: number; candidate: Candidate; stage?: Proposal['stage'] } | null = null;
   let trainingScope: CancellationScope | null = null;
 
   const gpu = proxyActivities<GpuActivities>({
@@ -135,7 +154,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const publish = () => {
     const c = state.competition;
     upsertSearchAttributes([
-      { key: PhaseKey, value: state.paused && state.phase === 'training' ? 'paused' : state.phase },
+      { key: PhaseKey, value: state.paused && TRAINING_PHASES.includes(state.phase) ? 'paused' : state.phase },
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
       ...(c ? [{ key: CompetitionIdKey, value: c.id }, { key: DomainKey, value: c.domain }] : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
@@ -146,7 +165,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         `**${c?.title ?? rawInput.competition}** — phase ${state.phase}${state.paused ? ' (paused)' : ''}`,
         `steps ${state.steps.length}/${state.budget.maxSteps}, compute ${state.computeSeconds.toFixed(1)}/${state.budget.computeSeconds} s`,
         state.best ? `best ${c?.metric} ${state.best.cvScore.toFixed(5)} (step ${state.best.step}, ${state.best.candidate.template})` : 'no model yet',
-        currentStep ? `training step ${currentStep.step}: ${currentStep.candidate.template}` : '',
+        currentStep ? `training step ${currentStep.step}${currentStep.stage ? ` (${currentStep.stage})` : ''}: ${currentStep.candidate.template}` : '',
       ].filter(Boolean).join('\n\n'),
     );
   };
@@ -199,6 +218,13 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const competition = state.competition;
   publish();
 
+  // Stage 1 of the engineer: the data profile, once, before planning (episodes from this patch on).
+  if (!state.profile && !state.plan && patched('profile')) {
+    state.phase = 'profiling';
+    publish();
+    state.profile = await control.profileCompetition(competition.dir);
+  }
+
   if (!state.plan) {
     state.phase = 'planning';
     publish();
@@ -209,16 +235,17 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       seed: input.seed,
       skills: skills.global.map((s) => `${s.title}: ${s.body}`),
       tiered: skills,
+      ...(state.profile ? { profile: state.profile } : {}),
       backend: input.agent,
     });
   }
   state.phase = 'training';
   publish();
 
-  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[]): Promise<StepRecord> => {
+  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[], staged: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {}): Promise<StepRecord> => {
     const startedAt = Date.now();
-    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds };
-    currentStep = { step, candidate };
+    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds, ...staged };
+    currentStep = { step, candidate, ...(staged.stage ? { stage: staged.stage } : {}) };
     publish();
     try {
       trainingScope = new CancellationScope();
@@ -231,6 +258,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
           seed: input.seed,
           folds: input.training.folds,
           checkpointEvery: input.training.checkpointEvery,
+          ...(staged.artifactSteps?.length ? { artifactSteps: staged.artifactSteps } : {}),
         }),
       );
       const graded = await control.gradeSubmission({ competitionDir: competition.dir, submission: result.submission });
@@ -249,6 +277,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         attempts: result.attempts,
         resumedFromEpoch: result.resumedFromEpoch,
         submission: result.submission,
+        ...(result.ensembleKept !== undefined ? { ensembleKept: result.ensembleKept } : {}),
       };
     } catch (err) {
       // A failed or cancelled step is part of the trajectory, not the end of the episode.
@@ -297,6 +326,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       step,
       remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
       initialCandidates: input.initialCandidates,
+      ...(state.profile ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
       skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
       backend: input.agent,
     });
@@ -304,12 +334,16 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       state.stopReason = 'no-candidates';
       break;
     }
-    const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? []);
+    const staged = stagedFields(proposal);
+    if (proposal.stage) state.phase = proposal.stage;
+    const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? [], staged);
     state.steps.push(record);
     state.computeSeconds += record.computeSeconds;
     publish();
   }
 
+  // Stage 5's records, from the ledger alone (no activity: what the steps measured is already there).
+  if (state.profile) state.learnings = techniqueDeltas(state.steps.map(toView), competition.direction);
   state.phase = 'grading';
   publish();
   const final = state.best ? await control.gradeSubmission({ competitionDir: competition.dir, submission: state.best.submission }) : null;
@@ -345,5 +379,6 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     ledger: state.steps,
     trajectory,
     continuedAsNew: state.continuedAsNew,
+    ...(state.learnings ? { learnings: state.learnings } : {}),
   };
 }
