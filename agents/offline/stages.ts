@@ -5,7 +5,9 @@ import type { Candidate } from '../../schemas/training.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
 import type { EngineerStage, Proposal, ProposeContext, StepView } from '../types.js';
 import { bestSingle, isEnsembleSpec, isModelSpec, techniquesOf } from './ablation.js';
+import { familyOf } from './families.js';
 import { HIGH_CARDINALITY, prototypes, type ModelSpec } from './prototypes.js';
+import { candidateFromRecipe } from './skill-guided.js';
 import { seededRandom } from './random.js';
 import { candidateKey, perturbParam, spaceUnderPrior } from './search-space.js';
 
@@ -122,6 +124,32 @@ function fragmentFits(f: PipelineFragment, p: Profile): boolean {
 export function fragmentSkills(ctx: Pick<ProposeContext, 'skills'>, p: Profile): { id: string; fragment: PipelineFragment }[] {
   const all: RetrievedSkill[] = [...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])];
   return all.flatMap((s) => (s.recipe.pipeline && fragmentFits(s.recipe.pipeline, p) ? [{ id: s.id, fragment: s.recipe.pipeline }] : []));
+}
+
+const INCREMENTAL = new Set(['lightgbm', 'xgboost', 'hist_gradient_boosting', 'mlp', 'cnn']);
+const OTHER = new Set(['random_forest', 'extra_trees', 'logistic_regression', 'ridge', 'knn']);
+
+/**
+ * Skills whose recipe names a model template (the library before pipeline fragments): each takes the
+ * place of the prototype of its family (boosting, linear, forest), with that model and params, and
+ * goes first (task skills before domain ones), so the skills stay the engineer's prior.
+ */
+export function screeningOrder(protos: ModelSpec[], ctx: Pick<ProposeContext, 'skills'>): { spec: ModelSpec; skillIds: string[] }[] {
+  const slots = protos.map((spec) => ({ spec, skillIds: [] as string[], claimed: false }));
+  const first: typeof slots = [];
+  for (const skill of [...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])]) {
+    if (skill.recipe.pipeline) continue;
+    const candidate = candidateFromRecipe(skill.recipe);
+    if (!candidate || !(INCREMENTAL.has(candidate.template) || OTHER.has(candidate.template))) continue;
+    const slot = slots.find((x) => !x.claimed && 'params' in x.spec.model && familyOf(x.spec.model.template) === familyOf(candidate.template));
+    if (!slot) continue;
+    const early = 'early_stopping' in slot.spec.model && slot.spec.model.early_stopping && INCREMENTAL.has(candidate.template) ? { early_stopping: slot.spec.model.early_stopping } : {};
+    slot.spec = { ...slot.spec, model: { template: candidate.template, params: candidate.params, ...early } as ModelSpec['model'] };
+    slot.skillIds.push(skill.id);
+    slot.claimed = true;
+    first.push(slot);
+  }
+  return [...first, ...slots.filter((x) => !x.claimed)].map(({ spec, skillIds }) => ({ spec, skillIds }));
 }
 
 // ---- refinement moves ---------------------------------------------------------------------------
@@ -246,8 +274,10 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
   const tried = new Set(ctx.history.map((s) => candidateKey(s.candidate)));
   const rand = seededRandom(ctx.seed, ctx.step);
   const skills = fragmentSkills(ctx, p);
-  const protos = prototypes(p);
-  if (skills.length) protos[0] = skills.reduce((spec, s) => (fragmentFits(s.fragment, p) ? applyFragment(spec, s.fragment) : spec), protos[0]!);
+  const protos = screeningOrder(prototypes(p), ctx);
+  if (skills.length) {
+    protos[0] = { spec: skills.reduce((spec, s) => applyFragment(spec, s.fragment), protos[0]!.spec), skillIds: [...protos[0]!.skillIds, ...skills.map((s) => s.id)] };
+  }
 
   const best = bestSingle(ctx.history, direction);
   const pending = best && isModelSpec(best.candidate.params)
@@ -258,9 +288,8 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
 
   if (plan.stage === 'screening') {
     const index = ctx.history.filter((s) => s.stage === 'screening').length;
-    const candidate = pipeline(protos[index]!);
-    const skillIds = index === 0 ? skills.map((s) => s.id) : [];
-    return { candidate, rationale: `screening prototype ${index + 1}/${protos.length}: ${describe(protos[index]!)}`, tokens: 0, stage: 'screening', skillIds };
+    const { spec, skillIds } = protos[index]!;
+    return { candidate: pipeline(spec), rationale: `screening prototype ${index + 1}/${protos.length}: ${describe(spec)}`, tokens: 0, stage: 'screening', skillIds };
   }
 
   if (plan.stage === 'ensembling') {
@@ -309,7 +338,9 @@ function refine(ctx: ProposeContext, p: Profile, tried: Set<string>, rand: () =>
     const next = make().find(fresh);
     if (next) {
       const why = kind === 'structural change' && structural ? ` after ${stuck} non-improvements` : '';
-      return { candidate: pipeline(next), rationale: `refining, ${from}: ${kind}${why}`, tokens: 0, stage: 'refining', parent: incumbent.step };
+      // A parameter move searches inside the ranges the template's skills gave (plan.prior): credited to them, as before stages.
+      const owners = kind === 'parameter move' && 'params' in next.model ? [...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])].filter((s) => s.recipe.template === next.model.template).map((s) => s.id) : [];
+      return { candidate: pipeline(next), rationale: `refining, ${from}: ${kind}${why}`, tokens: 0, stage: 'refining', parent: incumbent.step, skillIds: owners };
     }
   }
   return null;

@@ -253,3 +253,21 @@ describe('stage 5: technique deltas from the ledger', () => {
     ]);
   });
 });
+
+describe('skills from the library before pipeline fragments', () => {
+  it("a recipe's model takes the place of the prototype of its family and goes first, task skills before domain ones", async () => {
+    const skill = (id: string, tier: 'task' | 'domain', template: string, params: Record<string, unknown>) =>
+      ({ id, tier, kind: 'recipe', title: id, body: '', score: 1, recipe: { template, preprocessing: [], params } }) as unknown as RetrievedSkill;
+    const skills = { task: [skill('t-ridge', 'task', 'ridge', { alpha: 3 })], domain: [skill('d-hgb', 'domain', 'hist_gradient_boosting', { learning_rate: 0.05 }), skill('d-lag', 'domain', 'lag_gbm', {})] };
+    const { proposals } = await play(4, toyScore, { skills });
+    expect(proposals.slice(0, 3).map((p) => [specOf(p.candidate).model.template, p.skillIds])).toEqual([
+      ['ridge', ['t-ridge']],
+      ['hist_gradient_boosting', ['d-hgb']],
+      ['extra_trees', []],
+    ]);
+    expect(specOf(proposals[0]!.candidate).model).toEqual({ template: 'ridge', params: { alpha: 3 } });
+    expect(specOf(proposals[1]!.candidate).model).toMatchObject({ params: { learning_rate: 0.05 }, early_stopping: {} });
+    // The features stay the prototype's: the linear model still gets one-hot and scaling.
+    expect(specOf(proposals[0]!.candidate).features.map((f) => f.kind)).toEqual(expect.arrayContaining(['one_hot', 'scale']));
+  });
+});
