@@ -81,8 +81,8 @@ export function prototypes(p: Profile): ModelSpec[] {
   const numericAlso: FeatureStep[] = c.numeric > 0 ? [{ kind: 'impute', strategy: 'median', indicators: false }] : [];
   if (c.text > 0 && c.numeric + c.categorical + c.datetime + c.symbols === 0) {
     return [
-      linear(p, [tfidf('word', [1, 2], 100000)], 4),
-      linear(p, [tfidf('char_wb', [2, 4], 100000)], 4),
+      linear(p, [tfidf('word', [1, 2], 50000)], 2),
+      linear(p, [tfidf('char_wb', [2, 4], 50000)], 2),
       booster([{ kind: 'text_stats' }, tfidf('word', [1, 1], 5000)]),
     ];
   }
