@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pandas as pd
 
 from .competition import TEST_FILE, TRAIN_FILE, Competition, read_csv
 from .contracts import problems
+from .errors import SolutionError
 from .pipeline.columns import data_columns
 from .pipeline.sequence import is_sequence
 from .pipeline.tabular import is_date
@@ -65,16 +65,10 @@ def _target(comp: Competition, y: pd.Series) -> dict[str, Any]:
 
 def _series(comp: Competition, train: pd.DataFrame, series: str, time: str, value: str,
             frequency: str | None) -> dict[str, Any]:
+    """`frequency`: the competition's (stated, or inferred from the timestamps when it loaded)."""
     groups = train.sort_values([series, time]).groupby(series, sort=True)
     histories = [g[value].to_numpy(dtype=float) for _, g in groups]
     lengths = [len(h) for h in histories]
-    if frequency is None:
-        first = next(iter(groups))[1][time]
-        if not pd.api.types.is_numeric_dtype(first) and len(first) >= 3:
-            with warnings.catch_warnings():  # pandas 3 announces an offset return type; both are handled
-                warnings.simplefilter("ignore")
-                freq = pd.infer_freq(pd.to_datetime(first, errors="coerce", format="ISO8601").dropna())
-            frequency = getattr(freq, "freqstr", freq)
     season = comp.season_length or detect_season(histories)
     return {"count": len(histories), "minLength": min(lengths, default=0),
             "meanLength": float(np.mean(lengths)) if lengths else 0.0, "maxLength": max(lengths, default=0),
@@ -117,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = profile(args.competition)
-    except (OSError, ValueError, KeyError) as e:
+    except (OSError, ValueError, KeyError, SolutionError) as e:  # a broken folder or competition.yaml
         print(json.dumps({"event": "error", "kind": "competition", "message": f"{type(e).__name__}: {e}"}),
               flush=True)
         return USER_FAULT_EXIT
