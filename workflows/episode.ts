@@ -222,7 +222,12 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   if (!state.profile && !state.plan && patched('profile')) {
     state.phase = 'profiling';
     publish();
-    state.profile = await control.profileCompetition(competition.dir);
+    try {
+      state.profile = await control.profileCompetition(competition.dir);
+    } catch (err) {
+      // Without a profile the engineer works as before stages: a profiler fault must not end the episode.
+      if (!(err instanceof ActivityFailure)) throw err;
+    }
   }
 
   if (!state.plan) {
