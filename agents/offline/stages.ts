@@ -293,11 +293,16 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
   }
 
   if (plan.stage === 'ensembling') {
+    // The top by out-of-fold score, the best of each lineage first: refinements of one model are
+    // near-duplicates that add little to a blend; other lineages' bests are what it can use.
+    const ranked = rankSingles(ctx.history, direction);
     const seen = new Set<string>();
-    const top = rankSingles(ctx.history, direction).filter((s) => !seen.has(candidateKey(s.candidate)) && seen.add(candidateKey(s.candidate))).slice(0, ENSEMBLE_SIZE);
-    const members = top.map((s) => s.step);
+    const distinct = ranked.filter((s) => !seen.has(candidateKey(s.candidate)) && seen.add(candidateKey(s.candidate)));
+    const lineages = new Set<number>();
+    const heads = distinct.filter((s) => !lineages.has(rootOf(s, ctx.history)) && lineages.add(rootOf(s, ctx.history)));
+    const members = [...heads, ...distinct.filter((s) => !heads.includes(s))].slice(0, ENSEMBLE_SIZE).map((s) => s.step);
     const candidate: Candidate = { template: 'pipeline', params: { version: 1, ensemble: { members, method: 'nnls' } } };
-    return { candidate, rationale: `ensemble of the top ${members.length} by out-of-fold score (steps ${members.join(', ')}), kept only if it beats the best`, tokens: 0, stage: 'ensembling', artifactSteps: members };
+    return { candidate, rationale: `ensemble of the top ${members.length} by out-of-fold score, one per lineage first (steps ${members.join(', ')}), kept only if it beats the best`, tokens: 0, stage: 'ensembling', artifactSteps: members };
   }
 
   if (plan.stage === 'ablating' && best) {

@@ -168,10 +168,12 @@ describe('the staged engineer over an episode', () => {
     const roots = refinements.map(rootOf);
     expect(roots.slice(0, 4).filter((r) => r === 0)).toHaveLength(3);
     expect(roots[3]).toBe(2); // extra trees: the runner-up
-    // The ensemble's members are the top 3 single pipelines by out-of-fold score.
+    // The ensemble's members: the best pipeline of each lineage (three prototypes: three lineages), best first.
     const ensemble = proposals.find((p) => p.stage === 'ensembling')!;
     const singles = history.filter((h) => h.stage === 'screening' || h.stage === 'refining').sort((a, b) => a.cvScore! - b.cvScore!);
-    expect(ensemble.artifactSteps).toEqual(singles.slice(0, 3).map((s) => s.step));
+    const heads = [0, 1, 2].map((root) => singles.find((s) => rootOf(s) === root)!).sort((a, b) => a.cvScore! - b.cvScore!);
+    expect(ensemble.artifactSteps).toEqual(heads.map((s) => s.step));
+    expect(ensemble.artifactSteps![0]).toBe(singles[0]!.step);
     expect(ensemble.candidate.params).toEqual({ version: 1, ensemble: { members: ensemble.artifactSteps, method: 'nnls' } });
     // Ablations are the best single pipeline without one technique each.
     const best = singles[0]!;
