@@ -281,7 +281,8 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
 
   const best = bestSingle(ctx.history, direction);
   const pending = best && isModelSpec(best.candidate.params)
-    ? techniquesOf(best.candidate.params).filter((t) => !tried.has(candidateKey(t.without)))
+    // Imputing data without gaps changes nothing: not worth a step to measure.
+    ? techniquesOf(best.candidate.params).filter((t) => !tried.has(candidateKey(t.without)) && !(t.technique === 'feature:impute' && p.missingShare === 0))
     : [];
   const plan = nextStage(ctx.history, stepsLeft(ctx), protos.length, pending.length);
   if (!plan) return null;

@@ -184,6 +184,23 @@ describe('the staged engineer over an episode', () => {
     }
   });
 
+  it('does not spend an ablation on imputing data without gaps', async () => {
+    const profile: Profile = { ...tabular, metric: 'rmse', missingShare: 0, columns: tabular.columns.map((c) => ({ ...c, missingShare: 0 })) };
+    const [booster, linear, forest] = prototypes(profile);
+    expect(linear!.features[0]!.kind).toBe('impute'); // test.csv may still have gaps: the linear prototype imputes
+    const view = (step: number, spec: ModelSpec, cvScore: number, stage: StepView['stage'], parent?: number): StepView => ({ step, candidate: { template: 'pipeline', params: spec as never }, status: 'ok', cvScore, computeSeconds: 1, stage, ...(parent === undefined ? {} : { parent }) });
+    const history: StepView[] = [
+      view(0, booster!, 0.8, 'screening'),
+      view(1, linear!, 0.25, 'screening'),
+      view(2, forest!, 0.8, 'screening'),
+      view(3, { ...linear!, model: { template: 'ridge', params: { alpha: 10 } } }, 0.5, 'refining', 1),
+      view(4, { ...linear!, model: { template: 'ridge', params: { alpha: 0.1 } } }, 0.5, 'refining', 1),
+      { ...view(5, linear!, 0.25, 'ensembling'), candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: [1, 0, 2], method: 'nnls' } } }, artifactSteps: [1, 0, 2] },
+    ];
+    const proposal = await proposeOffline(await context(history, { remainingSteps: 1 }, profile, { ...competition, metric: 'rmse' }));
+    expect(proposal).toMatchObject({ stage: 'ablating', ablation: { of: 1, technique: 'feature:one_hot' } });
+  });
+
   it('after 2 non-improvements of a lineage the change is structural; it always starts from the incumbent (a regression is reverted)', async () => {
     // Nothing after screening improves: every refinement is worse than the prototype it came from.
     const flat = (spec: ModelSpec | null) => (spec && spec.model.template === 'lightgbm' && 'params' in spec.model && spec.model.params.iters_per_epoch === 25 && Object.keys(spec.model.params).length === 3 && spec.features.length === 5 ? 0.4 : 0.9);
