@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CompetitionError, loadCompetitionSpec } from '../infra/competitions.js';
 import type { HasteConfig } from '../infra/config.js';
-import { PythonRunnerError } from '../infra/python.js';
+import { PythonRunnerError, runPythonJson } from '../infra/python.js';
 import type { CompetitionSpec } from '../schemas/competition.js';
+import { ProfileSchema, type Profile } from '../schemas/profile.js';
 
 /** Retrying cannot fix a wrong competition or a bad file: fail the episode at once with the reason. */
 export function asNonRetryable(err: unknown, type: string): never {
@@ -18,6 +19,20 @@ export function createCompetitionActivities(config: HasteConfig) {
     async loadCompetition(ref: string): Promise<CompetitionSpec> {
       try {
         return await loadCompetitionSpec(config, ref);
+      } catch (err) {
+        asNonRetryable(err, 'InvalidCompetition');
+      }
+    },
+    /**
+     * Stage 1 of the engineer: profiles the prepared competition's data without training anything
+     * (`python -m haste_runner.profile`); the runner validates against the contract, this side parses again.
+     */
+    async profileCompetition(competitionDir: string): Promise<Profile> {
+      try {
+        const lines = await runPythonJson(config.python, 'profile', ['--competition', competitionDir]);
+        const parsed = ProfileSchema.safeParse(lines.at(-1));
+        if (!parsed.success) throw new Error(`the runner's profile of ${competitionDir} violates the profile contract: ${parsed.error.message}`);
+        return parsed.data;
       } catch (err) {
         asNonRetryable(err, 'InvalidCompetition');
       }

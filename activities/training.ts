@@ -87,6 +87,16 @@ function earlierSteps(artifactsDir: string, request: TrainRequest): Record<strin
   return dirs;
 }
 
+/** Whether an ensemble step kept its blend (the runner's artifact.json); undefined for any other step. */
+function ensembleKept(workdir: string): boolean | undefined {
+  try {
+    const artifact = JSON.parse(readFileSync(path.join(workdir, 'artifact.json'), 'utf8')) as { ensemble?: { kept?: unknown } };
+    return typeof artifact.ensemble?.kept === 'boolean' ? artifact.ensemble.kept : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the runner for one attempt: inside the sandbox, or bare only when HASTE_SANDBOX=off. */
 function launchRunner(deps: TrainingDeps, slot: Slot, job: Record<string, unknown>, jobFile: string, competitionDir: string, workdir: string): ChildProcess {
   if (deps.sandbox.mode === 'off') {
@@ -254,6 +264,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
           peakRssMb: Math.max(peakRssMb, result.peakRssMb),
           device: slot.device === '' ? 'cpu' : `cuda:${slot.device}`,
           stopped: result.stopped ?? null,
+          ...(request.artifactSteps?.length ? { ensembleKept: ensembleKept(workdir) } : {}),
         };
       } finally {
         clearInterval(ticker);

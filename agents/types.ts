@@ -1,5 +1,8 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+export type { Ablation, EngineerStage } from '../schemas/episode.js';
+import type { Ablation, EngineerStage } from '../schemas/episode.js';
 import type { Prior } from '../schemas/prior.js';
+import type { Profile } from '../schemas/profile.js';
 import type { Candidate } from '../schemas/training.js';
 import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
 import type { SkillTier } from '../skill-store/schema.js';
@@ -60,6 +63,13 @@ export interface StepView {
   cvScore?: number;
   error?: string;
   computeSeconds: number;
+  stage?: EngineerStage;
+  /** The step this one refined (a lineage leads back to one screened prototype). */
+  parent?: number;
+  ablation?: Ablation;
+  /** Ensemble steps: the members' step numbers, and whether the blend beat the best member. */
+  artifactSteps?: number[];
+  ensembleKept?: boolean;
 }
 
 export interface PlanContext {
@@ -73,6 +83,8 @@ export interface PlanContext {
   tiered?: TieredSkills;
   /** Beliefs to start from (candidate order, ranges); absent = the neutral prior (cold start). */
   prior?: Prior;
+  /** The data profile (stage 1); absent in episodes started before profiling existed. */
+  profile?: Profile;
 }
 
 export interface ProposeContext {
@@ -84,6 +96,10 @@ export interface ProposeContext {
   remainingComputeSeconds: number;
   /** The episode's step budget (absent in histories from before it was passed: the competition's). */
   maxSteps?: number;
+  /** Steps the budget still allows (absent: the competition's maxSteps less the history). */
+  remainingSteps?: number;
+  /** The data profile; with it the offline engineer works in stages on pipeline specs. */
+  profile?: Profile;
   /** Tried first, in order, before the agent's own ideas. */
   initialCandidates: Candidate[];
   /** Skills for the domain specialist and the competition engineer, best first (absent: none retrieved). */
@@ -98,6 +114,11 @@ export interface Proposal {
   /** The skills that shaped this proposal (credit assignment). */
   skillIds?: string[];
   usage?: RoleUsage;
+  stage?: EngineerStage;
+  parent?: number;
+  ablation?: Ablation;
+  /** Earlier steps whose out-of-fold predictions the candidate reads (a pipeline ensemble). */
+  artifactSteps?: number[];
 }
 
 export interface DebugContext {

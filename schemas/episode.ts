@@ -4,6 +4,9 @@ import type { CompetitionSpec, Direction } from './competition.js';
 import type { TieredSkills } from '../skill-store/retriever.js';
 import type { TokenLedger } from '../agents/ledger.js';
 import type { RoleUsage } from '../agents/types.js';
+import type { PipelineFragment } from './pipeline.js';
+import type { TechniqueDelta } from './learning.js';
+import type { Profile } from './profile.js';
 
 export const AgentBackendSchema = z.enum(['offline', 'llm']);
 export type AgentBackend = z.infer<typeof AgentBackendSchema>;
@@ -58,7 +61,21 @@ export const EXTEND_BUDGET_SCHEMA = BudgetSchema.refine(
 );
 export type BudgetExtension = z.infer<typeof EXTEND_BUDGET_SCHEMA>;
 
-export type Phase = 'loading' | 'planning' | 'training' | 'paused' | 'grading' | 'completed';
+/** The engineer's stages after profiling (the HASTE paper's specialist process). */
+export type EngineerStage = 'screening' | 'refining' | 'ensembling' | 'ablating';
+
+/** A step that trains a pipeline without one technique of an earlier step, to measure what it changed. */
+export interface Ablation {
+  /** A stable technique name (TechniqueDeltaSchema.technique), e.g. `target:log1p`. */
+  technique: string;
+  /** The step with the technique. */
+  of: number;
+  /** The fragment that applies the technique (absent for whole-step techniques such as ensembles). */
+  recipe?: PipelineFragment;
+}
+
+/** `training` is the phase of episodes whose engineer has no stages (no profile); staged ones show the stage. */
+export type Phase = 'loading' | 'profiling' | 'planning' | 'training' | EngineerStage | 'paused' | 'grading' | 'completed';
 export type StopReason = 'budget' | 'max-steps' | 'target-reached' | 'stopped' | 'no-candidates';
 
 /** One refinement step, as the ledger and the UI see it. */
@@ -87,6 +104,15 @@ export interface StepRecord {
   usage?: RoleUsage;
   /** Set on a debugger's fix: the step whose failure it fixes. */
   debugOf?: number;
+  /** The engineer's stage (episodes with a data profile). */
+  stage?: EngineerStage;
+  /** The step this one refined or ablated. */
+  parent?: number;
+  /** Stage 5: which technique this step leaves out, and of which step. */
+  ablation?: Ablation;
+  /** An ensemble's members (earlier steps), and whether the blend beat the best member (the runner's `ensemble.kept`). */
+  artifactSteps?: number[];
+  ensembleKept?: boolean;
 }
 
 export interface BestSolution {
@@ -116,6 +142,10 @@ export interface EpisodeState {
   distilled?: { skillIds: string[]; titles: string[]; rationale: string; usage?: RoleUsage };
   /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
   skills?: TieredSkills;
+  /** Stage 1: the data profile (episodes from the 'profile' patch on). */
+  profile?: Profile;
+  /** Stage 5: what each technique of the final pipeline changed, measured on the same folds. */
+  learnings?: TechniqueDelta[];
   continuedAsNew: number;
 }
 
@@ -140,6 +170,8 @@ export interface EpisodeSummary {
   tokens?: TokenLedger;
   planNotes?: string;
   distilled?: EpisodeState['distilled'];
+  /** What each technique changed (empty for episodes without stages). */
+  learnings?: TechniqueDelta[];
 }
 
 /** What the `status` query answers and every update returns. */

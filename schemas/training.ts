@@ -54,6 +54,8 @@ export const TrainResultSchema = z.object({
   device: z.string(),
   /** Why training stopped before its last epoch or fold (the deadline), or null when it ran to the end. */
   stopped: z.string().nullable().optional(),
+  /** Ensemble steps: whether the blend beat its best member (artifact.json `ensemble.kept`); else absent. */
+  ensembleKept: z.boolean().optional(),
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
 

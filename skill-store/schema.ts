@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DomainSchema, TaskTypeSchema } from '../schemas/competition.js';
+import { PipelineFragmentSchema } from '../schemas/pipeline.js';
 import { CandidateSchema } from '../schemas/training.js';
 
 export const SkillTierSchema = z.enum(['global', 'domain', 'task']);
@@ -32,6 +33,7 @@ export const ParamPriorSchema = z.union([
 /** The machine-usable part of a skill: a runner template, preprocessing steps and hyperparameter priors. */
 export const SkillRecipeSchema = z.strictObject({
   template: z.string().min(1).optional(),
+  pipeline: PipelineFragmentSchema.optional(),
   preprocessing: z.array(z.string().min(1)).default([]),
   params: z.record(z.string(), ParamPriorSchema).default({}),
   /** An ordered portfolio, best bet first: candidates to try before the rest of the default portfolio. */

@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
 import { addUsage, emptyLedger, totalTokens } from '../agents/ledger.js';
+import { techniqueDeltas } from '../agents/offline/ablation.js';
 import { candidateKey } from '../agents/offline/search-space.js';
 import type { Proposal, RoleUsage, StepView } from '../agents/types.js';
 import { isBetter } from '../schemas/competition.js';
@@ -29,6 +30,7 @@ import {
   type BudgetExtension,
   type EpisodeConfig,
   type EpisodeInput,
+  type Phase,
   type EpisodeState,
   type EpisodeStatus,
   type EpisodeSummary,
@@ -80,8 +82,24 @@ function initialState(): EpisodeState {
 }
 
 function toView(s: StepRecord): StepView {
-  return { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
+  const view: StepView = { step: s.step, candidate: s.candidate, status: s.status, cvScore: s.cvScore, error: s.error, computeSeconds: s.computeSeconds };
+  // Stage fields only where set, so episodes without stages hand agents exactly what they did before.
+  for (const key of ['stage', 'parent', 'ablation', 'artifactSteps', 'ensembleKept'] as const) if (s[key] !== undefined) Object.assign(view, { [key]: s[key] });
+  return view;
 }
+
+/** The staged engineer's fields of a proposal, only those it set (the ledger of an unstaged episode stays as it was). */
+function stagedFields(p: Proposal): Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> {
+  const out: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {};
+  if (p.stage) out.stage = p.stage;
+  if (p.parent !== undefined) out.parent = p.parent;
+  if (p.ablation) out.ablation = p.ablation;
+  if (p.artifactSteps?.length) out.artifactSteps = p.artifactSteps;
+  return out;
+}
+
+/** Phases in which steps train: a pause shows as `paused` in them. */
+const TRAINING_PHASES: readonly Phase[] = ['training', 'screening', 'refining', 'ensembling', 'ablating'];
 
 /**
  * Compute spent until the submission the agent would make — its incumbent by cross-validation, not
@@ -111,7 +129,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   // Budgets that hold: steps get a deadline, are not started when their estimated cost exceeds what is
   // left, and failed steps are charged the activity's slot seconds. Runs started before keep the old rules.
   const budgetsHold = patched('budgets-hold');
-  let currentStep: { step: number; candidate: Candidate } | null = null;
+  let currentStep: { step: number; candidate: Candidate; stage?: Proposal['stage'] } | null = null;
   let trainingScope: CancellationScope | null = null;
 
   const gpu = proxyActivities<GpuActivities>({
@@ -144,7 +162,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const publish = () => {
     const c = state.competition;
     upsertSearchAttributes([
-      { key: PhaseKey, value: state.paused && state.phase === 'training' ? 'paused' : state.phase },
+      { key: PhaseKey, value: state.paused && TRAINING_PHASES.includes(state.phase) ? 'paused' : state.phase },
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
       ...(c ? [{ key: CompetitionIdKey, value: c.id }, { key: DomainKey, value: c.domain }] : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
@@ -156,7 +174,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         `**${c?.title ?? rawInput.competition}** — phase ${state.phase}${state.paused ? ' (paused)' : ''}`,
         `steps ${state.steps.length}/${state.budget.maxSteps}, compute ${state.computeSeconds.toFixed(1)}/${state.budget.computeSeconds} s`,
         state.best ? `best ${c?.metric} ${state.best.cvScore.toFixed(5)} (step ${state.best.step}, ${state.best.candidate.template})` : 'no model yet',
-        currentStep ? `training step ${currentStep.step}: ${currentStep.candidate.template}` : '',
+        currentStep ? `training step ${currentStep.step}${currentStep.stage ? ` (${currentStep.stage})` : ''}: ${currentStep.candidate.template}` : '',
       ].filter(Boolean).join('\n\n'),
     );
   };
@@ -259,6 +277,18 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const competition = state.competition;
   publish();
 
+  // Stage 1 of the engineer: the data profile, once, before planning (episodes from this patch on).
+  if (!state.profile && !state.plan && patched('profile')) {
+    state.phase = 'profiling';
+    publish();
+    try {
+      state.profile = await control.profileCompetition(competition.dir);
+    } catch (err) {
+      // Without a profile the engineer works as before stages: a profiler fault must not end the episode.
+      if (!(err instanceof ActivityFailure)) throw err;
+    }
+  }
+
   if (!state.plan) {
     state.phase = 'planning';
     publish();
@@ -270,6 +300,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       seed: input.seed,
       skills: skills.global.map((s) => `${s.title}: ${s.body}`),
       tiered: skills,
+      ...(state.profile ? { profile: state.profile } : {}),
       backend: input.agent,
     });
     account(state.plan.usage);
@@ -277,10 +308,10 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   state.phase = 'training';
   publish();
 
-  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[]): Promise<StepRecord> => {
+  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[], staged: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {}): Promise<StepRecord> => {
     const startedAt = Date.now();
-    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds };
-    currentStep = { step, candidate };
+    const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds, ...staged };
+    currentStep = { step, candidate, ...(staged.stage ? { stage: staged.stage } : {}) };
     publish();
     try {
       trainingScope = new CancellationScope();
@@ -294,6 +325,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
           folds: input.training.folds,
           checkpointEvery: input.training.checkpointEvery,
           ...(budgetsHold ? { computeSecondsLimit: Math.max(0, state.budget.computeSeconds - state.computeSeconds) } : {}),
+          ...(staged.artifactSteps?.length ? { artifactSteps: staged.artifactSteps } : {}),
         }),
       );
       const graded = await control.gradeSubmission({ competitionDir: competition.dir, submission: result.submission });
@@ -313,6 +345,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         resumedFromEpoch: result.resumedFromEpoch,
         ...(result.stopped ? { stoppedEarly: result.stopped } : {}),
         submission: result.submission,
+        ...(result.ensembleKept !== undefined ? { ensembleKept: result.ensembleKept } : {}),
       };
     } catch (err) {
       // A failed or cancelled step is part of the trajectory, not the end of the episode.
@@ -371,6 +404,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
       maxSteps: state.budget.maxSteps,
       initialCandidates: input.initialCandidates,
+      ...(state.profile ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
       skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
       backend: input.agent,
     });
@@ -389,12 +423,16 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         break;
       }
     }
-    const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? []);
+    const staged = stagedFields(proposal);
+    if (proposal.stage) state.phase = proposal.stage;
+    const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? [], staged);
     state.steps.push(withRoleRecord(record, proposal.usage, fix?.debugOf));
     state.computeSeconds += record.computeSeconds;
     publish();
   }
 
+  // Stage 5's records, from the ledger alone (no activity: what the steps measured is already there).
+  if (state.profile) state.learnings = techniqueDeltas(state.steps.map(toView), competition.direction);
   state.phase = 'grading';
   publish();
   const final = state.best ? await control.gradeSubmission({ competitionDir: competition.dir, submission: state.best.submission }) : null;
@@ -435,5 +473,6 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     ...(state.tokens ? { tokens: state.tokens } : {}),
     ...(state.distilled ? { distilled: state.distilled } : {}),
     planNotes: state.plan.notes,
+    ...(state.learnings ? { learnings: state.learnings } : {}),
   };
 }

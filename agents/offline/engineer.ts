@@ -2,26 +2,11 @@ import { isBetter } from '../../schemas/competition.js';
 import type { Candidate } from '../../schemas/training.js';
 import type { Proposal, ProposeContext, StepView } from '../types.js';
 import { seededRandom } from './random.js';
+import { proposeStaged } from './stages.js';
 import type { Prior } from '../../schemas/prior.js';
-import { candidateKey, spaceUnderPrior, type ParamSpace } from './search-space.js';
+import { candidateKey, perturbParam, spaceUnderPrior } from './search-space.js';
 
 const LOCAL_SEARCH_TRIES = 64;
-
-function sampleParam(space: ParamSpace, rand: () => number): unknown {
-  if (space.kind === 'choice') return space.values[Math.floor(rand() * space.values.length)];
-  const u = rand();
-  const value = space.log ? Math.exp(Math.log(space.min) + u * (Math.log(space.max) - Math.log(space.min))) : space.min + u * (space.max - space.min);
-  return space.kind === 'int' ? Math.round(value) : Number(value.toPrecision(3));
-}
-
-/** Moves a value a short step within its range (a factor of about e^±0.5 on log scales). */
-function perturbParam(space: ParamSpace, current: unknown, rand: () => number): unknown {
-  if (space.kind === 'choice' || typeof current !== 'number') return sampleParam(space, rand);
-  const step = (rand() - 0.5) * 1.0;
-  const moved = space.log ? current * Math.exp(step) : current + step * (space.max - space.min) * 0.25;
-  const clipped = Math.min(space.max, Math.max(space.min, moved));
-  return space.kind === 'int' ? Math.round(clipped) : Number(clipped.toPrecision(3));
-}
 
 function neighbour(base: Candidate, rand: () => number, prior: Prior | undefined): Candidate {
   const space = spaceUnderPrior(base.template, prior);
@@ -43,12 +28,18 @@ function rankByScore(history: StepView[], direction: 'maximize' | 'minimize'): (
 }
 
 /**
- * The offline competition engineer: the plan's portfolio first, then seeded local search around
- * the incumbent (and, every third step, around the runner-up, so one lucky fold cannot trap it).
+ * The offline competition engineer: requested candidates first; then, given the data profile, the
+ * specialist's stages (agents/offline/stages.ts); without one (episodes started before profiling), the
+ * plan's portfolio, then seeded local search around the incumbent (and, every third step, around the
+ * runner-up, so one lucky fold cannot trap it).
  */
 export async function proposeOffline(ctx: ProposeContext): Promise<Proposal | null> {
   const tried = new Set(ctx.history.map((s) => candidateKey(s.candidate)));
-  for (const [source, list] of [['requested', ctx.initialCandidates], ['portfolio', ctx.plan.portfolio]] as const) {
+  const requested = ctx.initialCandidates.find((c) => !tried.has(candidateKey(c)));
+  if (requested) return { candidate: requested, rationale: `requested: ${requested.template}`, tokens: 0 };
+  // With a data profile (episodes from the 'profile' patch on) the engineer works in stages on pipeline specs.
+  if (ctx.profile) return proposeStaged({ ...ctx, profile: ctx.profile });
+  for (const [source, list] of [['portfolio', ctx.plan.portfolio]] as const) {
     const next = list.find((c) => !tried.has(candidateKey(c)));
     if (next) return { candidate: next, rationale: `${source}: ${next.template}`, tokens: 0 };
   }

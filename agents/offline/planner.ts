@@ -1,4 +1,5 @@
 import type { Plan, PlanContext } from '../types.js';
+import { prototypes } from './prototypes.js';
 import { neutralPrior, TEMPLATE_SPACES, templateFits } from './search-space.js';
 
 /**
@@ -10,6 +11,11 @@ import { neutralPrior, TEMPLATE_SPACES, templateFits } from './search-space.js';
 export async function planOffline(ctx: PlanContext): Promise<Plan> {
   const { domain, taskType } = ctx.competition;
   const prior = ctx.prior ?? neutralPrior(domain, taskType);
+  if (ctx.profile) {
+    // With a data profile the engineer works in stages; the plan names the prototypes it will screen.
+    const portfolio = prototypes(ctx.profile).map((spec) => ({ template: 'pipeline', params: spec as unknown as Record<string, unknown> }));
+    return { portfolio, prior, notes: `stages: screen ${portfolio.length} prototypes from the profile, refine the winner and the runner-up, ensemble the top 3, ablate the best pipeline's techniques` };
+  }
   const portfolio = prior.candidates.filter((c) => templateFits(c.template, domain, taskType));
   if (portfolio.length === 0) {
     return { portfolio, prior, notes: `no offline template handles ${domain}/${taskType} (prior ${prior.source})` };

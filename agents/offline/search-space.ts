@@ -262,3 +262,19 @@ export function candidateKey(c: Candidate): string {
     .map((k) => [k, c.params[k]]);
   return `${c.template}:${JSON.stringify(sorted)}`;
 }
+
+export function sampleParam(space: ParamSpace, rand: () => number): unknown {
+  if (space.kind === 'choice') return space.values[Math.floor(rand() * space.values.length)];
+  const u = rand();
+  const value = space.log ? Math.exp(Math.log(space.min) + u * (Math.log(space.max) - Math.log(space.min))) : space.min + u * (space.max - space.min);
+  return space.kind === 'int' ? Math.round(value) : Number(value.toPrecision(3));
+}
+
+/** Moves a value a short step within its range (a factor of about e^±0.5 on log scales). */
+export function perturbParam(space: ParamSpace, current: unknown, rand: () => number): unknown {
+  if (space.kind === 'choice' || typeof current !== 'number') return sampleParam(space, rand);
+  const step = (rand() - 0.5) * 1.0;
+  const moved = space.log ? current * Math.exp(step) : current + step * (space.max - space.min) * 0.25;
+  const clipped = Math.min(space.max, Math.max(space.min, moved));
+  return space.kind === 'int' ? Math.round(clipped) : Number(clipped.toPrecision(3));
+}

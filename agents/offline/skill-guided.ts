@@ -96,7 +96,7 @@ export function skillGuided(base: Agent): Agent {
       // skills that own its template (the search runs inside their ranges).
       const direct = ctx.plan.shapedBy?.[candidateKey(proposal.candidate)] ?? [];
       const byTemplate = skills.filter((s) => s.recipe.template === proposal.candidate.template).map((s) => s.id);
-      return { ...proposal, skillIds: [...new Set([...direct, ...byTemplate])] };
+      return { ...proposal, skillIds: [...new Set([...(proposal.skillIds ?? []), ...direct, ...byTemplate])] };
     },
 
     debug: (ctx) => base.debug(ctx),

@@ -33,10 +33,12 @@ describe('competitionEpisode with skills in the store', () => {
   it('uses the retrieved recipes first and records on each step the skills that shaped it', async () => {
     const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 2 }, stopAtTarget: false, learn: false, runTag: `skills-${Date.now()}` });
     const summary = await handle.result();
-    // Task recipe first, then the domain recipe: the skills are the engineer's prior.
-    expect(summary.ledger.map((s) => s.candidate)).toEqual([
+    // Task recipe first, then the domain recipe: the skills are the engineer's prior. The engineer
+    // screens pipeline prototypes; a recipe's model takes the place of the prototype of its family.
+    expect(summary.ledger.map((s) => s.stage)).toEqual(['screening', 'screening']);
+    expect(summary.ledger.map((s) => (s.candidate.params as { model: unknown }).model)).toEqual([
       { template: 'logistic_regression', params: { C: 1 } },
-      { template: 'hist_gradient_boosting', params: { learning_rate: 0.05, max_leaf_nodes: 31 } },
+      { template: 'hist_gradient_boosting', params: { learning_rate: 0.05, max_leaf_nodes: 31 }, early_stopping: expect.any(Object) },
     ]);
     expect(summary.ledger[0]!.skillIds).toEqual([id('breast-cancer: logistic')]);
     expect(summary.ledger[1]!.skillIds).toEqual([id('Gradient boosting')]);

@@ -5,6 +5,7 @@ import { candidateKey, defaultPortfolio, TEMPLATE_SPACES } from '../../agents/of
 import type { ProposeContext, StepView } from '../../agents/types.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { PriorSchema } from '../../schemas/prior.js';
+import type { Profile } from '../../schemas/profile.js';
 
 const competition: CompetitionSpec = {
   id: 'toy',
@@ -47,6 +48,12 @@ describe('offline engineer', () => {
     const requested = { template: 'knn', params: { n_neighbors: 9 } };
     const proposal = await proposeOffline({ ...ctx, initialCandidates: [requested] });
     expect(proposal?.candidate).toEqual(requested);
+    // Also before the stages of an episode that profiled its data; the stages follow once it has run.
+    const profile: Profile = { version: 1, taskType: 'binary', metric: 'roc_auc', rows: 1000, testRows: 300, columns: [], counts: { numeric: 10, categorical: 0, text: 0, symbols: 0, datetime: 0 }, maxCardinality: 0, missingShare: 0, target: { classes: 2, minorityShare: 0.3 } };
+    const staged = await proposeOffline({ ...ctx, profile, initialCandidates: [requested] });
+    expect(staged?.candidate).toEqual(requested);
+    const next = await proposeOffline({ ...ctx, profile, initialCandidates: [requested], history: [{ step: 0, candidate: requested, status: 'ok', cvScore: 0.9, computeSeconds: 1 }], step: 1 });
+    expect(next).toMatchObject({ stage: 'screening', candidate: { template: 'pipeline' } });
   });
 
   it('then searches locally around the incumbent: new candidates, inside their ranges, reproducible from the seed', async () => {
