@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   HASTE_EMBEDDING_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
   OPENAI_BASE_URL: z.url('an OpenAI-compatible base URL, e.g. http://localhost:8000/v1').optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
+  // Distillation: a technique (or template) becomes a domain skill once it helped on this many competitions of the domain.
+  HASTE_PROMOTE_DOMAIN_AFTER: z.coerce.number().int('a whole number of competitions').min(1, 'at least 1 competition').default(2),
 });
 
 export interface SkillStoreConfig {
@@ -58,6 +60,8 @@ export interface HasteConfig {
   /** How solution code is confined (infra/sandbox.ts); per training attempt. */
   sandbox: SandboxConfig;
   skills: SkillStoreConfig;
+  /** Distillation defaults (a distillSkills run's `policy` still overrides them). */
+  distill: { promoteDomainAfter: number };
 }
 
 /** Reads HASTE's settings from the environment; a bad value fails naming the variable. */
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
           ? { kind: 'openai', baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_EMBEDDING_MODEL, dimensions: e.HASTE_EMBEDDING_DIMENSIONS }
           : { kind: e.HASTE_EMBEDDER },
     },
+    distill: { promoteDomainAfter: e.HASTE_PROMOTE_DOMAIN_AFTER },
   };
 }
 
