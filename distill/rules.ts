@@ -164,7 +164,8 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
   const out: SkillRecord[] = [];
   const live = skills.filter((s) => s.status !== 'retired');
   const byDomainTemplate = new Map<string, SkillRecord[]>();
-  for (const s of live.filter((s) => s.tier === 'task' && s.kind !== 'technique' && s.recipe.template)) {
+  // Whole pipelines are not one template: what transfers from them is learned as techniques.
+  for (const s of live.filter((s) => s.tier === 'task' && s.kind !== 'technique' && s.recipe.template && s.recipe.template !== 'pipeline')) {
     if (!s.evidence.some((e) => e.deltaVsBaseline > 0)) continue;
     const key = `${s.scope.domain}|${s.recipe.template}`;
     byDomainTemplate.set(key, [...(byDomainTemplate.get(key) ?? []), s]);
