@@ -80,3 +80,18 @@ describe('transfer figures', () => {
     expect(negativeTransfer(runs([0.2]), runs([0.3]), 'minimize')).toEqual({ noise: null, negative: true });
   });
 });
+
+describe('portfolio lessons learn from CPU seconds', () => {
+  it('a run profile costs each candidate in CPU seconds on a CPU host, so load (wall seconds) cannot flip the order', async () => {
+    const { profileOf } = await import('../../distill/portfolio.js');
+    const steps = [
+      { candidate: { template: 'mlp', params: {} }, status: 'ok' as const, cvScore: 0.9, computeSeconds: 30, cpuSeconds: 2, gpuSeconds: 0 },
+      { candidate: { template: 'ridge', params: {} }, status: 'ok' as const, cvScore: 0.8, computeSeconds: 3, cpuSeconds: 1, gpuSeconds: 0 },
+    ];
+    const profile = profileOf(steps, 0.5, 'maximize')!;
+    expect(Object.values(profile).map((m) => m.computeSeconds)).toEqual([2, 1]);
+    // Records from before CPU seconds were kept: wall (slot) seconds, as they were learned.
+    const old = profileOf(steps.map(({ cpuSeconds: _c, gpuSeconds: _g, ...s }) => s), 0.5, 'maximize')!;
+    expect(Object.values(old).map((m) => m.computeSeconds)).toEqual([30, 3]);
+  });
+});
