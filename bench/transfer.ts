@@ -22,6 +22,11 @@ export interface TransferOptions {
   trainBudgetSeconds?: number;
   /** Step cap per learning episode (default: none). Capping at the portfolio's size measures every candidate once, however loaded the machine. */
   trainSteps?: number;
+  /**
+   * Step cap per held-out episode (cold 2× gets twice it; default: none, compute only). With a generous
+   * budget, a cap makes which candidates run independent of the machine's load (the budget is wall time).
+   */
+  heldoutSteps?: number;
   /** Also run the cold-with-twice-the-budget arm (default true; a quick check may leave it out). */
   coldTwice?: boolean;
   /** Progress lines (to stderr in the CLI). */
@@ -98,6 +103,8 @@ const computeOnly = (computeSeconds: number) => ({ computeSeconds, maxSteps: 10_
 
 type Run = (input: EpisodeInput) => Promise<EpisodeSummary>;
 
+const heldoutBudget = (o: TransferOptions, times: number) => ({ ...computeOnly(o.budgetSeconds * times), ...(o.heldoutSteps ? { maxSteps: o.heldoutSteps * times } : {}) });
+
 /**
  * The learning phase: each train competition in order (each episode also validates the skills
  * learned before it, then is distilled), then one more distillation pass over exactly these
@@ -125,7 +132,7 @@ async function heldoutPhase(config: HasteConfig, run: Run, tag: string, competit
   const seeds = Array.from({ length: options.seeds }, (_, i) => i);
   for (const seed of seeds) {
     for (const arm of ARMS.filter((a) => a !== 'cold2x' || options.coldTwice !== false)) {
-      const summary = await run({ competition, runTag: `${tag}-${arm}-${seed}`, seed, skills: arm === 'warm', learn: false, stopAtTarget: false, budget: computeOnly(options.budgetSeconds * (arm === 'cold2x' ? 2 : 1)) });
+      const summary = await run({ competition, runTag: `${tag}-${arm}-${seed}`, seed, skills: arm === 'warm', learn: false, stopAtTarget: false, budget: heldoutBudget(options, arm === 'cold2x' ? 2 : 1) });
       arms[arm].push(summary);
       options.log(`${competition} seed ${seed} ${arm}: final ${summary.finalScore?.toFixed(4)} in ${summary.computeSeconds.toFixed(1)} s, ${summary.steps} steps`);
     }

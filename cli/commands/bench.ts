@@ -25,9 +25,10 @@ export function registerBench(program: Command): void {
     .option('--budget-seconds <n>', 'compute budget per episode (cold2x gets twice this)', '60')
     .option('--train-budget-seconds <n>', 'compute budget per learning episode (default: --budget-seconds)')
     .option('--train-steps <n>', 'step cap per learning episode, e.g. the portfolio size so every candidate is measured once (default: none)')
+    .option('--heldout-steps <n>', 'step cap per held-out episode (cold2x: twice it), with a budget large enough that load cannot cut a run short (default: none)')
     .option('--json', 'print the result as one JSON object on stdout (the split then goes to stderr)')
     .option('--out <file>', 'also write the JSON result here (for `haste report transfer`)')
-    .action(async (flags: { rotation?: string; train?: string; heldout?: string; seeds: string; budgetSeconds: string; trainBudgetSeconds?: string; trainSteps?: string; json?: boolean; out?: string }) => {
+    .action(async (flags: { rotation?: string; train?: string; heldout?: string; seeds: string; budgetSeconds: string; trainBudgetSeconds?: string; trainSteps?: string; heldoutSteps?: string; json?: boolean; out?: string }) => {
       if (flags.rotation !== undefined && (flags.train !== undefined || flags.heldout !== undefined)) throw new UsageError('--rotation declares its own split: leave out --train and --heldout');
       if (flags.rotation === undefined && (flags.train === undefined || flags.heldout === undefined)) throw new UsageError('name a split: --rotation all|<domain>, or both --train and --heldout');
       const common = {
@@ -35,6 +36,7 @@ export function registerBench(program: Command): void {
         budgetSeconds: parseFlag('--budget-seconds', positiveNumber, flags.budgetSeconds),
         trainBudgetSeconds: flags.trainBudgetSeconds === undefined ? undefined : parseFlag('--train-budget-seconds', positiveNumber, flags.trainBudgetSeconds),
         trainSteps: flags.trainSteps === undefined ? undefined : parseFlag('--train-steps', positiveInt, flags.trainSteps),
+        heldoutSteps: flags.heldoutSteps === undefined ? undefined : parseFlag('--heldout-steps', positiveInt, flags.heldoutSteps),
         log: (line: string) => process.stderr.write(`${line}\n`),
       };
       const print = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
