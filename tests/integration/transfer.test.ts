@@ -17,15 +17,18 @@ const SPLIT = { train: ['breast-cancer', 'titanic', 'fair-affairs'], heldout: ['
 /**
  * End to end on a small split of the built-in suite, on its own server and empty library: learn on
  * three tabular competitions (each learning run tries the whole portfolio once, so what is measured
- * does not depend on the machine's load), then run the held-out diabetes cold and warm. On this split
- * the lesson holds: cheap MLP / linear models came near-best on all three, leave-one-out validates
- * it, and on diabetes its first runnable candidate (mlp) reaches the target in one step, where the
- * cold default order spends a gradient-boosting step that misses it before ridge reaches it.
- * Measured on this 2-core machine in three runs: cold/warm compute to the target 10.7/3.7 s, 12.3/6.1 s
- * and 7.0/3.4 s (ratios 2.9, 2.0, 2.1). The assertion (> 1.5) leaves room for timing noise, not for
- * a different order. On the a-priori split of
- * docs/transfer.md nothing was validated and warm ran as cold: this split shows the mechanism, not
- * the typical gain.
+ * does not depend on the machine's load), then run the held-out diabetes cold and warm for three
+ * steps each. On this split the lesson holds: cheap MLP / linear models came near-best on all three,
+ * leave-one-out validates it, and on diabetes its first runnable candidate (mlp) reaches the target
+ * in one step, where the cold default order spends a gradient-boosting step that misses it before
+ * ridge reaches it. Compute is the runner's CPU seconds: the lesson is learned from them and
+ * compute-to-target is counted in them, so load does not move either. Measured at load average
+ * 12-17 on the shared 2-core machine: cold 5.67 CPU s, warm 2.38 CPU s (ratio 2.38). With wall
+ * seconds, the same load once ended the cold run after a single step (15 s budget) and the lesson
+ * could flip; the earlier wall-second runs gave ratios 2.9, 2.0 and 2.1. The assertion (ratio > 1.8,
+ * warm at least 2 CPU s cheaper) leaves room for CPU-time noise (imports, BLAS threads), not for a
+ * different order. On the a-priori split of docs/transfer.md nothing was validated and warm ran as
+ * cold: this split shows the mechanism, not the typical gain.
  */
 describe('transfer end to end', () => {
   let config: HasteConfig;
@@ -85,6 +88,7 @@ describe('transfer end to end', () => {
     expect(cold.computeToTarget).not.toBeNull();
     expect(warm.computeToTarget).not.toBeNull();
     process.env.HASTE_TEST_VERBOSE && process.stderr.write(`diabetes compute-to-target (CPU s): cold ${cold.computeToTarget} warm ${warm.computeToTarget}; ratio ${diabetes!.ratio.mean}\n`);
-    expect(diabetes!.ratio.mean).toBeGreaterThan(1.5);
+    expect(diabetes!.ratio.mean).toBeGreaterThan(1.8);
+    expect(cold.computeToTarget! - warm.computeToTarget!).toBeGreaterThan(2);
   });
 });
