@@ -111,7 +111,7 @@ const heldoutBudget = (o: TransferOptions, times: number) => ({ ...computeOnly(o
  * episodes' trajectories, so their uses count towards validation too and nothing else (an earlier
  * fold's held-out runs, say) is learned from.
  */
-async function learnPhase(config: HasteConfig, client: Client, run: Run, tag: string, train: string[], options: TransferOptions): Promise<void> {
+async function learnPhase(client: Client, run: Run, tag: string, train: string[], options: TransferOptions): Promise<void> {
   const trajectories: string[] = [];
   for (const [i, competition] of train.entries()) {
     const summary = await run({ competition, runTag: `${tag}-learn-${i}`, budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) }, stopAtTarget: false, validateSkills: true, learn: true, seed: i });
@@ -205,7 +205,7 @@ export async function runTransferBenchmark(config: HasteConfig, client: Client, 
   if (overlap.length) throw new Error(`competitions both in --train and --heldout: ${overlap.join(', ')}`);
   const tag = `transfer-${Date.now()}`;
   const run = episodeRunner(config, client);
-  await learnPhase(config, client, run, tag, options.train, options);
+  await learnPhase(client, run, tag, options.train, options);
   const competitions: HeldoutResult[] = [];
   for (const competition of options.heldout) competitions.push(await heldoutPhase(config, run, tag, competition, options.train, options, (uses) => librarySkills(config, uses, true)));
   const seeds = Array.from({ length: options.seeds }, (_, i) => i);
@@ -245,7 +245,7 @@ export async function runRotationBenchmark(config: HasteConfig, client: Client, 
     async (fold: Fold, i: number) => {
       await clearLibrary(config);
       const foldOptions = { ...options, train: fold.train, heldout: [fold.heldout] };
-      await learnPhase(config, client, run, `${tag}-f${i}`, fold.train, foldOptions);
+      await learnPhase(client, run, `${tag}-f${i}`, fold.train, foldOptions);
       const result = await heldoutPhase(config, run, `${tag}-f${i}`, fold.heldout, fold.train, foldOptions, (uses) => librarySkills(config, uses, true));
       skills.push(...(await librarySkills(config, new Map(result.skills.map((s) => [s.id, s.uses])), false)));
       return result;
