@@ -7,7 +7,7 @@ import type { SkillOutcome, SkillStore } from '../skill-store/store.js';
 import { improvement } from '../distill/trajectory.js';
 
 type ScoredStep = Pick<StepRecord, 'status' | 'cvScore' | 'skillIds'>;
-type CreditStep = ScoredStep & Pick<StepRecord, 'candidate' | 'computeSeconds'>;
+type CreditStep = ScoredStep & Pick<StepRecord, 'candidate' | 'computeSeconds'> & Partial<Pick<StepRecord, 'cpuSeconds' | 'gpuSeconds'>>;
 
 interface CreditInput {
   workflowId: string;

@@ -44,7 +44,7 @@ export function createDistillActivities(config: HasteConfig, openStore: () => Pr
       const trajectories = input.files.map(readTrajectory);
       const store = await openStore();
       try {
-        return await distill(store, trajectories, { policy: input.policy, rowsOf: (c) => seen.get(c)?.rows, probeOn: input.probeConflicts ? probeOn : undefined, auditFile });
+        return await distill(store, trajectories, { policy: { promoteDomainAfter: config.distill.promoteDomainAfter, ...input.policy }, rowsOf: (c) => seen.get(c)?.rows, probeOn: input.probeConflicts ? probeOn : undefined, auditFile });
       } finally {
         await store.close();
       }

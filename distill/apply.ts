@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SkillStore } from '../skill-store/store.js';
 import type { SkillRecord } from '../skill-store/schema.js';
 import { DEFAULT_POLICY, lessonKey, mergeEvidence, promotions, resolveConflicts, review, settleProbe, taskSkillFrom, type AuditEntry, type ConflictProbe, type DistillPolicy, type ProbeTarget } from './rules.js';
+import { techniqueSkillsFrom } from './techniques.js';
 import { TrajectorySchema, type Trajectory } from './trajectory.js';
 
 export function readTrajectory(file: string): Trajectory {
@@ -29,7 +30,7 @@ async function upsertByLesson(store: SkillStore, incoming: SkillRecord[], audit:
     }
     const merged = mergeEvidence(existing, skill);
     if (!merged) continue;
-    const updated = action === 'promoted' ? { ...merged, recipe: skill.recipe, conditions: skill.conditions, body: skill.body } : merged;
+    const updated = action === 'promoted' ? { ...merged, recipe: skill.recipe, conditions: skill.conditions, body: skill.body, description: skill.description } : merged;
     writes.push(updated);
     audit.push({ action: 'merged', skillId: existing.id, title: existing.title, reason: `evidence from ${merged.evidence.length - existing.evidence.length} more run(s)`, runs });
   }
@@ -50,7 +51,8 @@ function appendAudit(auditFile: string | undefined, audit: AuditEntry[], now: Da
 }
 
 /**
- * One distillation pass over finished episodes: extract task skills, merge them by lesson, promote on
+ * One distillation pass over finished episodes: extract task skills and technique observations (from
+ * the engineer's measured deltas), merge them by lesson, promote on
  * evidence, resolve conflicts, then validate and decay. Idempotent: the same trajectories again
  * change nothing. Every change is appended to HASTE_HOME/skills-audit.jsonl.
  */
@@ -69,7 +71,7 @@ export async function distill(
   const policy = { ...DEFAULT_POLICY, ...options.policy };
   const now = options.now ?? new Date();
   const audit: AuditEntry[] = [];
-  await upsertByLesson(store, trajectories.flatMap((t) => taskSkillFrom(t, now) ?? []), audit, 'created');
+  await upsertByLesson(store, trajectories.flatMap((t) => [...[taskSkillFrom(t, now)].filter((s) => s !== null), ...techniqueSkillsFrom(t, now)]), audit, 'created');
   await upsertByLesson(store, promotions(await allSkills(store), policy, now), audit, 'promoted');
   const probes: ConflictProbe[] = [];
   for (const step of [(s: SkillRecord[]) => resolveConflicts(s, options.rowsOf, options.probeOn), (s: SkillRecord[]) => review(s, policy)]) {

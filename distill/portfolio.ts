@@ -1,6 +1,7 @@
 import { candidateKey, neutralPrior, templateFits } from '../agents/offline/search-space.js';
 import type { Direction, TaskType } from '../schemas/competition.js';
 import type { Candidate } from '../schemas/training.js';
+import { computeUnitOf, stepCompute, type MeteredStep } from './compute.js';
 import { improvement } from './trajectory.js';
 
 /**
@@ -19,16 +20,16 @@ export interface Measured {
 /** An episode's measurements, keyed by candidateKey. */
 export type Profile = Record<string, Measured>;
 
-interface ProfileStep {
+interface ProfileStep extends MeteredStep {
   candidate: Candidate;
   status: 'ok' | 'failed' | 'cancelled';
   cvScore?: number;
-  computeSeconds: number;
 }
 
 /**
  * Regret of each candidate the episode tried: (best CV − its CV) / (best CV − baseline), in the
  * metric's better direction; 0 is the best the episode found. Null without a baseline the best beat.
+ * Costs are in the run's compute unit: CPU seconds on CPU hosts, so a lesson does not flip with load.
  */
 export function profileOf(steps: ProfileStep[], baselineScore: number | null, direction: Direction): Profile | null {
   const ok = steps.filter((s): s is ProfileStep & { cvScore: number } => s.status === 'ok' && typeof s.cvScore === 'number');
@@ -37,12 +38,13 @@ export function profileOf(steps: ProfileStep[], baselineScore: number | null, di
   const gain = improvement(best, baselineScore, direction);
   if (!(gain > 0)) return null;
   const profile: Profile = {};
+  const unit = computeUnitOf(steps);
   for (const s of steps) {
     if (s.status === 'cancelled') continue;
     const key = candidateKey(s.candidate);
     if (profile[key]) continue; // the engineer never retries a candidate; a resumed ledger might
     const regret = s.status === 'ok' && typeof s.cvScore === 'number' ? Math.max(0, improvement(best, s.cvScore, direction) / gain) : null;
-    profile[key] = { candidate: s.candidate, regret: regret === null ? null : Number(regret.toFixed(4)), computeSeconds: Number(s.computeSeconds.toFixed(2)) };
+    profile[key] = { candidate: s.candidate, regret: regret === null ? null : Number(regret.toFixed(4)), computeSeconds: Number(stepCompute(s, unit).toFixed(2)) };
   }
   return profile;
 }

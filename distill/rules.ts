@@ -3,7 +3,10 @@ import { candidateFromRecipe } from '../agents/offline/skill-guided.js';
 import type { Candidate } from '../schemas/training.js';
 import type { TaskType } from '../schemas/competition.js';
 import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
+import { PipelineSpecSchema, type PipelineFragment } from '../schemas/pipeline.js';
+import { computeUnitOf } from './compute.js';
 import { leaveOneOut, learnOrder, profileOf, type PortfolioCase } from './portfolio.js';
+import { contradicting, covered, techniqueOf, techniquePromotions } from './techniques.js';
 import { improvement, incumbent, type Trajectory } from './trajectory.js';
 
 /** The numbers the rules run on; defaults documented in docs/skills.md. */
@@ -52,11 +55,28 @@ export interface DistillChange {
   probes?: ConflictProbe[];
 }
 
-/** Identity of a lesson, independent of run-specific numbers: merging happens on this key. */
-export function lessonKey(s: Pick<SkillRecord, 'tier' | 'scope' | 'recipe'>): string {
+/**
+ * Identity of a lesson, independent of run-specific numbers: merging happens on this key. Technique
+ * skills are one lesson per technique and pipeline fragment; other keys are as they were, so stored
+ * skills keep merging into the same records.
+ */
+export function lessonKey(s: Pick<SkillRecord, 'tier' | 'scope' | 'recipe'> & Partial<Pick<SkillRecord, 'evidence'>>): string {
   const params = s.tier === 'task' ? JSON.stringify(Object.entries(s.recipe.params).sort(([a], [b]) => (a < b ? -1 : 1))) : '';
   const family = typeof s.recipe.params.family === 'string' ? s.recipe.params.family : '';
-  return [s.tier, s.scope.domain ?? '', s.scope.competition ?? '', s.recipe.template ?? '', family, params, s.recipe.portfolio ? 'portfolio' : ''].join('|');
+  const key = [s.tier, s.scope.domain ?? '', s.scope.competition ?? '', s.recipe.template ?? '', family, params, s.recipe.portfolio ? 'portfolio' : ''];
+  const technique = s.evidence ? techniqueOf({ evidence: s.evidence }) : undefined;
+  if (technique) key.push(`technique:${technique}`);
+  if (s.recipe.pipeline) key.push(JSON.stringify(s.recipe.pipeline));
+  return key.join('|');
+}
+
+/** A pipeline candidate's whole spec as a recipe fragment (target, features, model); ensembles and other templates have none. */
+function pipelineOf(candidate: Candidate): PipelineFragment | undefined {
+  if (candidate.template !== 'pipeline') return undefined;
+  const spec = PipelineSpecSchema.safeParse(candidate.params);
+  if (!spec.success || !('model' in spec.data)) return undefined;
+  const { target, features, model } = spec.data;
+  return { target, ...(features.length ? { features } : {}), model };
 }
 
 const runOf = (t: Trajectory) => `${t.workflowId}/${t.runId}`;
@@ -78,6 +98,8 @@ export function taskSkillFrom(t: Trajectory, now: Date): SkillRecord | null {
   if (!best || t.finalScore === null || t.baselineScore === null) return null;
   const delta = improvement(t.finalScore, t.baselineScore, c.direction);
   const { template, params } = best.step.candidate;
+  // The whole final pipeline, so the engineer can start from it on this competition again.
+  const pipeline = pipelineOf(best.step.candidate);
   return createSkill(
     {
       tier: 'task',
@@ -85,10 +107,10 @@ export function taskSkillFrom(t: Trajectory, now: Date): SkillRecord | null {
       kind: 'recipe',
       title: `${c.id}: ${template}`,
       body: `On **${c.id}** (${c.taskType}, ${c.traits.rows} rows, ${c.traits.features} features) the best model was \`${template}\` with ${JSON.stringify(params)}.`,
-      recipe: { template, preprocessing: [], params: recipeParams(params) },
+      recipe: { template, preprocessing: [], params: recipeParams(params), ...(pipeline ? { pipeline } : {}) },
       conditions: { taskTypes: [c.taskType] },
       evidence: [
-        { competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds, profile: profileOf(t.state.steps, t.baselineScore, c.direction) ?? undefined },
+        { competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds, computeUnit: computeUnitOf(t.state.steps), profile: profileOf(t.state.steps, t.baselineScore, c.direction) ?? undefined },
       ],
       status: 'candidate',
       provenance: { workflowId: t.workflowId, runId: t.runId, agentBackend: 'offline' },
@@ -142,7 +164,8 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
   const out: SkillRecord[] = [];
   const live = skills.filter((s) => s.status !== 'retired');
   const byDomainTemplate = new Map<string, SkillRecord[]>();
-  for (const s of live.filter((s) => s.tier === 'task' && s.recipe.template)) {
+  // Whole pipelines are not one template: what transfers from them is learned as techniques.
+  for (const s of live.filter((s) => s.tier === 'task' && s.kind !== 'technique' && s.recipe.template && s.recipe.template !== 'pipeline')) {
     if (!s.evidence.some((e) => e.deltaVsBaseline > 0)) continue;
     const key = `${s.scope.domain}|${s.recipe.template}`;
     byDomainTemplate.set(key, [...(byDomainTemplate.get(key) ?? []), s]);
@@ -170,7 +193,8 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
     );
   }
   out.push(...portfolioLessons(live, policy, now));
-  const domainSkills = [...live.filter((s) => s.tier === 'domain' && !s.recipe.portfolio), ...out.filter((s) => !s.recipe.portfolio)];
+  const techniques = techniquePromotions(live, policy.promoteDomainAfter, policy.promoteGlobalAfter, now);
+  const domainSkills = [...live.filter((s) => s.tier === 'domain' && s.kind !== 'technique' && !s.recipe.portfolio), ...out.filter((s) => !s.recipe.portfolio)];
   const byFamily = new Map<string, SkillRecord[]>();
   for (const s of domainSkills) {
     if (!s.recipe.template) continue;
@@ -198,7 +222,7 @@ export function promotions(skills: SkillRecord[], policy: DistillPolicy, now: Da
       ),
     );
   }
-  return out;
+  return [...out, ...techniques];
 }
 
 /** Every distilled run of a domain that has a profile, one per run: as cases to learn from, and as evidence. */
@@ -306,6 +330,24 @@ export function resolveConflicts(
       }
     }
   }
+  // A technique whose conditions still cover evidence where it did not help (no trait told them apart).
+  for (const s of skills.filter((s) => s.status === 'active' && s.kind === 'technique' && s.tier !== 'task')) {
+    const against = contradicting(s);
+    if (against.length === 0) continue;
+    const target = probeOn?.([...new Set(against.map((e) => e.competition))]);
+    const pair = target && against.find((e) => e.competition === target.competition && e.pair)?.pair;
+    if (target && pair) {
+      // One probe per competition: a verdict already on the record is not asked again.
+      if (!s.statusReason?.includes(`probe on ${target.competition}:`)) change.probes!.push({ skills: [s.id, s.id], candidates: pair, target });
+      continue;
+    }
+    // Settled as today's unprobeable conflicts: kept while the evidence its conditions cover still helps on average.
+    const m = mean(covered(s).map((e) => e.deltaVsBaseline));
+    if (m > 0) continue;
+    const reason = `did not help on ${against.map((e) => e.competition).join(', ')} under its own conditions (no trait separates them); mean delta ${m.toFixed(4)} over its evidence`;
+    change.write.push({ ...s, status: 'candidate', statusReason: reason, version: s.version + 1 });
+    change.audit.push({ action: 'conflict', skillId: s.id, title: s.title, reason, runs: s.evidence.map((e) => e.runId) });
+  }
   return change;
 }
 
@@ -319,6 +361,16 @@ export function settleProbe(probe: ConflictProbe, skills: [SkillRecord | null, S
   if (a?.status !== 'active' || b?.status !== 'active') return { write: [], audit: [] };
   const { direction, competition } = probe.target;
   const worse = (x: number | null, y: number | null) => x === null || (y !== null && (direction === 'maximize' ? x < y : x > y));
+  const fmtScore = (v: number | null) => (v === null ? 'failed' : `cv ${v.toFixed(4)}`);
+  if (probe.skills[0] === probe.skills[1]) {
+    // A technique probe: its candidate with the technique against the one without.
+    const hurt = worse(scores[0], scores[1]);
+    const reason = `probe on ${competition}: with ${a.title} ${fmtScore(scores[0])} vs without ${fmtScore(scores[1])}; ${hurt ? 'back to candidate' : 'kept active'}`;
+    return {
+      write: [{ ...a, status: hurt ? 'candidate' : 'active', statusReason: reason, version: a.version + 1 }],
+      audit: [{ action: hurt ? 'conflict' : 'judged', skillId: a.id, title: a.title, reason, runs: a.evidence.map((e) => e.runId) }],
+    };
+  }
   const [loser, winner, ls, ws] = worse(scores[0], scores[1]) ? [a, b, scores[0], scores[1]] : [b, a, scores[1], scores[0]];
   const fmt = (v: number | null) => (v === null ? 'failed' : `cv ${v.toFixed(4)}`);
   const reason = `conflicts with ${winner.id} (${winner.recipe.template}); probe on ${competition}: ${loser.recipe.template} ${fmt(ls)} vs ${winner.recipe.template} ${fmt(ws)}; kept ${winner.recipe.template} active`;

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { CompetitionSpecSchema, isBetter, type Direction } from '../schemas/competition.js';
+import { TechniqueDeltaSchema } from '../schemas/learning.js';
+import { ProfileSchema } from '../schemas/profile.js';
 import { CandidateSchema } from '../schemas/training.js';
+import { computeUnitOf, stepCompute } from './compute.js';
 
 /** The part of a recorded trajectory (activities/trajectory.ts) that distillation reads. */
 export const TrajectorySchema = z.object({
@@ -19,9 +22,14 @@ export const TrajectorySchema = z.object({
         gradedScore: z.number().optional(),
         improved: z.boolean(),
         computeSeconds: z.number(),
+        cpuSeconds: z.number().optional(),
+        gpuSeconds: z.number().optional(),
         skillIds: z.array(z.string()).optional(),
       }),
     ),
+    /** The engineer's stage 1 data profile and stage 5 technique deltas (absent in older trajectories). */
+    profile: ProfileSchema.nullish(),
+    learnings: z.array(TechniqueDeltaSchema).nullish(),
   }),
 });
 export type Trajectory = z.infer<typeof TrajectorySchema>;
@@ -31,13 +39,14 @@ export function improvement(a: number, b: number, direction: Direction): number 
   return direction === 'maximize' ? a - b : b - a;
 }
 
-/** The step the agent would submit (best cross-validated score) and the compute spent until it. */
+/** The step the agent would submit (best cross-validated score) and the compute spent until it, in the run's unit. */
 export function incumbent(t: Trajectory): { step: Trajectory['state']['steps'][number]; computeSeconds: number } | null {
   let best: Trajectory['state']['steps'][number] | null = null;
   let spent = 0;
   let spentAtBest = 0;
+  const unit = computeUnitOf(t.state.steps);
   for (const s of t.state.steps) {
-    spent += s.computeSeconds;
+    spent += stepCompute(s, unit);
     if (s.status === 'ok' && s.cvScore !== undefined && (!best || isBetter(s.cvScore, best.cvScore!, t.state.competition.direction))) {
       best = s;
       spentAtBest = spent;

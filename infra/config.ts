@@ -42,6 +42,8 @@ const EnvSchema = z.object({
   HASTE_LLM_MODEL: z.string().min(1).optional(),
   HASTE_LLM_CONTEXT_TOKENS: z.coerce.number().int('a whole number of tokens').min(256, 'at least 256 tokens').max(1_000_000).default(1536),
   HASTE_LLM_TIMEOUT_SECONDS: z.coerce.number().positive().default(120),
+  // Distillation: a technique (or template) becomes a domain skill once it helped on this many competitions of the domain.
+  HASTE_PROMOTE_DOMAIN_AFTER: z.coerce.number().int('a whole number of competitions').min(1, 'at least 1 competition').default(2),
 });
 
 export interface SkillStoreConfig {
@@ -74,6 +76,8 @@ export interface HasteConfig {
   sandbox: SandboxConfig;
   skills: SkillStoreConfig;
   llm: LlmConfig;
+  /** Distillation defaults (a distillSkills run's `policy` still overrides them). */
+  distill: { promoteDomainAfter: number };
 }
 
 export interface LlmConfig {
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
           : { kind: e.HASTE_EMBEDDER },
     },
     llm: { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_LLM_MODEL, contextTokens: e.HASTE_LLM_CONTEXT_TOKENS, timeoutSeconds: e.HASTE_LLM_TIMEOUT_SECONDS },
+    distill: { promoteDomainAfter: e.HASTE_PROMOTE_DOMAIN_AFTER },
   };
 }
 

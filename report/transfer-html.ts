@@ -18,6 +18,7 @@ const fmt = (x: number | null, digits = 2) => (x === null ? '–' : x.toFixed(di
 const RENDERER = `
 const result = JSON.parse(document.getElementById('result').textContent);
 const COLORS = { cold: '#1f77b4', warm: '#ff7f0e', cold2x: '#7f7f7f' };
+const UNIT = result.computeUnit === 'cpu-seconds' ? 'CPU seconds' : 'slot seconds';
 const NS = 'http://www.w3.org/2000/svg';
 function el(name, attrs, parent) {
   const node = document.createElementNS(NS, name);
@@ -48,7 +49,7 @@ function curveChart(target, c) {
   const ys = points.map((p) => p.best).concat([c.target]);
   let yMin = Math.min(...ys), yMax = Math.max(...ys);
   if (yMax - yMin < 1e-9) { yMin -= 0.01; yMax += 0.01; }
-  axes(svg, w, h, pad, xMax, yMin, yMax, 'compute seconds', c.metric + ' (graded)');
+  axes(svg, w, h, pad, xMax, yMin, yMax, UNIT, c.metric + ' (graded)');
   const sx = (x) => pad + ((w - pad - 10) * x) / xMax;
   const sy = (y) => h - pad - ((h - pad - 10) * (y - yMin)) / (yMax - yMin);
   el('line', { x1: pad, x2: w - 10, y1: sy(c.target), y2: sy(c.target), stroke: '#2ca02c', 'stroke-dasharray': '4 3' }, svg);
@@ -63,7 +64,7 @@ function targetBars(target) {
   const svg = el('svg', { class: 'chart bars', width: w, height: h, viewBox: '0 0 ' + w + ' ' + h }, target);
   const rows = result.competitions.map((c) => ({ name: c.competition, cold: mean(c.arms.cold), warm: mean(c.arms.warm) }));
   const yMax = Math.max(1, ...rows.flatMap((r) => [r.cold, r.warm]).filter((v) => v !== null));
-  axes(svg, w, h, pad, 0, 0, yMax, '', 'compute-to-target (s)');
+  axes(svg, w, h, pad, 0, 0, yMax, '', 'compute-to-target (' + UNIT + ')');
   const slot = (w - pad - 10) / Math.max(1, rows.length);
   rows.forEach((r, i) => {
     ['cold', 'warm'].forEach((arm, j) => {
@@ -87,42 +88,59 @@ document.body.dataset.charts = String(charts);
 
 /** One self-contained HTML page for a transfer benchmark result: curves, compute-to-target bars, skills used. */
 export function renderTransferReport(result: TransferResult): string {
+  const unit = result.computeUnit === 'cpu-seconds' ? 'CPU seconds of the runner' : 'slot seconds';
+  const short = result.computeUnit === 'cpu-seconds' ? 'CPU s' : 'slot s';
+  const ms = (m: { mean: number | null; sem: number | null; n: number } | undefined, digits = 2) => (m ? `${fmt(m.mean, digits)} ± ${fmt(m.sem, digits)}` : '–');
   const sections = result.competitions
     .map((c) => {
+      const titles = new Map(c.skills.map((s) => [s.id, s]));
       const rows = (['cold', 'warm', 'cold2x'] as const)
         .map((arm) => {
           const runs = c.arms[arm];
           const ctt = runs.map((r) => fmt(r.computeToTarget, 1)).join(', ');
           const scores = runs.map((r) => fmt(r.finalScore, 4)).join(', ');
           const keep = runs.map((r) => fmt(r.keepRate, 2)).join(', ');
-          return `<tr><td class="arm ${arm}">${arm}</td><td>${ctt}</td><td>${scores}</td><td>${keep}</td><td>${runs.map((r) => r.steps).join(', ')}</td></tr>`;
+          const best = runs.map((r) => r.stepsToBest ?? '–').join(', ');
+          const used = runs.map((r) => (r.skillsUsed.length ? r.skillsUsed.map((id) => escapeHtml(titles.get(id)?.title ?? id)).join('; ') : '–')).join(' | ');
+          return `<tr><td class="arm ${arm}">${arm}</td><td>${ctt}</td><td>${scores}</td><td>${best}</td><td>${keep}</td><td>${runs.map((r) => r.steps).join(', ')}</td><td class="used">${used}</td></tr>`;
         })
         .join('');
+      const negative = c.negativeTransfer
+        ? `<p class="negative"><b>Negative transfer</b>: warm's mean final score is worse than cold's by more than the seed noise (${c.noise === null ? 'one seed: any loss counts' : `± ${c.noise.toPrecision(3)}`}).</p>`
+        : `<p>No negative transfer (seed noise ${c.noise === null ? 'not estimated: one seed' : `± ${c.noise.toPrecision(3)}`}).</p>`;
       return `<section><h2>${escapeHtml(c.competition)} <small>${escapeHtml(c.metric)} (${c.direction}), target ${c.target.toPrecision(4)} (${c.targetSource})</small></h2>
+${c.train.length ? `<p>learned on: ${c.train.map(escapeHtml).join(', ')}</p>` : ''}
 <p>cold / warm compute-to-target: <b>${fmt(c.ratio.mean)}×</b> ± ${fmt(c.ratio.sem)} (n = ${c.ratio.n})</p>
+${negative}
 <div id="curve-${escapeHtml(c.competition)}"></div>
-<table><tr><th>arm</th><th>compute-to-target (s) per seed</th><th>final score per seed</th><th>keep rate</th><th>steps</th></tr>${rows}</table></section>`;
+<table><tr><th>arm</th><th>compute-to-target (${short}) per seed</th><th>final score per seed</th><th>steps until the best</th><th>keep rate</th><th>steps</th><th>skills used per run</th></tr>${rows}</table></section>`;
     })
     .join('\n');
   const skills = result.skills
     .map((s) => `<tr><td>${escapeHtml(s.tier)}</td><td>${escapeHtml(s.title)}</td><td>${escapeHtml(s.status)}</td><td>${s.uses}</td></tr>`)
     .join('');
+  const split = result.split
+    ? `<h2>Declared split</h2><p>rotation <b>${escapeHtml(result.rotation ?? '')}</b>, computed and printed before anything ran:</p><table><tr><th>fold</th><th>held out</th><th>learned on, in order</th></tr>${result.split.map((f, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(f.heldout)}</td><td>${f.train.map(escapeHtml).join(', ')}</td></tr>`).join('')}</table>`
+    : '';
+  const t = result.total;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>HASTE transfer benchmark</title>
 <style>
 body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; max-width: 1100px; }
 table { border-collapse: collapse; margin: 8px 0 16px; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
 .arm.cold { color: #1f77b4; } .arm.warm { color: #ff7f0e; } .arm.cold2x { color: #7f7f7f; }
-small { color: #666; font-weight: normal; } .legend span { margin-right: 16px; }
+small { color: #666; font-weight: normal; } .legend span { margin-right: 16px; } .negative { color: #b00; } td.used { font-size: 12px; }
 </style></head>
 <body>
 <h1>HASTE transfer benchmark</h1>
-<p>${result.createdAt} · train on ${result.train.map(escapeHtml).join(', ')} · held out ${result.heldout.map(escapeHtml).join(', ')} · seeds ${result.seeds.join(', ')} · budget ${result.budgetSeconds} s per episode (cold2x: twice that)</p>
-<p><b>Cold / warm compute-to-target: ${fmt(result.total.ratio.mean)}× ± ${fmt(result.total.ratio.sem)}</b> (mean ± SEM over ${result.total.ratio.n} competition-seeds where both reached the target; reached it: cold ${result.total.reached.cold}, warm ${result.total.reached.warm}, cold 2× ${result.total.reached.cold2x} of ${result.total.comparisons}); warm final score ≥ cold in ${result.total.warmNotWorse} of ${result.total.comparisons}.</p>
+<p>${result.createdAt} · ${result.rotation ? `rotation ${escapeHtml(result.rotation)}` : `train on ${result.train.map(escapeHtml).join(', ')}`} · held out ${result.heldout.map(escapeHtml).join(', ')} · seeds ${result.seeds.join(', ')} · budget ${result.budgetSeconds} s per episode (cold2x: twice that) · compute measured in <b class="unit">${unit}</b></p>
+<p><b>Cold / warm compute-to-target: ${fmt(t.ratio.mean)}× ± ${fmt(t.ratio.sem)}</b> (mean ± SEM over ${t.ratio.n} competition-seeds where both reached the target; reached it: cold ${t.reached.cold}, warm ${t.reached.warm}, cold 2× ${t.reached.cold2x} of ${t.comparisons}); warm final score ≥ cold in ${t.warmNotWorse} of ${t.comparisons}; warm reached the target with less compute than cold 2× in ${t.warmBeatsCold2x} of ${t.comparisons}.</p>
+<p>Refinement steps until the best: cold ${ms(t.stepsToBest?.cold, 1)}, warm ${ms(t.stepsToBest?.warm, 1)}, cold 2× ${ms(t.stepsToBest?.cold2x, 1)} · keep rate: cold ${ms(t.keepRate?.cold)}, warm ${ms(t.keepRate?.warm)} · <span class="${t.negative ? 'negative' : ''}">negative transfer on ${t.negative} of ${result.competitions.length} competition(s)</span></p>
 <p class="legend"><span class="arm cold">■ cold</span><span class="arm warm">■ warm (skills)</span><span class="arm cold2x">■ cold, 2× budget</span><span style="color:#2ca02c">– – target</span></p>
+${split}
 <h2>Compute-to-target</h2><div id="bars"></div>
 ${sections}
-<h2>Skills used</h2>
+<h2>Skills</h2>
 <table><tr><th>tier</th><th>skill</th><th>status</th><th>uses in warm runs</th></tr>${skills}</table>
 <script type="application/json" id="result">${embedJson(result)}</script>
 <script>${RENDERER}</script>

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { DirectionSchema } from './competition.js';
 
+export const ComputeUnitSchema = z.enum(['cpu-seconds', 'slot-seconds']);
+
+/** A skill as a transfer result names it. */
+const UsedSkillSchema = z.object({ id: z.string(), tier: z.string(), title: z.string(), status: z.string(), uses: z.number().int() });
+
 /** One episode of the transfer benchmark: one held-out competition, one arm, one seed. */
 export const ArmRunSchema = z.object({
   seed: z.number().int(),
@@ -9,7 +14,11 @@ export const ArmRunSchema = z.object({
   /** Compute until the graded score first reached the target; null when it never did. */
   computeToTarget: z.number().nullable(),
   computeSeconds: z.number(),
+  /** What the compute figures count: the runner's CPU seconds (CPU hosts) or slot seconds (GPU hosts; results before units). */
+  computeUnit: ComputeUnitSchema.default('slot-seconds'),
   steps: z.number().int(),
+  /** Refinement steps until the final incumbent (best by CV) was found, counting it; null without one. */
+  stepsToBest: z.number().int().nullable().default(null),
   /** Share of steps that improved the incumbent. */
   keepRate: z.number(),
   /** Best graded score so far after each step, against cumulative compute. */
@@ -35,6 +44,14 @@ export const HeldoutResultSchema = z.object({
   arms: z.object({ cold: z.array(ArmRunSchema), warm: z.array(ArmRunSchema), cold2x: z.array(ArmRunSchema) }),
   /** cold compute-to-target / warm compute-to-target, per seed, then mean ± SEM. */
   ratio: MeanSemSchema,
+  /** What this competition's warm runs learned from (a rotation's fold; the whole train list otherwise). */
+  train: z.array(z.string()).default([]),
+  /** The skills its warm runs used, with their status at the end of learning. */
+  skills: z.array(UsedSkillSchema).default([]),
+  /** Seed noise of the final score: 2 × the SEM of the cold and warm means combined (null with one seed). */
+  noise: z.number().nullable().default(null),
+  /** Warm's mean final score worse than cold's by more than the seed noise (with one seed: worse at all). */
+  negativeTransfer: z.boolean().default(false),
 });
 export type HeldoutResult = z.infer<typeof HeldoutResultSchema>;
 
@@ -44,13 +61,26 @@ export const TransferResultSchema = z.object({
   heldout: z.array(z.string()),
   seeds: z.array(z.number().int()),
   budgetSeconds: z.number(),
-  skills: z.array(z.object({ id: z.string(), tier: z.string(), title: z.string(), status: z.string(), uses: z.number().int() })),
+  /** A rotation's name and its declared folds, as printed before anything ran. */
+  rotation: z.string().optional(),
+  split: z.array(z.object({ heldout: z.string(), train: z.array(z.string()) })).optional(),
+  computeUnit: ComputeUnitSchema.default('slot-seconds'),
+  skills: z.array(UsedSkillSchema),
   competitions: z.array(HeldoutResultSchema),
   total: z.object({
     ratio: MeanSemSchema,
     /** Runs per arm that reached the target at all (a ratio needs both cold and warm to reach it). */
     reached: z.object({ cold: z.number().int(), warm: z.number().int(), cold2x: z.number().int() }),
-    warmNotWorse: z.number().int(), comparisons: z.number().int() }),
+    warmNotWorse: z.number().int(),
+    comparisons: z.number().int(),
+    /** Pairs where warm reached the target with less compute than cold with twice the budget (or where only warm reached it). */
+    warmBeatsCold2x: z.number().int().default(0),
+    /** Competitions with negative transfer. */
+    negative: z.number().int().default(0),
+    /** Refinement steps until the best and keep rate per arm, mean ± SEM over runs. */
+    stepsToBest: z.object({ cold: MeanSemSchema, warm: MeanSemSchema, cold2x: MeanSemSchema }).optional(),
+    keepRate: z.object({ cold: MeanSemSchema, warm: MeanSemSchema, cold2x: MeanSemSchema }).optional(),
+  }),
 });
 export type TransferResult = z.infer<typeof TransferResultSchema>;
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { Profile } from '../schemas/profile.js';
+import { competitionTraits, conditionsHold } from './conditions.js';
 import type { RetrievedSkill, SkillRetriever, TieredSkills } from './retriever.js';
 import { SKILL_TIERS, type SkillConditions, type SkillRecord, type SkillTier, type TraitRange } from './schema.js';
 import { RRF_K, type SkillFilter, type SkillStore } from './store.js';
@@ -74,11 +76,14 @@ function tierFilter(tier: SkillTier, c: CompetitionSpec, includeCandidates: bool
 
 /**
  * The skills for one episode, tier by tier: global for the orchestrator, domain for the specialist,
- * task for the engineer. Each tier is a filtered hybrid search, re-ranked by relevance × evidence ×
- * condition match, then cut to the tier's quota and share of the token budget.
+ * task for the engineer. Conditions first: a skill whose conditions do not hold on the competition's
+ * traits (its profile's, else competition.yaml's) is never returned. The rest of each tier's filtered
+ * hybrid search is re-ranked by relevance × evidence × condition match, then cut to the tier's quota
+ * and share of the token budget.
  */
-export async function retrieveTieredSkills(store: SkillStore, competition: CompetitionSpec, options: TieredRetrievalOptions = {}): Promise<TieredSkills> {
+export async function retrieveTieredSkills(store: SkillStore, competition: CompetitionSpec, options: TieredRetrievalOptions = {}, profile?: Profile | null): Promise<TieredSkills> {
   const o = TieredRetrievalOptionsSchema.parse(options);
+  const traits = competitionTraits(competition, profile);
   const text = competitionQuery(competition);
   const maxRrf = 2 / (RRF_K + 1);
   const out: TieredSkills = { global: [], domain: [], task: [] };
@@ -87,6 +92,7 @@ export async function retrieveTieredSkills(store: SkillStore, competition: Compe
     if (quota === 0) continue;
     const hits = await store.search({ text, filter: tierFilter(tier, competition, o.includeCandidates), limit: Math.max(20, quota * 4) });
     const ranked = hits
+      .filter((h) => conditionsHold(h.skill.conditions, traits))
       .map((h) => ({ skill: h.skill, score: (h.score / maxRrf) * evidenceFactor(h.skill) * conditionMatch(h.skill.conditions, competition) }))
       .filter((r) => r.score > 0)
       .sort((a, b) => b.score - a.score || (a.skill.id < b.skill.id ? -1 : 1));
@@ -106,10 +112,10 @@ export async function retrieveTieredSkills(store: SkillStore, competition: Compe
 /** A retriever over a store opened per call, so a long-lived worker never holds a stale handle. */
 export function createStoreRetriever(openStore: () => Promise<SkillStore>, options: TieredRetrievalOptions = {}): SkillRetriever {
   return {
-    async retrieve(competition, perCall = {}) {
+    async retrieve(competition, perCall = {}, profile) {
       const store = await openStore();
       try {
-        return await retrieveTieredSkills(store, competition, { ...options, ...perCall });
+        return await retrieveTieredSkills(store, competition, { ...options, ...perCall }, profile);
       } finally {
         await store.close();
       }

@@ -1,4 +1,5 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
+import type { Profile } from '../schemas/profile.js';
 import type { SkillKind, SkillRecipe, SkillTier } from './schema.js';
 
 /** A skill as an episode sees it once retrieved: what an agent reads, and what the offline engineer can use. */
@@ -19,9 +20,9 @@ export interface TieredSkills {
   task: RetrievedSkill[];
 }
 
-/** What an episode asks of the skill library: the skills for each tier, given the competition. */
+/** What an episode asks of the skill library: the skills for each tier, given the competition (and its data profile, once computed). */
 export interface SkillRetriever {
-  retrieve(competition: CompetitionSpec, options?: { includeCandidates?: boolean }): Promise<TieredSkills>;
+  retrieve(competition: CompetitionSpec, options?: { includeCandidates?: boolean }, profile?: Profile | null): Promise<TieredSkills>;
 }
 
 /** No library at all: every episode is a cold start (used where no store is wanted, e.g. unit tests of agents). */

@@ -46,8 +46,29 @@ const RangeSchema = z
   .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, 'min must not exceed max');
 export type TraitRange = z.infer<typeof RangeSchema>;
 
+const TraitValueSchema = z.union([z.number(), z.string(), z.boolean()]);
+
+/**
+ * One condition over a profile trait (`profileTraits`): `{trait: 'target.skew', op: '>', value: 1}`,
+ * `{trait: 'metric', op: 'in', value: ['rmsle']}`. A trait the profile lacks makes it false.
+ */
+export const TraitConditionSchema = z
+  .strictObject({
+    trait: z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'a profile trait such as target.skew'),
+    op: z.enum(['<', '<=', '>', '>=', '==', '!=', 'in']),
+    value: z.union([TraitValueSchema, z.array(TraitValueSchema).min(1)]),
+  })
+  .superRefine((c, ctx) => {
+    if (c.op === 'in' && !Array.isArray(c.value)) ctx.addIssue({ code: 'custom', path: ['value'], message: "'in' takes a list of values" });
+    if (c.op !== 'in' && Array.isArray(c.value)) ctx.addIssue({ code: 'custom', path: ['value'], message: `'${c.op}' takes one value` });
+    if (['<', '<=', '>', '>='].includes(c.op) && typeof c.value !== 'number') ctx.addIssue({ code: 'custom', path: ['value'], message: `'${c.op}' compares numbers` });
+  });
+export type TraitCondition = z.infer<typeof TraitConditionSchema>;
+
 /** When a skill applies; every condition left out matches anything. Shares are fractions in [0, 1]. */
 export const SkillConditionsSchema = z.strictObject({
+  /** Conditions over the competition's profile traits, all of which must hold. */
+  where: z.array(TraitConditionSchema).optional(),
   taskTypes: z.array(TaskTypeSchema).default([]),
   rows: RangeSchema.optional(),
   features: RangeSchema.optional(),
@@ -69,6 +90,14 @@ export const SkillEvidenceSchema = z.strictObject({
   /** Improvement over the run's baseline in the metric's better direction (positive is better). */
   deltaVsBaseline: z.number(),
   computeSeconds: z.number().nonnegative(),
+  /** What computeSeconds counts: the runner's CPU seconds (CPU hosts) or slot seconds (GPU hosts, and records before units). */
+  computeUnit: z.enum(['cpu-seconds', 'slot-seconds']).optional(),
+  /** Technique evidence: the stable technique name (TechniqueDelta.technique) the delta measured. */
+  technique: z.string().min(1).optional(),
+  /** The competition's profile traits when the evidence was measured: what technique conditions are derived from. */
+  traits: z.record(z.string(), TraitValueSchema).optional(),
+  /** Technique evidence: the candidates with and without it, as measured (what a conflict probe re-runs). */
+  pair: z.tuple([CandidateSchema, CandidateSchema]).optional(),
   /** Every candidate the run tried: its regret (share of the run's gain over the baseline it missed; null: failed) and cost. */
   profile: z
     .record(z.string(), z.strictObject({ candidate: CandidateSchema, regret: z.number().nonnegative().nullable(), computeSeconds: z.number().nonnegative() }))
@@ -183,7 +212,8 @@ export function createSkill(draft: SkillDraft, now: Date = new Date()): SkillRec
 /** The text both the embedder and BM25 see: title, body and the recipe in words. */
 export function skillSearchText(skill: SkillRecord): string {
   const recipe = skill.recipe.template ? `template ${skill.recipe.template} ${Object.keys(skill.recipe.params).join(' ')} ${skill.recipe.preprocessing.join(' ')}` : '';
-  return `${skill.title}\n${skill.body}\n${recipe}`.trim();
+  const where = (skill.conditions.where ?? []).map((c) => `${c.trait} ${c.op} ${JSON.stringify(c.value)}`).join(' ');
+  return `${skill.title}\n${skill.body}\n${recipe}\n${where}`.trim();
 }
 
 /** Two writes carry the same skill state when they differ at most in timestamps. */

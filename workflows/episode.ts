@@ -292,7 +292,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   if (!state.plan) {
     state.phase = 'planning';
     publish();
-    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills });
+    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills, profile: state.profile ?? null });
     state.skills = skills;
     state.plan = await control.planEpisode({
       competition,

@@ -48,6 +48,19 @@ describe('CLI input handling', () => {
     expect(await exists('haste-episode-breast-cancer-neg')).toBe(false);
   });
 
+  it('`bench transfer`: a bad rotation or a split given twice is refused with exit 2 before anything runs', async () => {
+    const unknown = await haste('bench', 'transfer', '--rotation', 'audio', '--seeds', '1');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--rotation: 'all' or a domain of the suite \(.*tabular.*\), got 'audio'/);
+    expect(unknown.stdout).toBe('');
+    const both = await haste('bench', 'transfer', '--rotation', 'tabular', '--train', 'wine', '--heldout', 'titanic');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--rotation declares its own split/);
+    const none = await haste('bench', 'transfer', '--seeds', '1');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/name a split: --rotation all\|<domain>, or both --train and --heldout/);
+  });
+
   it('a bring-your-own folder with a broken competition.yaml names each field and its fix, exit 2, and no workflow started', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-byo-'));
     writeFileSync(

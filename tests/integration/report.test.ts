@@ -11,7 +11,7 @@ function run(seed: number, arm: string, costPerStep: number, scores: number[], t
   let best = -Infinity;
   const curve = scores.map((s) => ((compute += costPerStep), (best = Math.max(best, s)), { compute, best }));
   const hit = curve.find((p) => p.best >= target);
-  return { seed, workflowId: `${arm}-${seed}`, finalScore: best, computeToTarget: hit?.compute ?? null, computeSeconds: compute, steps: scores.length, keepRate: 0.5, curve, skillsUsed: arm === 'warm' ? ['s1'] : [] };
+  return { seed, workflowId: `${arm}-${seed}`, finalScore: best, computeToTarget: hit?.compute ?? null, computeSeconds: compute, computeUnit: 'cpu-seconds', steps: scores.length, stepsToBest: scores.length, keepRate: 0.5, curve, skillsUsed: arm === 'warm' ? ['s1'] : [] };
 }
 
 function fixture(): TransferResult {
@@ -23,12 +23,13 @@ function fixture(): TransferResult {
       cold2x: [0, 1, 2].map((s) => run(s, 'cold2x', 10, [target - 0.05, target - 0.02, target + 0.01, target + 0.012], target)),
     };
     const ratios = arms.cold.map((c, i) => c.computeToTarget! / arms.warm[i]!.computeToTarget!);
-    return { competition, metric: 'accuracy', direction: 'maximize' as const, target, targetSource: 'competition' as const, arms, ratio: meanSem(ratios) };
+    const skills = [{ id: 's1', tier: 'domain', title: 'tabular: target:log1p', status: 'active', uses: 3 }];
+    return { competition, metric: 'accuracy', direction: 'maximize' as const, target, targetSource: 'competition' as const, arms, ratio: meanSem(ratios), train: ['breast-cancer'], skills, noise: 0.01, negativeTransfer: k === 1 };
   });
   return TransferResultSchema.parse({
-    createdAt: '2026-11-24T00:00:00Z', train: ['breast-cancer', 'kr-vs-kp'], heldout: ['titanic', 'wine'], seeds: [0, 1, 2], budgetSeconds: 60,
+    createdAt: '2026-11-24T00:00:00Z', rotation: 'tabular', split: [{ heldout: 'titanic', train: ['breast-cancer', 'kr-vs-kp'] }, { heldout: 'wine', train: ['breast-cancer', 'kr-vs-kp'] }], computeUnit: 'cpu-seconds', train: ['breast-cancer', 'kr-vs-kp'], heldout: ['titanic', 'wine'], seeds: [0, 1, 2], budgetSeconds: 60,
     skills: [{ id: 's1', tier: 'domain', title: 'tabular: HGB lr 0.05', status: 'active', uses: 6 }],
-    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), reached: { cold: 6, warm: 6, cold2x: 6 }, warmNotWorse: 6, comparisons: 6 },
+    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), reached: { cold: 6, warm: 6, cold2x: 6 }, warmNotWorse: 6, comparisons: 6, warmBeatsCold2x: 6, negative: 1, stepsToBest: { cold: meanSem([3, 3]), warm: meanSem([2, 2]), cold2x: meanSem([4, 4]) }, keepRate: { cold: meanSem([0.5]), warm: meanSem([0.5]), cold2x: meanSem([0.5]) } },
   });
 }
 
@@ -47,6 +48,12 @@ describe('transfer report', () => {
     expect(dom.match(/<polyline[^>]+data-arm=/g)).toHaveLength(2 * 9); // 2 competitions × 3 arms × 3 seeds
     expect(dom.match(/<rect[^>]+data-arm=/g)).toHaveLength(2 * 2);
     expect(dom).toMatch(/Cold \/ warm compute-to-target: 3\.00×/);
+    expect(dom).toMatch(/compute measured in <b class="unit">CPU seconds of the runner<\/b>/);
+    expect(dom).toMatch(/negative transfer on 1 of 2 competition\(s\)/);
+    expect(dom).toMatch(/<b>Negative transfer<\/b>/);
+    expect(dom).toMatch(/Refinement steps until the best: cold 3\.0 ± 0\.0, warm 2\.0 ± 0\.0/);
+    expect(dom).toMatch(/<td class="used">tabular: target:log1p \| tabular: target:log1p \| tabular: target:log1p<\/td>/);
+    expect(dom).toMatch(/<td>1<\/td><td>titanic<\/td><td>breast-cancer, kr-vs-kp<\/td>/);
 
     const png = path.join(dir, 'report.png');
     execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`], { timeout: 60_000, stdio: 'ignore' });

@@ -9,17 +9,26 @@ import { openSkillStore } from '../../skill-store/open.js';
 import { startInProcessWorkers, type InProcessWorkers } from '../../workers/in-process.js';
 
 /**
+ * The split, declared before anything runs (not one picked because it works): the tabular
+ * competitions in the suite's fixed order, learn on the first three, hold out diabetes.
+ */
+const SPLIT = { train: ['breast-cancer', 'titanic', 'fair-affairs'], heldout: ['diabetes'] } as const;
+
+/**
  * End to end on a small split of the built-in suite, on its own server and empty library: learn on
  * three tabular competitions (each learning run tries the whole portfolio once, so what is measured
- * does not depend on the machine's load), then run the held-out diabetes cold and warm. On this split
- * the lesson holds: cheap MLP / linear models came near-best on all three, leave-one-out validates
- * it, and on diabetes its first runnable candidate (mlp) reaches the target in one step, where the
- * cold default order spends a gradient-boosting step that misses it before ridge reaches it.
- * Measured on this 2-core machine in three runs: cold/warm compute to the target 10.7/3.7 s, 12.3/6.1 s
- * and 7.0/3.4 s (ratios 2.9, 2.0, 2.1). The assertion (> 1.5) leaves room for timing noise, not for
- * a different order. On the a-priori split of
- * docs/transfer.md nothing was validated and warm ran as cold: this split shows the mechanism, not
- * the typical gain.
+ * does not depend on the machine's load), then run the held-out diabetes cold and warm for three
+ * steps each. On this split the lesson holds: cheap MLP / linear models came near-best on all three,
+ * leave-one-out validates it, and on diabetes its first runnable candidate (mlp) reaches the target
+ * in one step, where the cold default order spends a gradient-boosting step that misses it before
+ * ridge reaches it. Compute is the runner's CPU seconds: the lesson is learned from them and
+ * compute-to-target is counted in them, so load does not move either. Measured at load average
+ * 12-17 on the shared 2-core machine: cold 5.67 CPU s, warm 2.38 CPU s (ratio 2.38). With wall
+ * seconds, the same load once ended the cold run after a single step (15 s budget) and the lesson
+ * could flip; the earlier wall-second runs gave ratios 2.9, 2.0 and 2.1. The assertion (ratio > 1.8,
+ * warm at least 2 CPU s cheaper) leaves room for CPU-time noise (imports, BLAS threads), not for a
+ * different order. On the a-priori split of docs/transfer.md nothing was validated and warm ran as
+ * cold: this split shows the mechanism, not the typical gain.
  */
 describe('transfer end to end', () => {
   let config: HasteConfig;
@@ -40,24 +49,31 @@ describe('transfer end to end', () => {
 
   it('learns a portfolio lesson on the train split, validates it by leave-one-out, and reaches the held-out target with less compute warm than cold', { timeout: 900_000 }, async () => {
     const result = await runTransferBenchmark(config, client, {
-      train: ['breast-cancer', 'titanic', 'fair-affairs'],
-      heldout: ['diabetes'],
+      train: [...SPLIT.train],
+      heldout: [...SPLIT.heldout],
       seeds: 1,
-      budgetSeconds: 15,
+      // Held-out runs: three steps each, with a budget no load can exhaust first (the budget is wall
+      // time; on a machine at load 12 a 15 s budget ended cold after one step). Compute-to-target is
+      // counted in CPU seconds of the runner, which load does not inflate.
+      budgetSeconds: 600,
+      heldoutSteps: 3,
       // Each learning run tries the whole tabular portfolio once (7 candidates), whatever the load.
       trainBudgetSeconds: 300,
       trainSteps: 7,
       coldTwice: false,
       log: (line) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`${line}\n`),
     });
-    for (const c of ['breast-cancer', 'titanic', 'fair-affairs']) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
+    for (const c of SPLIT.train) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
     expect(result.skills.some((s) => s.title.startsWith('diabetes:'))).toBe(false);
 
     const store = await openSkillStore(config.skills);
     const [lesson] = (await store.list({ tier: ['domain'], domain: 'tabular' })).filter((s) => s.recipe.portfolio);
     const active = (await store.list({ status: ['active'] })).map((s) => s.id);
     await store.close();
-    expect(lesson!.evidence.map((e) => e.competition).sort()).toEqual(['breast-cancer', 'fair-affairs', 'titanic']);
+    expect(lesson!.evidence.map((e) => e.competition).sort()).toEqual([...SPLIT.train].sort());
+    // The lesson learned from CPU seconds, not wall seconds that move with the machine's load.
+    expect(lesson!.evidence.every((e) => e.computeUnit === 'cpu-seconds')).toBe(true);
+    expect(result.computeUnit).toBe('cpu-seconds');
     expect(lesson).toMatchObject({ status: 'active' });
     expect(lesson!.statusReason).toMatch(/^leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving \d+\.\d%, \d win\(s\), 0 loss\(es\)$/);
     expect(active).toEqual([lesson!.id]);
@@ -71,6 +87,8 @@ describe('transfer end to end', () => {
     expect(await firstStep(cold.workflowId)).toEqual({ template: 'hist_gradient_boosting', params: {} });
     expect(cold.computeToTarget).not.toBeNull();
     expect(warm.computeToTarget).not.toBeNull();
-    expect(diabetes!.ratio.mean).toBeGreaterThan(1.5);
+    process.env.HASTE_TEST_VERBOSE && process.stderr.write(`diabetes compute-to-target (CPU s): cold ${cold.computeToTarget} warm ${warm.computeToTarget}; ratio ${diabetes!.ratio.mean}\n`);
+    expect(diabetes!.ratio.mean).toBeGreaterThan(1.8);
+    expect(cold.computeToTarget! - warm.computeToTarget!).toBeGreaterThan(2);
   });
 });

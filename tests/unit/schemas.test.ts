@@ -88,6 +88,10 @@ describe('configuration and GPU slots', () => {
   it('a bad environment value names the variable and the value', () => {
     expect(() => loadConfig({ TEMPORAL_ADDRESS: 'localhost' })).toThrow(/TEMPORAL_ADDRESS: host:port.*got "localhost"/);
     expect(() => loadConfig({ HASTE_GPU_SLOTS: '0' })).toThrow(/HASTE_GPU_SLOTS/);
+    expect(loadConfig({}).distill.promoteDomainAfter).toBe(2);
+    expect(loadConfig({ HASTE_PROMOTE_DOMAIN_AFTER: '3' }).distill.promoteDomainAfter).toBe(3);
+    expect(() => loadConfig({ HASTE_PROMOTE_DOMAIN_AFTER: '0' })).toThrow(/HASTE_PROMOTE_DOMAIN_AFTER: at least 1/);
+    expect(() => loadConfig({ HASTE_PROMOTE_DOMAIN_AFTER: '1.5' })).toThrow(/HASTE_PROMOTE_DOMAIN_AFTER/);
   });
 
   it('reads visible GPUs from CUDA_VISIBLE_DEVICES and pins one slot per device', async () => {
