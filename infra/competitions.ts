@@ -3,10 +3,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseCsvSync } from 'csv-parse/sync';
 import YAML from 'yaml';
-import { CompetitionYamlSchema, type CompetitionSpec, type CompetitionYaml } from '../schemas/competition.js';
+import { CompetitionYamlSchema, competitionYamlProblems, type CompetitionSpec, type CompetitionYaml } from '../schemas/competition.js';
 import { PROJECT_ROOT, type HasteConfig } from './config.js';
 import { parseJsonLine, runPythonJson, spawnRunner } from './python.js';
-import { describeIssues } from '../schemas/issues.js';
 
 /** Built-in competition definitions shipped in the repo; their data is prepared into HASTE_HOME. */
 export const BUILTIN_DEFINITIONS = path.join(PROJECT_ROOT, 'competitions');
@@ -31,7 +30,7 @@ export function isFolderReference(ref: string): boolean {
   return ref.includes('/') || ref.startsWith('.');
 }
 
-/** Reads and validates competition.yaml; each problem names its field. */
+/** Reads and validates competition.yaml against THE schema (the runner checks the same, exported); each problem names its field and the fix. */
 export function readCompetitionYaml(dir: string): CompetitionYaml {
   const file = path.join(dir, 'competition.yaml');
   if (!existsSync(file)) throw new CompetitionError(`${file} does not exist: a competition folder needs competition.yaml`);
@@ -43,7 +42,8 @@ export function readCompetitionYaml(dir: string): CompetitionYaml {
   }
   const parsed = CompetitionYamlSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new CompetitionError(`${file} is invalid:\n  ${describeIssues(parsed.error, '\n  ')}`);
+    const problems = competitionYamlProblems(parsed.error, raw).map((p) => `${p.field || '(file)'}: ${p.message}`);
+    throw new CompetitionError(`${file} is invalid:\n  ${problems.join('\n  ')}`);
   }
   return parsed.data;
 }
@@ -77,6 +77,14 @@ export async function prepareBuiltins(config: HasteConfig): Promise<Record<strin
   return runPythonJson(config.python, 'prepare', ['--out', config.competitionsDir, '--definitions', BUILTIN_DEFINITIONS], 900_000);
 }
 
+/** The square greyscale px_<r>_<c> columns of the built-in vision sets, when competition.yaml has no image. */
+function squareGreyscale(header: string[]): { height: number; width: number; channels: number } | undefined {
+  const cells = header.map((c) => /^px_(\d+)_(\d+)$/.exec(c)).filter((m) => m !== null);
+  if (cells.length === 0) return undefined;
+  const side = Math.max(...cells.map((m) => Math.max(Number(m[1]), Number(m[2])))) + 1;
+  return cells.length === side * side ? { height: side, width: side, channels: 1 } : undefined;
+}
+
 /** Counts rows and sniffs feature types from train.csv without loading it whole. */
 async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<CompetitionSpec['traits']> {
   const file = path.join(dir, 'train.csv');
@@ -92,18 +100,30 @@ async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<Competiti
   const targetRecords = parseCsvSync(sample.join('\n'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const records = targetRecords.slice(0, 200);
   const header = Object.keys(records[0] ?? {});
-  for (const column of [yaml.id_column, yaml.target_column]) {
-    if (!header.includes(column)) throw new CompetitionError(`${file} has no column "${column}" (named in competition.yaml)`);
+  // Forecasting: train.csv holds the values in value_column (default: the target column).
+  const target = yaml.task_type === 'forecasting' ? (yaml.value_column ?? yaml.target_column) : yaml.target_column;
+  for (const column of [yaml.id_column, target]) {
+    if (!header.includes(column)) throw new CompetitionError(`${file} has no column "${column}" (named in competition.yaml): add it, or name the right column there`);
   }
-  const features = header.filter((c) => c !== yaml.id_column && c !== yaml.target_column);
-  const numeric = features.filter((c) => records.every((r) => r[c] === '' || r[c] === undefined || Number.isFinite(Number(r[c]))));
-  const target = targetRecords.map((r) => r[yaml.target_column] ?? '').filter((v) => v !== '');
+  const features = header.filter((c) => c !== yaml.id_column && c !== target);
+  const text = yaml.task_type === 'forecasting' ? [] : (yaml.text_columns ?? (header.includes('text') ? ['text'] : []));
+  const numeric = features.filter((c) => !text.includes(c) && records.every((r) => r[c] === '' || r[c] === undefined || Number.isFinite(Number(r[c]))));
+  const image = yaml.task_type === 'forecasting' ? undefined
+    : yaml.image ? { height: yaml.image.height, width: yaml.image.width, channels: yaml.image.channels ?? 1 }
+    : yaml.domain === 'vision' ? squareGreyscale(header) : undefined;
+  const values = targetRecords.map((r) => r[target] ?? '').filter((v) => v !== '');
+  const seriesColumn = yaml.task_type === 'forecasting' ? (yaml.series_column ?? 'series_id') : undefined;
   return {
     rows: Math.max(rows, 0),
     features: features.length,
     numericFeatures: numeric.length,
+    // Non-numeric columns, free text included (as before text_columns existed, so skill conditions keep their meaning).
     categoricalFeatures: features.length - numeric.length,
-    ...targetTraits(yaml.task_type, target),
+    ...(text.length > 0 ? { textFeatures: text.length } : {}),
+    ...(image ? { image } : {}),
+    // Counted from the sampled rows: exact for the files users bring to one machine, a floor beyond 5,000 rows.
+    ...(seriesColumn ? { series: new Set(targetRecords.map((r) => r[seriesColumn])).size } : {}),
+    ...targetTraits(yaml.task_type, values),
   };
 }
 
@@ -167,11 +187,32 @@ export async function validateCompetitionDir(config: HasteConfig, dir: string): 
   });
   const report = stdout.split('\n').map(parseJsonLine).find((o) => o !== null && 'ok' in o);
   if ((code !== 0 && code !== 2) || !report) throw new Error(`haste_runner.validate failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  return report as unknown as { ok: boolean; problems: CompetitionProblem[] };
+  const { ok, problems } = report as unknown as { ok: boolean; problems: CompetitionProblem[] };
+  return { ok, problems };
 }
 
 /** "answers.csv row 3, field id: duplicate id" */
 export function formatProblem(p: CompetitionProblem): string {
   const where = [p.file, p.row === null ? null : `row ${p.row}`, p.field === null ? null : `field ${p.field}`].filter(Boolean).join(', ');
   return `${where}: ${p.message}`;
+}
+
+/**
+ * `haste competitions init`: the runner drafts competition.yaml from the data (runner/haste_runner/draft.py),
+ * printing the draft and its guesses; it writes the file only when absent or with `force`. Returns its exit code
+ * (2: the data does not allow a draft, the message says why).
+ */
+export async function draftCompetitionYaml(
+  config: HasteConfig,
+  dir: string,
+  options: { train: string; test: string; target: string; id?: string; force?: boolean },
+): Promise<number> {
+  const args = ['--dir', dir, '--train', options.train, '--test', options.test, '--target', options.target];
+  if (options.id !== undefined) args.push('--id', options.id);
+  if (options.force) args.push('--force');
+  const child = spawnRunner(config.python, 'draft', args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
 }

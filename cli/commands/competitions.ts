@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { builtinIds, formatProblem, loadCompetitionSpec, prepareBuiltins, validateCompetitionDir } from '../../infra/competitions.js';
+import path from 'node:path';
+import { builtinIds, draftCompetitionYaml, formatProblem, loadCompetitionSpec, prepareBuiltins, validateCompetitionDir } from '../../infra/competitions.js';
 import { loadConfig } from '../../infra/config.js';
 
 export function registerCompetitions(program: Command): void {
@@ -34,5 +35,17 @@ export function registerCompetitions(program: Command): void {
       else if (report.ok) console.log(`${dir}: valid`);
       else for (const p of report.problems) console.log(formatProblem(p));
       if (!report.ok) process.exitCode = 2;
+    });
+  competitions
+    .command('init <dir>')
+    .description('draft competition.yaml from your data (task type, metric, id, text, image and series columns guessed); prints it, writes it only if absent')
+    .requiredOption('--train <file>', 'the training CSV (features and the target)')
+    .requiredOption('--test <file>', 'the test CSV (features, no target)')
+    .requiredOption('--target <column>', 'the column to predict')
+    .option('--id <column>', 'the row id column (default: guessed)')
+    .option('--force', 'replace an existing competition.yaml (and train/test copies)')
+    .action(async (dir: string, flags: { train: string; test: string; target: string; id?: string; force?: boolean }) => {
+      const code = await draftCompetitionYaml(loadConfig(), path.resolve(dir), { ...flags, train: path.resolve(flags.train), test: path.resolve(flags.test) });
+      if (code !== 0) process.exitCode = code;
     });
 }

@@ -39,7 +39,7 @@ class CrossValidation:
         self.params = params
         self.metric = comp.metric
         features = train.drop(columns=[comp.id_column, comp.target_column])
-        self.schema = FeatureSchema.infer(features)
+        self.schema = FeatureSchema.infer(features, comp.text_columns, comp.image)
         self.X = self.schema.clean(features)
         self.X_test = self.schema.clean(test)
         self.test_ids = test[comp.id_column].to_numpy()

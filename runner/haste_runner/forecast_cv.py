@@ -1,4 +1,5 @@
-"""Rolling-origin validation for forecasting competitions (train.csv only).
+"""Rolling-origin validation for forecasting competitions (train.csv only; the series, time and value
+columns are competition.yaml's series_column, time_column and value_column).
 
 Fold k (1 = most recent) cuts every series `k * horizon` points before its end, trains the fold's
 model on what precedes the cut and scores its forecast of the next `horizon` points. Test
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .competition import SERIES_COLUMN, TIME_COLUMN, Competition
+from .competition import Competition, order_series
 from .cv import fold_seed
 from .errors import SolutionError
 from .templates import Template
@@ -26,8 +27,9 @@ class ForecastValidation:
                  train: pd.DataFrame, test: pd.DataFrame, states: list[Any] | None = None) -> None:
         if comp.task_type not in template.task_types:
             raise SolutionError(f"template {template.name!r} does not support task type {comp.task_type!r}")
+        series, value = comp.series_column, comp.value_column
         for name, frame in (("train.csv", train), ("test.csv", test)):
-            for column in (SERIES_COLUMN, TIME_COLUMN):
+            for column in (series, comp.time_column):
                 if column not in frame.columns:
                     raise SolutionError(f"forecasting needs a {column!r} column in {name}")
         assert comp.horizon is not None
@@ -35,10 +37,10 @@ class ForecastValidation:
         self.metric = comp.metric
         self.horizon = comp.horizon
         self.season_length = comp.season_length or 1
-        ordered = train.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
-        self.series_ids = list(dict.fromkeys(ordered[SERIES_COLUMN].astype(str)))
-        grouped = {k: g[comp.target_column].to_numpy(dtype=float) for k, g in ordered.groupby(
-            ordered[SERIES_COLUMN].astype(str), sort=False)}
+        ordered = order_series(train, comp)
+        self.series_ids = list(dict.fromkeys(ordered[series].astype(str)))
+        grouped = {k: g[value].to_numpy(dtype=float) for k, g in ordered.groupby(
+            ordered[series].astype(str), sort=False)}
         self.histories = [grouped[k] for k in self.series_ids]
         shortest = min(len(s) for s in self.histories)
         usable = (shortest - MIN_HISTORY) // self.horizon
@@ -47,9 +49,9 @@ class ForecastValidation:
         self.n_folds = min(n_folds, usable)
         self.cuts = [self.horizon * k for k in range(1, self.n_folds + 1)]
 
-        test_sorted = test.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
+        test_sorted = order_series(test, comp)
         self.test_ids = test_sorted[comp.id_column].to_numpy()
-        self.test_series = test_sorted[SERIES_COLUMN].astype(str).to_numpy()
+        self.test_series = test_sorted[series].astype(str).to_numpy()
         unknown = sorted(set(self.test_series) - set(self.series_ids))
         if unknown:
             raise SolutionError(f"test.csv has series without training history, e.g. {unknown[0]!r}")

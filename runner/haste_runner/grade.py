@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .competition import (
-    ANSWERS_FILE, SERIES_COLUMN, TEST_FILE, TIME_COLUMN, TRAIN_FILE, Competition, read_csv,
+    ANSWERS_FILE, TEST_FILE, TRAIN_FILE, Competition, CompetitionSpecError, order_series, read_csv,
 )
 from .errors import USER_FAULT_EXIT, SubmissionError
 
@@ -96,13 +96,13 @@ def baseline(comp: Competition, train: pd.DataFrame, n_rows: int,
              test: pd.DataFrame | None = None) -> tuple[pd.Series, str]:
     """The naive submission a solution must beat, computed from train.csv only (forecasting: and
     test.csv's series ids, in the answers' row order)."""
-    y = train[comp.target_column]
     if comp.task_type == "forecasting":
         if test is None:
             raise ValueError("the forecasting baseline needs test.csv (which series each row belongs to)")
-        ordered = train.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
-        last = ordered.groupby(ordered[SERIES_COLUMN].astype(str))[comp.target_column].last()
-        return pd.Series(last.loc[test[SERIES_COLUMN].astype(str)].to_numpy(dtype=float)), "last"
+        ordered = order_series(train, comp)
+        last = ordered.groupby(ordered[comp.series_column].astype(str))[comp.value_column].last()
+        return pd.Series(last.loc[test[comp.series_column].astype(str)].to_numpy(dtype=float)), "last"
+    y = train[comp.target_column]
     kind = comp.metric.kind
     if kind == "label":
         labels, counts = np.unique(y.to_numpy(), return_counts=True)
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         value = score(comp, answers, predicted)
     except SubmissionError as e:
         print(json.dumps({"event": "error", "kind": "submission", "message": str(e)}), flush=True)
+        return USER_FAULT_EXIT
+    except CompetitionSpecError as e:  # the user's competition.yaml: their fault, retrying cannot fix it
+        print(json.dumps({"event": "error", "kind": "solution", "message": str(e)}), flush=True)
         return USER_FAULT_EXIT
     except Exception as e:  # broken competition folder etc.: the platform's fault
         traceback.print_exc()

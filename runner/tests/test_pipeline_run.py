@@ -228,7 +228,9 @@ def _sequences(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def test_positional_encoding_with_boosting_beats_tfidf_on_symbol_sequences(tmp_path: Path) -> None:
-    comp = make_competition(tmp_path, "motifs", _sequences(1500), "label", "multiclass", "accuracy", 300)
+    # The TF-IDF template reads declared text columns; the positional step finds the fixed-length strings itself.
+    comp = make_competition(tmp_path, "motifs", _sequences(1500), "label", "multiclass", "accuracy", 300,
+                            text_columns=["seq"])
     tfidf = train(comp, tmp_path / "tfidf", {"analyzer": "char_wb", "ngram_max": 3}, template="tfidf_logistic")[-1]
     positional = train(comp, tmp_path / "pos", spec(
         {"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.1}, "early_stopping": {}},

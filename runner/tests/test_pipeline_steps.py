@@ -9,7 +9,8 @@ from sklearn.datasets import load_sample_images, load_wine
 
 from haste_runner.errors import SolutionError
 from haste_runner.pipeline.base import Context
-from haste_runner.pipeline.columns import DataColumns, ImageLayout
+from haste_runner.competition import ImageSpec
+from haste_runner.pipeline.columns import DataColumns
 from haste_runner.pipeline.features import FeaturePipeline
 from haste_runner.pipeline.image import Pixels
 from haste_runner.pipeline.sequence import Kmer, Positional, is_sequence
@@ -22,7 +23,7 @@ from haste_runner.pipeline.timeseries import detect_season
 
 
 def ctx(task: str = "regression", classes: np.ndarray | None = None, text: tuple[str, ...] = (),
-        image: ImageLayout | None = None) -> Context:
+        image: ImageSpec | None = None) -> Context:
     return Context(task, classes, 0, DataColumns(text, image, "series_id", "timestamp", "value", None))
 
 
@@ -173,7 +174,7 @@ def test_pixels_with_three_channels() -> None:
     patches = china.reshape(2, 8, 2, 8, 3).transpose(0, 2, 1, 3, 4).reshape(4, 8 * 8 * 3)
     columns = [f"p{i}" for i in range(8 * 8 * 3)]
     frame = pd.DataFrame(patches, columns=columns).assign(other=1.0)
-    layout = ImageLayout(8, 8, 3, "hwc", tuple(columns))
+    layout = ImageSpec(8, 8, 3, "hwc", tuple(columns))
     s = step(Pixels)
     out, _ = s.fit_apply(frame, None, ctx(image=layout))
     planes = s.planes(frame)

@@ -53,8 +53,8 @@ def test_missing_columns_and_bad_metric(competitions: Path, tmp_path: Path) -> N
     spec["metric"] = {"name": "rmse", "direction": "minimize"}
     (d2 / "competition.yaml").write_text(yaml.safe_dump(spec))
     problems = validate(d2)
-    assert [(p.file, p.field) for p in problems] == [("competition.yaml", "metric")]
-    assert "rmse" in problems[0].message
+    assert [(p.file, p.field) for p in problems] == [("competition.yaml", "metric.name")]
+    assert 'got "rmse"' in problems[0].message and "accuracy (maximize)" in problems[0].message
 
 
 def test_regression_target_must_be_numeric(competitions: Path, tmp_path: Path) -> None:
@@ -64,3 +64,26 @@ def test_regression_target_must_be_numeric(competitions: Path, tmp_path: Path) -
     train.loc[0, "target"] = "lots"
     train.to_csv(d / "train.csv", index=False)
     assert ("train.csv", "target", 1) in _where(validate(d))
+
+
+def test_unknown_keys_and_a_missing_source(competitions: Path, tmp_path: Path) -> None:
+    d = _copy(competitions, tmp_path)
+    spec = yaml.safe_load((d / "competition.yaml").read_text())
+    del spec["source"]  # optional: a bring-your-own folder rarely has one
+    (d / "competition.yaml").write_text(yaml.safe_dump(spec))
+    assert validate(d) == []
+    spec["targt_score"] = 0.9
+    (d / "competition.yaml").write_text(yaml.safe_dump(spec))
+    (problem,) = validate(d)
+    assert (problem.file, problem.field) == ("competition.yaml", "targt_score")
+    assert problem.message.startswith('unknown key "targt_score": remove or rename (keys here: ')
+
+
+def test_text_and_vision_need_their_columns_described(competitions: Path, tmp_path: Path) -> None:
+    d = _copy(competitions, tmp_path, "fortune-topics")
+    train = pd.read_csv(d / "train.csv").rename(columns={"text": "quote"})
+    train.to_csv(d / "train.csv", index=False)
+    pd.read_csv(d / "test.csv").rename(columns={"text": "quote"}).to_csv(d / "test.csv", index=False)
+    (problem,) = validate(d)
+    assert (problem.file, problem.field) == ("competition.yaml", "text_columns")
+    assert "add text_columns: [quote]" in problem.message

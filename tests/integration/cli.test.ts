@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,17 +48,19 @@ describe('CLI input handling', () => {
     expect(await exists('haste-episode-breast-cancer-neg')).toBe(false);
   });
 
-  it('a bring-your-own folder with a broken competition.yaml names each field', async () => {
+  it('a bring-your-own folder with a broken competition.yaml names each field and its fix, exit 2, and no workflow started', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-byo-'));
     writeFileSync(
       path.join(dir, 'competition.yaml'),
-      'id: My Comp\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: roc_auc, direction: minimize }\nbudget: { compute_seconds: 10, max_steps: 2 }\n',
+      'id: broken-byo\ntitle: t\ndomain: tabular\ntask_type: binary\ntarget_column: y\nid_column: id\nmetric: { name: roc_auc, direction: minimize }\nbudget: { compute_seconds: 10, max_steps: 2 }\nhorizon: 3\n',
     );
+    writeFileSync(path.join(dir, 'train.csv'), 'id,x,y\n1,0.5,a\n2,0.1,b\n');
     const r = await haste('run', dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/competition\.yaml is invalid/);
-    expect(r.stderr).toMatch(/^\s+id: a lowercase slug/m);
-    expect(r.stderr).toMatch(/metric\.direction: metric roc_auc is maximized, not minimized/);
+    expect(r.stderr).toMatch(/^\s+metric\.direction: got "minimize", expected "maximize"; /m);
+    expect(r.stderr).toMatch(/^\s+horizon: unknown key "horizon": remove or rename \(keys here: /m);
+    expect(await exists('haste-episode-broken-byo-default')).toBe(false);
   });
 
   it('`haste competitions validate` names the file, field and row of each problem, exit 2', async () => {
@@ -81,6 +83,25 @@ describe('CLI input handling', () => {
     const ok = await haste('competitions', 'validate', dir, '--json');
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('`haste competitions init` drafts competition.yaml from the data, prints it, and writes it only when absent', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'haste-init-'));
+    const data = await run(suite.config.python, [path.join(PROJECT_ROOT, 'runner', 'tests', 'byo_folders.py'), 'text', path.join(root, 'data')], { ...process.env, PYTHONPATH: path.join(PROJECT_ROOT, 'runner') });
+    expect(data.code).toBe(0);
+    const dir = path.join(root, 'titanic-text');
+    const args = ['competitions', 'init', dir, '--train', path.join(root, 'data', 'train.csv'), '--test', path.join(root, 'data', 'test.csv'), '--target', 'survived_flag'];
+    const first = await haste(...args);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^task_type: binary$/m);
+    expect(first.stdout).toMatch(/^text_columns:\n- name\n- home_dest$/m);
+    expect(readFileSync(path.join(dir, 'competition.yaml'), 'utf8')).toBe(first.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    const again = await haste(...args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/not written: .*competition\.yaml exists \(pass --force to replace it\)/);
+    const wrong = await haste(...args.slice(0, -1), 'no_such_column');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--target 'no_such_column' is not a column of the training file/);
   });
 
   it('temporal CLI: malformed JSON is refused and starts nothing', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../infra/config.js';
 import { detectGpuDevices, SlotPool } from '../../infra/gpu-slots.js';
-import { CompetitionYamlSchema } from '../../schemas/competition.js';
+import { CompetitionYamlSchema, competitionYamlProblems } from '../../schemas/competition.js';
 import { EpisodeInputSchema, type StepRecord } from '../../schemas/episode.js';
 import { describeIssues } from '../../schemas/issues.js';
 import { computeToTarget } from '../../workflows/episode.js';
@@ -29,12 +29,45 @@ describe('competition.yaml', () => {
     id: 'credit', title: 'Credit', domain: 'tabular', task_type: 'binary', target_column: 'y', id_column: 'id',
     metric: { name: 'roc_auc', direction: 'maximize' }, budget: { compute_seconds: 60, max_steps: 5 },
   };
-  it('accepts a valid spec and checks the metric direction and the forecasting horizon', () => {
-    expect(CompetitionYamlSchema.safeParse(valid).success).toBe(true);
-    const wrongWay = CompetitionYamlSchema.safeParse({ ...valid, metric: { name: 'rmse', direction: 'maximize' } });
-    expect(describeIssues(wrongWay.error!)).toBe('metric.direction: metric rmse is minimized, not maximized');
-    const noHorizon = CompetitionYamlSchema.safeParse({ ...valid, task_type: 'forecasting', metric: { name: 'mae', direction: 'minimize' } });
-    expect(describeIssues(noHorizon.error!)).toMatch(/^horizon: /);
+  const problems = (raw: Record<string, unknown>) => {
+    const parsed = CompetitionYamlSchema.safeParse(raw);
+    return parsed.success ? [] : competitionYamlProblems(parsed.error, raw).map((p) => `${p.field}: ${p.message}`);
+  };
+
+  it('accepts a spec without source (bring-your-own folders rarely have one) and user-defined domains', () => {
+    expect(problems(valid)).toEqual([]);
+    expect(problems({ ...valid, domain: 'credit-risk' })).toEqual([]);
+  });
+
+  it('checks the metric against its direction and the task type, naming the field and the fix', () => {
+    expect(problems({ ...valid, metric: { name: 'roc_auc', direction: 'minimize' } })).toEqual([
+      expect.stringMatching(/^metric\.direction: got "minimize", expected "maximize"; .*roc_auc \(maximize\)/),
+    ]);
+    expect(problems({ ...valid, metric: { name: 'rmse', direction: 'minimize' } })).toEqual([
+      expect.stringMatching(/^metric\.name: got "rmse", expected one of "accuracy", .*binary tasks take/),
+    ]);
+    expect(problems({ ...valid, task_type: 'multiclass', metric: { name: 'roc_auc', direction: 'maximize' } })[0]).toMatch(/^metric\.name: /);
+  });
+
+  it('rejects unknown keys, and keys of another task type, saying which keys fit', () => {
+    expect(problems({ ...valid, target_col: 'y' })).toEqual([expect.stringMatching(/^target_col: unknown key "target_col": remove or rename \(keys here: id, /)]);
+    expect(problems({ ...valid, horizon: 3 })[0]).toMatch(/^horizon: unknown key/);
+    expect(problems({ ...valid, budget: { compute_seconds: 1, max_step: 2 } })).toContain('budget.max_step: unknown key "max_step": remove or rename (keys here: compute_seconds, max_steps)');
+  });
+
+  it('ties domains to the task types the templates serve', () => {
+    expect(problems({ ...valid, task_type: 'regression', domain: 'text', metric: { name: 'rmse', direction: 'minimize' } })[0]).toMatch(/^domain: got "text"; .*binary or multiclass only/);
+    expect(problems({ ...valid, domain: 'time-series' })[0]).toMatch(/^domain: /);
+    const forecasting = { ...valid, task_type: 'forecasting', domain: 'time-series', metric: { name: 'mae', direction: 'minimize' } };
+    expect(problems(forecasting)).toEqual([expect.stringMatching(/^horizon: missing; /)]);
+    expect(problems({ ...forecasting, horizon: 4, series_column: 'store', time_column: 'date', value_column: 'sales', frequency: 'W-SUN' })).toEqual([]);
+  });
+
+  it('describes text columns and images as users have them', () => {
+    expect(problems({ ...valid, text_columns: ['title', 'body'] })).toEqual([]);
+    expect(problems({ ...valid, domain: 'vision', image: { height: 32, width: 48, channels: 3, layout: 'chw', pixel_pattern: 'pixel{i}' } })).toEqual([]);
+    expect(problems({ ...valid, image: { height: 8, width: 8, pixel_pattern: 'p_{r}' } })[0]).toMatch(/^image\.pixel_pattern: got "p_\{r\}"; .*\{r\} and \{c\}/);
+    expect(problems({ ...valid, text_columns: [] })[0]).toMatch(/^text_columns: /);
   });
 });
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..competition import SERIES_COLUMN, TIME_COLUMN, Competition
+from ..competition import Competition, order_series
 from ..cv import CrossValidation, FoldState, fold_seed
 from ..errors import SolutionError
 from ..forecast_cv import ForecastValidation
@@ -43,9 +43,9 @@ class PipelineCV(CrossValidation):
 class PipelineForecastCV(ForecastValidation):
     def __init__(self, comp: Competition, template: Template, params: dict[str, Any], seed: int, n_folds: int,
                  train: pd.DataFrame, test: pd.DataFrame, states: list[Any] | None = None) -> None:
-        ordered = train.sort_values([SERIES_COLUMN, TIME_COLUMN], kind="stable")
-        self.timelines = [Timeline(g[TIME_COLUMN].to_numpy())
-                          for _, g in ordered.groupby(ordered[SERIES_COLUMN].astype(str), sort=False)]
+        ordered = order_series(train, comp)
+        self.timelines = [Timeline(g[comp.time_column].to_numpy())
+                          for _, g in ordered.groupby(ordered[comp.series_column].astype(str), sort=False)]
         super().__init__(comp, template, params, seed, n_folds, train, test, states)
 
     def _new_model(self, seed: int, fold: int) -> Any:

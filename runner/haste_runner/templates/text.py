@@ -1,7 +1,8 @@
 """Text templates: TF-IDF word or character n-grams (fitted per fold) with linear models or naive Bayes.
 
-The string feature columns are the text: each gets its own TF-IDF vectoriser; numeric columns are
-ignored. Features stay sparse end to end.
+Every text column (competition.yaml text_columns) gets its own TF-IDF vectoriser; numeric columns join
+scaled to [0, 1] (non-negative, as naive Bayes needs) and categorical ones one-hot. Features stay sparse
+end to end.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from typing import Any
 import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import ComplementNB
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
 
 from ..errors import SolutionError
 from ..preprocess import FeatureSchema
@@ -30,16 +34,22 @@ def _tfidf_params() -> dict[str, Param]:
 
 
 def _make_tfidf(schema: FeatureSchema, p: dict) -> ColumnTransformer:
-    if not schema.categorical:
-        raise SolutionError("text templates need a text (string) feature column; this data has none")
+    if not schema.text:
+        raise SolutionError("text templates need free-text columns: list them in competition.yaml text_columns "
+                            "(a column named text is used by default)")
     # char_wb n-grams start at 2 characters (single letters carry little), words at unigrams.
     ngram_min = 2 if p["analyzer"] == "char_wb" else 1
     vectorisers = [
         (f"tfidf_{c}", TfidfVectorizer(analyzer=p["analyzer"], ngram_range=(ngram_min, max(ngram_min, p["ngram_max"])),
                                        min_df=p["min_df"], max_features=p["max_features"],
                                        sublinear_tf=p["sublinear_tf"], lowercase=True, dtype=np.float64), c)
-        for c in schema.categorical
+        for c in schema.text
     ]
+    if schema.numeric:
+        numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", MinMaxScaler(clip=True))])
+        vectorisers.append(("numeric", numeric, schema.numeric))
+    if schema.categorical:
+        vectorisers.append(("categorical", OneHotEncoder(handle_unknown="ignore"), schema.categorical))
     return ColumnTransformer(vectorisers, remainder="drop", sparse_threshold=1.0)
 
 

@@ -1,5 +1,7 @@
-"""Vision templates. Pixel columns `px_<row>_<col>` also suit the tabular `logistic_regression`,
-`mlp` and gradient-boosting templates; this module adds a small convolutional network in PyTorch.
+"""Vision templates. Pixel columns also suit the tabular `logistic_regression`, `mlp` and gradient-boosting
+templates; this module adds a small convolutional network in PyTorch. It reads the image's shape from
+competition.yaml `image` (height, width, channels, layout, pixel_pattern; square greyscale `px_<row>_<col>`
+columns when it is absent): its preprocessor hands it (n, channels, height, width) arrays.
 
 torch is optional (runner/requirements-gpu.txt; not in the CPU requirements, its default Linux
 wheels pull ~2.5 GB of CUDA libraries). It is imported lazily: without it `cnn` fails with a
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SolutionError
+from ..preprocess import FeatureSchema, build_image_preprocessor
 from .base import CLASSIFICATION, Template, float_range, int_range, param
 
 
@@ -33,12 +36,14 @@ def _torch() -> Any:
     return torch
 
 
-def _image_side(n_features: int) -> int:
-    side = int(round(n_features ** 0.5))
-    if side * side != n_features:
-        raise SolutionError(f"template 'cnn' needs square greyscale images as px_<row>_<col> columns; got "
-                            f"{n_features} pixel features")
-    return side
+def _image_preprocessor(schema: FeatureSchema, p: dict) -> Any:
+    if schema.image is None:
+        raise SolutionError("template 'cnn' needs the image shape: add image: {height, width, channels} to "
+                            "competition.yaml (pixel columns px_{r}_{c}, or name yours with image.pixel_pattern)")
+    if schema.image.height < 4 or schema.image.width < 4:
+        raise SolutionError(f"template 'cnn' needs images of at least 4x4 pixels, got "
+                            f"{schema.image.height}x{schema.image.width}")
+    return build_image_preprocessor(schema)
 
 
 class SmallCNN:
@@ -54,13 +59,13 @@ class SmallCNN:
         self.seed = seed
         self.classes_: np.ndarray | None = None
         self.state: bytes | None = None
-        self._live: tuple[Any, Any, Any, int] | None = None
+        self._live: tuple[Any, Any, Any] | None = None
 
     def __getstate__(self) -> dict:
         fields = dict(self.__dict__)
         live = fields.pop("_live")
         if live is not None:
-            torch, (net, opt, _, _) = _torch(), live
+            torch, (net, opt, _) = _torch(), live
             buffer = io.BytesIO()
             torch.save({"net": net.state_dict(), "opt": opt.state_dict()}, buffer)
             fields["state"] = buffer.getvalue()
@@ -69,41 +74,41 @@ class SmallCNN:
     def __setstate__(self, fields: dict) -> None:
         self.__dict__.update(fields, _live=None)
 
-    def _net(self, torch: Any, n_classes: int, side: int) -> Any:
+    def _net(self, torch: Any, n_classes: int, shape: tuple[int, int, int]) -> Any:
         nn = torch.nn
         c = self.p["channels"]
+        channels, height, width = shape
         return nn.Sequential(
-            nn.Conv2d(1, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(channels, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(self.p["dropout"]), nn.Linear(2 * c * (side // 4) ** 2, n_classes),
+            nn.Flatten(), nn.Dropout(self.p["dropout"]), nn.Linear(2 * c * (height // 4) * (width // 4), n_classes),
         )
 
-    def _load(self, torch: Any, n_features: int) -> tuple[Any, Any, Any, int]:
+    def _load(self, torch: Any, shape: tuple[int, int, int]) -> tuple[Any, Any, Any]:
         if self._live is not None:
             return self._live
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        side = _image_side(n_features)
         torch.manual_seed(self.seed)
-        net = self._net(torch, len(self.classes_), side).to(device)
+        net = self._net(torch, len(self.classes_), shape).to(device)
         opt = torch.optim.Adam(net.parameters(), lr=self.p["learning_rate"], weight_decay=self.p["weight_decay"])
         if self.state is not None:
             saved = torch.load(io.BytesIO(self.state), map_location=device)
             net.load_state_dict(saved["net"])
             opt.load_state_dict(saved["opt"])
-        self._live = (net, opt, device, side)
+        self._live = (net, opt, device)
         return self._live
 
     def train_epoch(self, X: np.ndarray, y: np.ndarray, epoch: int) -> None:
         torch = _torch()
         if self.classes_ is None:
             self.classes_ = np.unique(y)
-        net, opt, device, side = self._load(torch, X.shape[1])
+        net, opt, device = self._load(torch, X.shape[1:])
         # Dropout draws from the global generators: seeding them per epoch makes a resumed epoch
         # draw the same masks as the uninterrupted run.
         torch.manual_seed(self.seed * 1000 + epoch)
         generator = torch.Generator().manual_seed(self.seed * 1000 + epoch)
         # The whole fold goes to the device once per epoch, not batch by batch.
-        xs = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, side, side).to(device)
+        xs = torch.as_tensor(X, dtype=torch.float32).to(device)
         ys = torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long).to(device)
         order = torch.randperm(len(xs), generator=generator).to(device)
         net.train()
@@ -116,11 +121,11 @@ class SmallCNN:
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         torch = _torch()
-        net, _, device, side = self._load(torch, X.shape[1])
+        net, _, device = self._load(torch, X.shape[1:])
         net.eval()
         out = []
         with torch.no_grad():
-            xs = torch.as_tensor(X, dtype=torch.float32).reshape(-1, 1, side, side)
+            xs = torch.as_tensor(X, dtype=torch.float32)
             for start in range(0, len(xs), 1024):
                 out.append(torch.softmax(net(xs[start:start + 1024].to(device)), dim=1).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
@@ -149,6 +154,6 @@ TEMPLATES: list[Template] = [
             "dropout": param(float_range(0.0, 0.9), 0.2),
             "batch_size": param(int_range(8, 4096), 128),
         },
-        _build_cnn, _cnn_epoch, setup=_setup, available=torch_available,
+        _build_cnn, _cnn_epoch, setup=_setup, make_preprocessor=_image_preprocessor, available=torch_available,
     ),
 ]
