@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--competition", required=True, type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", nargs="+", choices=("naive", "default", "tuned"), default=["naive", "default", "tuned"])
+    names = ["naive", "default", "tuned"]
+    parser.add_argument("--only", nargs="+", choices=names, default=names)
     args = parser.parse_args(argv)
     comp_dir = args.competition.resolve()
     comp = Competition.load(comp_dir)

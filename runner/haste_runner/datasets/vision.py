@@ -126,8 +126,8 @@ def photo_patches() -> pd.DataFrame:
         image = io.imread(_skimage_data() / f"{name}.png" if (_skimage_data() / f"{name}.png").exists()
                           else _skimage_data() / f"{name}.jpg")[..., :3].astype(np.float64)
         rows, cols = image.shape[0] // PHOTO_PATCH, image.shape[1] // PHOTO_PATCH
-        patches = image[:rows * PHOTO_PATCH, :cols * PHOTO_PATCH] \
-            .reshape(rows, PHOTO_PATCH, cols, PHOTO_PATCH, 3).transpose(0, 2, 1, 3, 4).reshape(-1, PHOTO_PATCH, PHOTO_PATCH, 3)
+        grid = image[:rows * PHOTO_PATCH, :cols * PHOTO_PATCH].reshape(rows, PHOTO_PATCH, cols, PHOTO_PATCH, 3)
+        patches = grid.transpose(0, 2, 1, 3, 4).reshape(-1, PHOTO_PATCH, PHOTO_PATCH, 3)
         patches = patches[patches.std(axis=(1, 2)).max(axis=1) >= 2]
         factors = rand.uniform(0.7, 1.3, size=len(patches))[:, None, None, None]
         images.append(np.clip(np.rint(patches * factors), 0, 255).astype(np.int64))
