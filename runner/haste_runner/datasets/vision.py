@@ -100,10 +100,46 @@ def lfw_faces() -> pd.DataFrame:
     return pixel_frame(np.rint(images * 255).astype(np.int64), target)
 
 
+PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "ihc")
+PHOTO_PATCH = 12
+PHOTO_SEED = 13  # fixed forever: the brightness factors
+
+
+def rgb_pixel_frame(images: np.ndarray, target: np.ndarray) -> pd.DataFrame:
+    """(n, h, w, c) integer images -> px_<r>_<c>_<ch> columns (row, column, channel order: hwc) + target."""
+    n, h, w, c = images.shape
+    frame = pd.DataFrame(images.reshape(n, h * w * c).astype("int64"),
+                         columns=[f"px_{r}_{col}_{ch}" for r in range(h) for col in range(w) for ch in range(c)])
+    frame["target"] = target
+    return frame
+
+
+def photo_patches() -> pd.DataFrame:
+    # Non-overlapping 12x12 RGB patches of five colour photographs bundled with scikit-image (astronaut, a cat,
+    # a coffee cup, a rocket launch, an immunohistochemistry slide): which photograph is the patch from? Each patch
+    # is scaled by one seeded brightness factor (all channels alike), so colour balance and texture decide, not
+    # brightness. Patches of a single flat colour (channel std < 2 everywhere) are dropped: nothing to tell.
+    from skimage import io
+    rand = np.random.RandomState(PHOTO_SEED)
+    images, target = [], []
+    for name in PHOTOS:
+        image = io.imread(_skimage_data() / f"{name}.png" if (_skimage_data() / f"{name}.png").exists()
+                          else _skimage_data() / f"{name}.jpg")[..., :3].astype(np.float64)
+        rows, cols = image.shape[0] // PHOTO_PATCH, image.shape[1] // PHOTO_PATCH
+        grid = image[:rows * PHOTO_PATCH, :cols * PHOTO_PATCH].reshape(rows, PHOTO_PATCH, cols, PHOTO_PATCH, 3)
+        patches = grid.transpose(0, 2, 1, 3, 4).reshape(-1, PHOTO_PATCH, PHOTO_PATCH, 3)
+        patches = patches[patches.std(axis=(1, 2)).max(axis=1) >= 2]
+        factors = rand.uniform(0.7, 1.3, size=len(patches))[:, None, None, None]
+        images.append(np.clip(np.rint(patches * factors), 0, 255).astype(np.int64))
+        target += [name] * len(patches)
+    return rgb_pixel_frame(np.concatenate(images), np.array(target))
+
+
 BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {
     "digits": digits,
     "fashion-mnist": fashion_mnist,
     "fashion-shirts": fashion_shirts,
     "textures": textures,
     "lfw-faces": lfw_faces,
+    "photo-patches": photo_patches,
 }
