@@ -16,7 +16,12 @@ function configurationFailure(err: unknown): never {
 function activityName(): { workflowId: string; runId: string; activityId: string; attempt: number } {
   try {
     const info = Context.current().info;
-    return { workflowId: info.workflowExecution?.workflowId ?? 'standalone', runId: info.workflowExecution?.runId ?? 'standalone', activityId: info.activityId, attempt: info.attempt };
+    return {
+      workflowId: info.workflowExecution?.workflowId ?? 'standalone',
+      runId: info.workflowExecution?.runId ?? 'standalone',
+      activityId: info.activityId,
+      attempt: info.attempt,
+    };
   } catch {
     return { workflowId: 'local', runId: 'local', activityId: String(Date.now()), attempt: 1 };
   }

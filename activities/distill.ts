@@ -10,7 +10,11 @@ export function trajectoryFiles(runsDir: string): string[] {
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(path.join(runsDir, d.name)).filter((f) => f.endsWith('.json')).map((f) => path.join(runsDir, d.name, f)))
+    .flatMap((d) =>
+      readdirSync(path.join(runsDir, d.name))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(runsDir, d.name, f)),
+    )
     .sort();
 }
 
@@ -38,13 +42,21 @@ export function createDistillActivities(config: HasteConfig, openStore: () => Pr
         }
       }
       const probeOn = (competitions: string[]): ProbeTarget | undefined => {
-        const [smallest] = competitions.flatMap((c) => seen.get(c) ?? []).filter((t) => existsSync(t.dir)).sort((a, b) => a.rows - b.rows);
+        const [smallest] = competitions
+          .flatMap((c) => seen.get(c) ?? [])
+          .filter((t) => existsSync(t.dir))
+          .sort((a, b) => a.rows - b.rows);
         return smallest && { competition: smallest.competition, dir: smallest.dir, direction: smallest.direction };
       };
       const trajectories = input.files.map(readTrajectory);
       const store = await openStore();
       try {
-        return await distill(store, trajectories, { policy: { promoteDomainAfter: config.distill.promoteDomainAfter, ...input.policy }, rowsOf: (c) => seen.get(c)?.rows, probeOn: input.probeConflicts ? probeOn : undefined, auditFile });
+        return await distill(store, trajectories, {
+          policy: { promoteDomainAfter: config.distill.promoteDomainAfter, ...input.policy },
+          rowsOf: (c) => seen.get(c)?.rows,
+          probeOn: input.probeConflicts ? probeOn : undefined,
+          auditFile,
+        });
       } finally {
         await store.close();
       }

@@ -25,20 +25,29 @@ export interface OrchestratorDeps {
 
 /** Control-plane activities, registered on haste-orchestrator; each heartbeats while it runs. */
 export function createOrchestratorActivities(deps: OrchestratorDeps) {
-  return heartbeating({
-    ...createCompetitionActivities(deps.config),
-    ...createSkillActivities(deps.skills),
-    ...createAgentActivities({ resolveAgent: deps.resolveAgent, artifactsDir: deps.config.artifactsDir, openStore: deps.openStore }),
-    ...createGradingActivities(deps.config.python),
-    ...createTrajectoryActivities(deps.config.runsDir),
-    ...createCreditActivities(deps.openStore),
-    ...createDistillActivities(deps.config, deps.openStore),
-  }, CONTROL_HEARTBEAT.everyMs);
+  return heartbeating(
+    {
+      ...createCompetitionActivities(deps.config),
+      ...createSkillActivities(deps.skills),
+      ...createAgentActivities({ resolveAgent: deps.resolveAgent, artifactsDir: deps.config.artifactsDir, openStore: deps.openStore }),
+      ...createGradingActivities(deps.config.python),
+      ...createTrajectoryActivities(deps.config.runsDir),
+      ...createCreditActivities(deps.openStore),
+      ...createDistillActivities(deps.config, deps.openStore),
+    },
+    CONTROL_HEARTBEAT.everyMs,
+  );
 }
 
 /** Training activities, registered on haste-gpu only. */
 export function createGpuActivities(deps: { config: HasteConfig; slots: SlotPool; heartbeatEveryMs?: number }) {
-  return createTrainingActivities({ python: deps.config.python, artifactsDir: deps.config.artifactsDir, slots: deps.slots, sandbox: deps.config.sandbox, heartbeatEveryMs: deps.heartbeatEveryMs });
+  return createTrainingActivities({
+    python: deps.config.python,
+    artifactsDir: deps.config.artifactsDir,
+    slots: deps.slots,
+    sandbox: deps.config.sandbox,
+    heartbeatEveryMs: deps.heartbeatEveryMs,
+  });
 }
 
 export type OrchestratorActivities = ReturnType<typeof createOrchestratorActivities>;

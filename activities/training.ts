@@ -6,15 +6,7 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { killProcessGroup, parseJsonLine, pythonEnv, RUNNER_USER_ERROR_EXIT, spawnRunner } from '../infra/python.js';
 import type { Slot, SlotPool } from '../infra/gpu-slots.js';
 import { assertSandboxAvailable, describeLimitExit, handOverWorkdir, SANDBOX_COMPETITION_DIR, sandboxCommand, type SandboxConfig } from '../infra/sandbox.js';
-import {
-  RunnerLineSchema,
-  TrainHeartbeatSchema,
-  type RunnerLine,
-  type TrainCharge,
-  type TrainHeartbeat,
-  type TrainRequest,
-  type TrainResult,
-} from '../schemas/training.js';
+import { RunnerLineSchema, TrainHeartbeatSchema, type RunnerLine, type TrainCharge, type TrainHeartbeat, type TrainRequest, type TrainResult } from '../schemas/training.js';
 
 export interface TrainingDeps {
   python: string;
@@ -138,8 +130,7 @@ export function createTrainingActivities(deps: TrainingDeps) {
       const workdir = stepWorkdir(deps.artifactsDir, request.workflowId, request.step);
       // A checkpoint the runner has since pruned cannot be resumed: start over rather than fail every retry.
       // Checkpoint paths come from the sandbox's output: only ones inside its own workdir are trusted.
-      const resumeFrom =
-        previous?.checkpoint && previous.checkpoint.startsWith(workdir + path.sep) && existsSync(previous.checkpoint) ? previous.checkpoint : null;
+      const resumeFrom = previous?.checkpoint && previous.checkpoint.startsWith(workdir + path.sep) && existsSync(previous.checkpoint) ? previous.checkpoint : null;
       mkdirSync(workdir, { recursive: true });
       const jobFile = stepJobFile(deps.artifactsDir, request.workflowId, request.step, ctx.info.attempt);
       mkdirSync(path.dirname(jobFile), { recursive: true });

@@ -54,7 +54,8 @@ def write_fashion_full(idx_dir: Path, out: Path) -> Path:
         "id: fashion-mnist-full\ntitle: Fashion-MNIST 28x28, official split\ndomain: vision\n"
         "task_type: multiclass\ntarget_column: target\nid_column: id\n"
         "metric: { name: accuracy, direction: maximize }\nbudget: { compute_seconds: 3600, max_steps: 8 }\n"
-        "source: Debian package dataset-fashion-mnist (IDX files), all images, official split\n")
+        "source: Debian package dataset-fashion-mnist (IDX files), all images, official split\n"
+    )
     return out
 
 
@@ -66,15 +67,30 @@ def train_rows(competition: Path) -> int:
 
 def run_one(competition: Path, device: str, params: dict, folds: int, workdir: Path) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
-    job = {"competitionDir": str(competition), "template": "cnn", "params": params, "seed": 0, "folds": folds,
-           "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 0, "attempt": 1}
+    job = {
+        "competitionDir": str(competition),
+        "template": "cnn",
+        "params": params,
+        "seed": 0,
+        "folds": folds,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 0,
+        "attempt": 1,
+    }
     job_file = workdir / "job.json"
     job_file.write_text(json.dumps(job))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "CUDA_VISIBLE_DEVICES": "0" if device == "cuda" else ""}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "CUDA_VISIBLE_DEVICES": "0" if device == "cuda" else "",
+    }
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "haste_runner.train", "--job", str(job_file)],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "haste_runner.train", "--job", str(job_file)], env=env, capture_output=True, text=True
+    )
     wall = time.perf_counter() - started
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     result = next((e for e in events if e["event"] == "result"), None)
@@ -83,10 +99,17 @@ def run_one(competition: Path, device: str, params: dict, folds: int, workdir: P
     comp = Competition.load(competition)
     answers = read_csv(competition / ANSWERS_FILE)
     graded = grade.score(comp, answers, grade.read_submission(Path(result["submission"]), comp, answers))
-    return {"competition": comp.id, "device": device, "wallSeconds": round(wall, 2),
-            "cpuSeconds": round(result["cpuSeconds"], 2), "cvScore": round(result["cvScore"], 4),
-            "gradedScore": round(graded, 4), "epochs": result["epochs"], "folds": folds,
-            "trainRows": train_rows(competition)}
+    return {
+        "competition": comp.id,
+        "device": device,
+        "wallSeconds": round(wall, 2),
+        "cpuSeconds": round(result["cpuSeconds"], 2),
+        "cvScore": round(result["cvScore"], 4),
+        "gradedScore": round(graded, 4),
+        "epochs": result["epochs"],
+        "folds": folds,
+        "trainRows": train_rows(competition),
+    }
 
 
 def main() -> int:

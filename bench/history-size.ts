@@ -22,9 +22,16 @@ async function main(): Promise<void> {
   const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
   try {
     const steps = Number(flags.steps);
-    const { handle } = await startEpisode(config, client, { competition: flags.competition, budget: { maxSteps: steps, computeSeconds: 100_000 }, stopAtTarget: false, runTag: `history-${Date.now()}` });
+    const { handle } = await startEpisode(config, client, {
+      competition: flags.competition,
+      budget: { maxSteps: steps, computeSeconds: 100_000 },
+      stopAtTarget: false,
+      runTag: `history-${Date.now()}`,
+    });
     const summary = await handle.result();
-    const json = execFileSync(findTemporalCli(config), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', config.temporalAddress, '--output', 'json'], { maxBuffer: 512 << 20 }).toString();
+    const json = execFileSync(findTemporalCli(config), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', config.temporalAddress, '--output', 'json'], {
+      maxBuffer: 512 << 20,
+    }).toString();
     const events = (JSON.parse(json) as { events: { eventType: string }[] }).events;
     const byType = new Map<string, { count: number; bytes: number }>();
     for (const e of events) {
@@ -33,7 +40,9 @@ async function main(): Promise<void> {
       entry.bytes += JSON.stringify(e).length;
       byType.set(e.eventType, entry);
     }
-    console.log(`${flags.competition}: ${summary.steps} steps (${summary.stopReason}), ${events.length} events, ${json.length} bytes of history (${Math.round(json.length / Math.max(1, summary.steps))} per step)`);
+    console.log(
+      `${flags.competition}: ${summary.steps} steps (${summary.stopReason}), ${events.length} events, ${json.length} bytes of history (${Math.round(json.length / Math.max(1, summary.steps))} per step)`,
+    );
     for (const [type, { count, bytes }] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 6)) console.log(`  ${type}: ${count} events, ${bytes} bytes`);
   } finally {
     await workers.stop();

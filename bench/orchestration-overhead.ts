@@ -35,7 +35,10 @@ const seconds = (ms: number) => (ms / 1000).toFixed(2);
 async function timeDirect(config: Awaited<ReturnType<typeof ephemeralConfig>>, competitionDir: string): Promise<number> {
   const workdir = mkdtempSync(path.join(os.tmpdir(), 'haste-bench-direct-'));
   const job = path.join(workdir, 'job.json');
-  writeFileSync(job, JSON.stringify({ competitionDir, template: candidate.template, params: candidate.params, seed: 0, folds: 5, workdir, resumeFrom: null, checkpointEvery: 1, attempt: 1 }));
+  writeFileSync(
+    job,
+    JSON.stringify({ competitionDir, template: candidate.template, params: candidate.params, seed: 0, folds: 5, workdir, resumeFrom: null, checkpointEvery: 1, attempt: 1 }),
+  );
   const started = performance.now();
   await runPythonJson(config.python, 'train', ['--job', job]);
   return performance.now() - started;
@@ -71,7 +74,15 @@ async function main() {
     for (const n of concurrencyLevels) {
       const started = performance.now();
       const handles = await Promise.all(
-        Array.from({ length: n }, (_, i) => startEpisode(config, client, { competition: spec.id, budget: { maxSteps: 2 }, stopAtTarget: false, runTag: `concurrent-${n}-${i}`, initialCandidates: [candidate, { template: 'logistic_regression', params: { C: 1 } }] })),
+        Array.from({ length: n }, (_, i) =>
+          startEpisode(config, client, {
+            competition: spec.id,
+            budget: { maxSteps: 2 },
+            stopAtTarget: false,
+            runTag: `concurrent-${n}-${i}`,
+            initialCandidates: [candidate, { template: 'logistic_regression', params: { C: 1 } }],
+          }),
+        ),
       );
       const summaries = await Promise.all(handles.map((h) => h.handle.result()));
       const wall = performance.now() - started;
@@ -84,7 +95,9 @@ async function main() {
       const compute = summaries.reduce((s, x) => s + x.computeSeconds, 0);
       console.log(`\n${n} concurrent episodes (2 steps each, 2 GPU slots)`);
       console.log(`  wall ${seconds(wall)} s, throughput ${(n / (wall / 60000)).toFixed(2)} episodes/min, ${(steps / (wall / 1000)).toFixed(2)} steps/s`);
-      console.log(`  slot-seconds of training ${compute.toFixed(1)} (utilisation of 2 slots ${((compute / (wall / 1000) / 2) * 100).toFixed(0)}%), heartbeat timeouts ${heartbeatTimeouts}`);
+      console.log(
+        `  slot-seconds of training ${compute.toFixed(1)} (utilisation of 2 slots ${((compute / (wall / 1000) / 2) * 100).toFixed(0)}%), heartbeat timeouts ${heartbeatTimeouts}`,
+      );
     }
   } finally {
     await workers.stop();

@@ -48,8 +48,15 @@ def default_candidate(comp: Competition) -> dict[str, Any]:
     if comp.metric_name == "rmsle":
         # The reading of "default" for RMSLE: HistGradientBoosting on log1p(target), which also keeps
         # predictions non-negative (today's template with the ordinal codes it uses for strings).
-        return {"template": "pipeline", "params": {"version": 1, "target": "log1p", "features": [{"kind": "ordinal"}],
-                                                   "model": {"template": "hist_gradient_boosting"}}}
+        return {
+            "template": "pipeline",
+            "params": {
+                "version": 1,
+                "target": "log1p",
+                "features": [{"kind": "ordinal"}],
+                "model": {"template": "hist_gradient_boosting"},
+            },
+        }
     return {"template": "hist_gradient_boosting", "params": {}}
 
 
@@ -66,9 +73,12 @@ def tuned_candidate(comp: Competition, train) -> dict[str, Any]:
         min_length = int(train.groupby(columns.series).size().min())
         lags = _lags(min_length, comp.horizon)
         windows = [w for w in (7, 28) if w <= max(lags)] or [max(lags)]
-        steps: list[dict[str, Any]] = [{"kind": "lags", "lags": lags},
-                                       {"kind": "rolling", "windows": windows, "stats": ["mean", "std"]},
-                                       {"kind": "calendar"}, {"kind": "series_id"}]
+        steps: list[dict[str, Any]] = [
+            {"kind": "lags", "lags": lags},
+            {"kind": "rolling", "windows": windows, "stats": ["mean", "std"]},
+            {"kind": "calendar"},
+            {"kind": "series_id"},
+        ]
         model = {**EARLY_STOPPED_LIGHTGBM, "forecast": {"strategy": "direct", "max_rows_per_series": 1500}}
         return {"template": "pipeline", "params": {"version": 1, "features": steps, "model": model}}
     strings = [c for c in features.columns if features[c].dtype == object or str(features[c].dtype) == "str"]
@@ -79,10 +89,17 @@ def tuned_candidate(comp: Competition, train) -> dict[str, Any]:
     elif columns.image is not None:
         steps += [{"kind": "pixels"}]
     elif comp.domain == "text":
-        return {"template": "pipeline", "params": {"version": 1, "features": [
-            {"kind": "tfidf", "analyzer": "word", "ngram_range": [1, 2], "min_df": 2},
-            {"kind": "tfidf", "analyzer": "char_wb", "ngram_range": [2, 5], "min_df": 2}],
-            "model": {"template": "logistic_regression", "params": {"C": 10.0}}}}
+        return {
+            "template": "pipeline",
+            "params": {
+                "version": 1,
+                "features": [
+                    {"kind": "tfidf", "analyzer": "word", "ngram_range": [1, 2], "min_df": 2},
+                    {"kind": "tfidf", "analyzer": "char_wb", "ngram_range": [2, 5], "min_df": 2},
+                ],
+                "model": {"template": "logistic_regression", "params": {"C": 10.0}},
+            },
+        }
     else:
         steps += [{"kind": "impute"}, {"kind": "one_hot", "max_categories": 10}, {"kind": "ordinal"}]
         categorical = [c for c in strings if c not in columns.text]
@@ -91,8 +108,9 @@ def tuned_candidate(comp: Competition, train) -> dict[str, Any]:
         if columns.text:
             steps += [{"kind": "tfidf", "analyzer": "word", "ngram_range": [1, 2], "min_df": 2}]
     spec: dict[str, Any] = {"version": 1, "features": steps, "model": EARLY_STOPPED_LIGHTGBM}
-    if comp.metric_name == "rmsle" or (comp.task_type == "regression" and train[comp.target_column].min() >= 0
-                                       and train[comp.target_column].skew() > 1):
+    if comp.metric_name == "rmsle" or (
+        comp.task_type == "regression" and train[comp.target_column].min() >= 0 and train[comp.target_column].skew() > 1
+    ):
         spec["target"] = "log1p"
     return {"template": "pipeline", "params": spec}
 
@@ -102,8 +120,12 @@ def _python() -> str:
 
 
 def _runner(module: str, *args: str) -> list[dict[str, Any]]:
-    done = subprocess.run([_python(), "-m", f"haste_runner.{module}", *args], capture_output=True, text=True,
-                          env={"PYTHONPATH": str(RUNNER), "PATH": "/usr/bin:/bin", "HASTE_SANDBOX": "off"})
+    done = subprocess.run(
+        [_python(), "-m", f"haste_runner.{module}", *args],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(RUNNER), "PATH": "/usr/bin:/bin", "HASTE_SANDBOX": "off"},
+    )
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0:
         error = next((e for e in lines if e.get("event") == "error"), None)
@@ -113,8 +135,15 @@ def _runner(module: str, *args: str) -> list[dict[str, Any]]:
 
 def run_reference(name: str, candidate: dict[str, Any], comp_dir: Path, folds: int, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"haste-ref-{name}-") as tmp:
-        job = {"competitionDir": str(comp_dir), "template": candidate["template"], "params": candidate["params"],
-               "seed": seed, "folds": folds, "workdir": str(Path(tmp) / "work"), "checkpointEvery": 0}
+        job = {
+            "competitionDir": str(comp_dir),
+            "template": candidate["template"],
+            "params": candidate["params"],
+            "seed": seed,
+            "folds": folds,
+            "workdir": str(Path(tmp) / "work"),
+            "checkpointEvery": 0,
+        }
         (Path(tmp) / "job.json").write_text(json.dumps(job))
         started = time.monotonic()
         try:
@@ -123,8 +152,14 @@ def run_reference(name: str, candidate: dict[str, Any], comp_dir: Path, folds: i
             graded = _runner("grade", "--competition", str(comp_dir), "--submission", result["submission"])[-1]
         except RuntimeError as e:
             return {"reference": name, "candidate": candidate, "score": None, "error": str(e)}
-        return {"reference": name, "candidate": candidate, "score": graded["score"], "cvScore": result["cvScore"],
-                "computeSeconds": result.get("cpuSeconds"), "wallSeconds": time.monotonic() - started}
+        return {
+            "reference": name,
+            "candidate": candidate,
+            "score": graded["score"],
+            "cvScore": result["cvScore"],
+            "computeSeconds": result.get("cpuSeconds"),
+            "wallSeconds": time.monotonic() - started,
+        }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,13 +23,31 @@ import type { SkillFilter, SkillStore } from '../skill-store/store.js';
 /** HASTE_BENCH_SIZES=1000,10000 runs a shorter bench (default 1k, 10k and 100k skills). */
 const SIZES = (process.env.HASTE_BENCH_SIZES ?? '1000,10000,100000').split(',').map((s) => {
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`HASTE_BENCH_SIZES: whole numbers of skills separated by commas, e.g. 1000,10000 (got ${JSON.stringify(process.env.HASTE_BENCH_SIZES)})`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`HASTE_BENCH_SIZES: whole numbers of skills separated by commas, e.g. 1000,10000 (got ${JSON.stringify(process.env.HASTE_BENCH_SIZES)})`);
   return n;
 });
 const QUERIES = 300;
 const BATCH = 1_000;
 const DOMAINS = ['tabular', 'vision', 'text', 'time-series', 'audio', 'graph'];
-const TOPICS = ['gradient boosting', 'early stopping', 'target encoding', 'data augmentation', 'learning rate warmup', 'class weights', 'lag features', 'tf-idf', 'dropout', 'feature scaling', 'stacking', 'pseudo labelling', 'k-fold validation', 'log target', 'mixup', 'label smoothing'];
+const TOPICS = [
+  'gradient boosting',
+  'early stopping',
+  'target encoding',
+  'data augmentation',
+  'learning rate warmup',
+  'class weights',
+  'lag features',
+  'tf-idf',
+  'dropout',
+  'feature scaling',
+  'stacking',
+  'pseudo labelling',
+  'k-fold validation',
+  'log target',
+  'mixup',
+  'label smoothing',
+];
 const TASK_TYPES = ['binary', 'multiclass', 'regression', 'forecasting'] as const;
 
 /** A small LCG; the seed is mixed first, or the first draws of neighbouring seeds would be nearly equal. */
@@ -37,7 +55,7 @@ function rng(seed: number) {
   let s = Math.imul(seed ^ (seed >>> 16), 0x45d9f3b);
   s = Math.imul(s ^ (s >>> 16), 0x45d9f3b);
   s = (s ^ (s >>> 16)) >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function syntheticSkill(i: number): SkillRecord {
@@ -109,7 +127,12 @@ interface SizeResult {
   unfiltered: { p50: number; p99: number };
 }
 
-async function benchStore(name: string, open: (embedder: EmbedderSource) => Promise<SkillStore>, embedder: EmbedderSource, queryVectors: Float32Array<ArrayBuffer>[]): Promise<SizeResult[]> {
+async function benchStore(
+  name: string,
+  open: (embedder: EmbedderSource) => Promise<SkillStore>,
+  embedder: EmbedderSource,
+  queryVectors: Float32Array<ArrayBuffer>[],
+): Promise<SizeResult[]> {
   let loaded = 0;
   const results: SizeResult[] = [];
   const store = await open(embedder);
@@ -170,7 +193,10 @@ const cached = cachedEmbedder(minilmSource.id, minilmSource.dimension, base);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-bench-'));
 const side: [string, SizeResult[]][] = [];
 try {
-  side.push(['embedded (SQLite)', await benchStore('embedded (SQLite)', async (e) => SqliteSkillStore.open({ file: path.join(dir, 'skills.sqlite'), embedder: e }), cached, queryVectors)]);
+  side.push([
+    'embedded (SQLite)',
+    await benchStore('embedded (SQLite)', async (e) => SqliteSkillStore.open({ file: path.join(dir, 'skills.sqlite'), embedder: e }), cached, queryVectors),
+  ]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

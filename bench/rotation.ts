@@ -45,7 +45,10 @@ export function rotationSplit(rotation: string, suite: SuiteEntry[]): RotationSp
 
 /** The split as it is printed before anything runs: one line per fold. */
 export function describeSplit(split: RotationSplit): string[] {
-  return [`rotation ${split.rotation}: ${split.folds.length} fold(s), learning order fixed by competition id`, ...split.folds.map((f, i) => `fold ${i + 1}: held out ${f.heldout}; learn on ${f.train.join(', ')}`)];
+  return [
+    `rotation ${split.rotation}: ${split.folds.length} fold(s), learning order fixed by competition id`,
+    ...split.folds.map((f, i) => `fold ${i + 1}: held out ${f.heldout}; learn on ${f.train.join(', ')}`),
+  ];
 }
 
 /**

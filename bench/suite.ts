@@ -113,7 +113,13 @@ export async function runSuite(
     const reference = (name: ReferenceLine['reference']) => references.find((r) => r.reference === name)?.score ?? null;
     const budgetSeconds = options.budgetSeconds ?? spec.budget.computeSeconds;
     const engineer = await (
-      await startEpisode(config, client, { competition: id, skills: false, learn: false, runTag: `${tag}-engineer`, budget: options.budgetSeconds ? { computeSeconds: options.budgetSeconds } : {} })
+      await startEpisode(config, client, {
+        competition: id,
+        skills: false,
+        learn: false,
+        runTag: `${tag}-engineer`,
+        budget: options.budgetSeconds ? { computeSeconds: options.budgetSeconds } : {},
+      })
     ).handle.result();
     const row: SuiteRow = {
       competition: id,
@@ -135,7 +141,9 @@ export async function runSuite(
     rows.push(row);
     if (options.rowsFile) appendFileSync(options.rowsFile, `${JSON.stringify(row)}\n`);
     const f = (x: number | null) => (x === null ? '–' : x.toFixed(4));
-    log(`${id}: engineer ${f(row.engineer)} naive ${f(row.naive)} default ${f(row.default)} tuned ${f(row.tuned)} in ${row.computeSeconds.toFixed(1)} of ${budgetSeconds} s, ${row.steps} steps, ensemble ${row.ensembleKept ? 'kept' : 'none'}`);
+    log(
+      `${id}: engineer ${f(row.engineer)} naive ${f(row.naive)} default ${f(row.default)} tuned ${f(row.tuned)} in ${row.computeSeconds.toFixed(1)} of ${budgetSeconds} s, ${row.steps} steps, ensemble ${row.ensembleKept ? 'kept' : 'none'}`,
+    );
   }
   return rows;
 }
@@ -157,11 +165,36 @@ export function goalChecks(rows: SuiteRow[]): GoalCheck[] {
     const passed = count(xs, ok);
     checks.push({ goal, passed, of: xs.length, met: met(passed, xs.length) });
   };
-  add('never below the naive baseline', rows, (r) => atLeast(r.engineer, r.naive, r.direction), (p, n) => p === n);
-  add('forecasting never below seasonal naive (the default column)', series, (r) => atLeast(r.engineer, r.default, r.direction), (p, n) => p === n);
-  add('at or above the tuned reference on >= 80 %', rows, (r) => atLeast(r.engineer, r.tuned, r.direction), (p, n) => n > 0 && p >= 0.8 * n);
-  add('budget overshoot <= 10 % on every episode', rows, (r) => overshoot(r) <= 0.1, (p, n) => p === n);
-  add('an ensemble kept on >= 1/3 of tabular competitions', tabular, (r) => r.ensembleKept, (p, n) => n > 0 && p >= n / 3);
+  add(
+    'never below the naive baseline',
+    rows,
+    (r) => atLeast(r.engineer, r.naive, r.direction),
+    (p, n) => p === n,
+  );
+  add(
+    'forecasting never below seasonal naive (the default column)',
+    series,
+    (r) => atLeast(r.engineer, r.default, r.direction),
+    (p, n) => p === n,
+  );
+  add(
+    'at or above the tuned reference on >= 80 %',
+    rows,
+    (r) => atLeast(r.engineer, r.tuned, r.direction),
+    (p, n) => n > 0 && p >= 0.8 * n,
+  );
+  add(
+    'budget overshoot <= 10 % on every episode',
+    rows,
+    (r) => overshoot(r) <= 0.1,
+    (p, n) => p === n,
+  );
+  add(
+    'an ensemble kept on >= 1/3 of tabular competitions',
+    tabular,
+    (r) => r.ensembleKept,
+    (p, n) => n > 0 && p >= n / 3,
+  );
   return checks;
 }
 
@@ -170,7 +203,7 @@ export function suiteTable(rows: SuiteRow[], budgetSeconds?: number): string {
   const mark = (r: SuiteRow, ref: number | null) => (atLeast(r.engineer, ref, r.direction) ? '' : ' ✗');
   const lines = [
     `Offline engineer, cold (no skills), ${budgetSeconds ? `${budgetSeconds} s of compute per competition` : "each competition's default budget"}; every score graded on the hidden answers by the runner's grader. ` +
-      'References from the same run (bench/reference.py, same train.csv, 5 folds): naive = the grader\'s baseline; default = HistGradientBoosting (tabular, vision; on log1p(target) for RMSLE), TF-IDF + logistic regression (text), seasonal naive with the competition\'s or the detected season (time series); tuned = LightGBM with early stopping behind the feature steps the data calls for, or one global LightGBM forecaster on lags, rolling statistics and calendar parts. ✗ marks an engineer score below that column.',
+      "References from the same run (bench/reference.py, same train.csv, 5 folds): naive = the grader's baseline; default = HistGradientBoosting (tabular, vision; on log1p(target) for RMSLE), TF-IDF + logistic regression (text), seasonal naive with the competition's or the detected season (time series); tuned = LightGBM with early stopping behind the feature steps the data calls for, or one global LightGBM forecaster on lags, rolling statistics and calendar parts. ✗ marks an engineer score below that column.",
     '',
     '| competition | domain | metric | engineer | naive | default | tuned | target | compute s / budget | overshoot | steps | ensemble kept |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -196,7 +229,9 @@ function readRows(file: string): SuiteRow[] {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, 'budget-seconds': { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, render: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, 'budget-seconds': { type: 'string' }, out: { type: 'string' }, rows: { type: 'string' }, render: { type: 'string' } },
+  });
   const budgetSeconds = values['budget-seconds'] ? Number(values['budget-seconds']) : undefined;
   let rows: SuiteRow[];
   if (values.render) {
@@ -217,7 +252,11 @@ async function main() {
   }
   const table = suiteTable(rows, budgetSeconds);
   console.log(table);
-  if (values.out) writeFileSync(values.out, `# The built-in suite, offline engineer cold\n\nMade by \`npm run bench:suite -- ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n`);
+  if (values.out)
+    writeFileSync(
+      values.out,
+      `# The built-in suite, offline engineer cold\n\nMade by \`npm run bench:suite -- ${process.argv.slice(2).join(' ')}\` on ${new Date().toISOString().slice(0, 10)}.\n\n${table}\n`,
+    );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

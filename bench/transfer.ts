@@ -114,25 +114,55 @@ const heldoutBudget = (o: TransferOptions, times: number) => ({ ...computeOnly(o
 async function learnPhase(client: Client, run: Run, tag: string, train: string[], options: TransferOptions): Promise<void> {
   const trajectories: string[] = [];
   for (const [i, competition] of train.entries()) {
-    const summary = await run({ competition, runTag: `${tag}-learn-${i}`, budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) }, stopAtTarget: false, validateSkills: true, learn: true, seed: i });
+    const summary = await run({
+      competition,
+      runTag: `${tag}-learn-${i}`,
+      budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) },
+      stopAtTarget: false,
+      validateSkills: true,
+      learn: true,
+      seed: i,
+    });
     // Wait for this episode's distillation, so the next one sees what it taught.
     const { runId } = await client.workflow.getHandle(summary.workflowId).describe();
     await client.workflow.getHandle<typeof distillSkills>(`haste-distill-${summary.workflowId}-${runId}`).result();
     if (summary.trajectory) trajectories.push(summary.trajectory);
-    options.log(`learned from ${competition}: final ${summary.finalScore?.toFixed(4)} in ${summary.computeSeconds.toFixed(1)} s, ${summary.ledger.filter((s) => s.skillIds?.length).length} step(s) shaped by skills`);
+    options.log(
+      `learned from ${competition}: final ${summary.finalScore?.toFixed(4)} in ${summary.computeSeconds.toFixed(1)} s, ${summary.ledger.filter((s) => s.skillIds?.length).length} step(s) shaped by skills`,
+    );
   }
-  const final = await client.workflow.execute<typeof distillSkills>('distillSkills', { taskQueue: TASK_QUEUES.orchestrator, workflowId: `haste-distill-${tag}`, args: [{ trajectories }] });
+  const final = await client.workflow.execute<typeof distillSkills>('distillSkills', {
+    taskQueue: TASK_QUEUES.orchestrator,
+    workflowId: `haste-distill-${tag}`,
+    args: [{ trajectories }],
+  });
   options.log(`distilled: ${final.skills} skills; ${final.audit.map((a) => `${a.action} ${a.title}`).join('; ') || 'no changes'}`);
 }
 
 /** One held-out competition, cold, warm and cold with twice the budget, per seed; nothing is learned from it. */
-async function heldoutPhase(config: HasteConfig, run: Run, tag: string, competition: string, train: string[], options: TransferOptions, skillsOf: (ids: Map<string, number>) => Promise<HeldoutResult['skills']>): Promise<HeldoutResult> {
+async function heldoutPhase(
+  config: HasteConfig,
+  run: Run,
+  tag: string,
+  competition: string,
+  train: string[],
+  options: TransferOptions,
+  skillsOf: (ids: Map<string, number>) => Promise<HeldoutResult['skills']>,
+): Promise<HeldoutResult> {
   const spec = await loadCompetitionSpec(config, competition);
   const arms: Record<Arm, EpisodeSummary[]> = { cold: [], warm: [], cold2x: [] };
   const seeds = Array.from({ length: options.seeds }, (_, i) => i);
   for (const seed of seeds) {
     for (const arm of ARMS.filter((a) => a !== 'cold2x' || options.coldTwice !== false)) {
-      const summary = await run({ competition, runTag: `${tag}-${arm}-${seed}`, seed, skills: arm === 'warm', learn: false, stopAtTarget: false, budget: heldoutBudget(options, arm === 'cold2x' ? 2 : 1) });
+      const summary = await run({
+        competition,
+        runTag: `${tag}-${arm}-${seed}`,
+        seed,
+        skills: arm === 'warm',
+        learn: false,
+        stopAtTarget: false,
+        budget: heldoutBudget(options, arm === 'cold2x' ? 2 : 1),
+      });
       arms[arm].push(summary);
       options.log(`${competition} seed ${seed} ${arm}: final ${summary.finalScore?.toFixed(4)} in ${summary.computeSeconds.toFixed(1)} s, ${summary.steps} steps`);
     }
@@ -177,13 +207,16 @@ async function librarySkills(config: HasteConfig, uses: Map<string, number>, use
 
 function totals(competitions: HeldoutResult[], seeds: number[]): TransferResult['total'] {
   const pairs = competitions.flatMap((c) => seeds.map((seed) => ({ c, cold: c.arms.cold[seed]!, warm: c.arms.warm[seed]!, cold2x: c.arms.cold2x[seed] })));
-  const per = (f: (r: ArmRun) => number | null) => Object.fromEntries(ARMS.map((arm) => [arm, meanSem(competitions.flatMap((c) => c.arms[arm]).map(f))])) as Record<Arm, ReturnType<typeof meanSem>>;
+  const per = (f: (r: ArmRun) => number | null) =>
+    Object.fromEntries(ARMS.map((arm) => [arm, meanSem(competitions.flatMap((c) => c.arms[arm]).map(f))])) as Record<Arm, ReturnType<typeof meanSem>>;
   return {
     ratio: meanSem(competitions.flatMap((c) => seeds.map((seed) => coldOverWarm(c.arms.cold[seed]!, c.arms.warm[seed]!)))),
     reached: Object.fromEntries(ARMS.map((arm) => [arm, competitions.flatMap((c) => c.arms[arm]).filter((r) => r.computeToTarget !== null).length])) as Record<Arm, number>,
     warmNotWorse: pairs.filter(({ c, cold, warm }) => cold.finalScore !== null && warm.finalScore !== null && !isBetter(cold.finalScore, warm.finalScore, c.direction)).length,
     comparisons: pairs.length,
-    warmBeatsCold2x: pairs.filter(({ warm, cold2x }) => cold2x && warm.computeToTarget !== null && (cold2x.computeToTarget === null || warm.computeToTarget < cold2x.computeToTarget)).length,
+    warmBeatsCold2x: pairs.filter(
+      ({ warm, cold2x }) => cold2x && warm.computeToTarget !== null && (cold2x.computeToTarget === null || warm.computeToTarget < cold2x.computeToTarget),
+    ).length,
     negative: competitions.filter((c) => c.negativeTransfer).length,
     stepsToBest: per((r) => r.stepsToBest),
     keepRate: per((r) => r.keepRate),
@@ -191,9 +224,13 @@ function totals(competitions: HeldoutResult[], seeds: number[]): TransferResult[
 }
 
 /** The unit every run used, or slot seconds when any ran on a GPU slot (mixed units are not compared as one). */
-const unitOf = (competitions: HeldoutResult[]): ComputeUnit => (competitions.flatMap((c) => ARMS.flatMap((a) => c.arms[a])).every((r) => r.computeUnit === 'cpu-seconds') ? 'cpu-seconds' : 'slot-seconds');
+const unitOf = (competitions: HeldoutResult[]): ComputeUnit =>
+  competitions.flatMap((c) => ARMS.flatMap((a) => c.arms[a])).every((r) => r.computeUnit === 'cpu-seconds') ? 'cpu-seconds' : 'slot-seconds';
 
-const episodeRunner = (config: HasteConfig, client: Client): Run => async (input) => (await startEpisode(config, client, input)).handle.result();
+const episodeRunner =
+  (config: HasteConfig, client: Client): Run =>
+  async (input) =>
+    (await startEpisode(config, client, input)).handle.result();
 
 /**
  * The transfer benchmark on one split: learn skills on the train sequence, then run every held-out
@@ -207,7 +244,8 @@ export async function runTransferBenchmark(config: HasteConfig, client: Client, 
   const run = episodeRunner(config, client);
   await learnPhase(client, run, tag, options.train, options);
   const competitions: HeldoutResult[] = [];
-  for (const competition of options.heldout) competitions.push(await heldoutPhase(config, run, tag, competition, options.train, options, (uses) => librarySkills(config, uses, true)));
+  for (const competition of options.heldout)
+    competitions.push(await heldoutPhase(config, run, tag, competition, options.train, options, (uses) => librarySkills(config, uses, true)));
   const seeds = Array.from({ length: options.seeds }, (_, i) => i);
   const uses = new Map<string, number>();
   for (const c of competitions) for (const r of c.arms.warm) for (const id of r.skillsUsed) uses.set(id, (uses.get(id) ?? 0) + 1);
@@ -236,7 +274,13 @@ async function clearLibrary(config: HasteConfig): Promise<void> {
  * then per fold, from an empty library, learn on its train list in order and run its held-out
  * competition cold, warm and cold 2×.
  */
-export async function runRotationBenchmark(config: HasteConfig, client: Client, split: RotationSplit, options: Omit<TransferOptions, 'train' | 'heldout'>, print: (line: string) => void): Promise<TransferResult> {
+export async function runRotationBenchmark(
+  config: HasteConfig,
+  client: Client,
+  split: RotationSplit,
+  options: Omit<TransferOptions, 'train' | 'heldout'>,
+  print: (line: string) => void,
+): Promise<TransferResult> {
   const tag = `rotation-${Date.now()}`;
   const run = episodeRunner(config, client);
   const skills: TransferResult['skills'] = [];

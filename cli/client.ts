@@ -61,11 +61,7 @@ export async function startEpisode(config: HasteConfig, client: Client, raw: Epi
 }
 
 /** Polls the status query and reports each newly finished step until the episode ends. */
-export async function waitForEpisode(
-  handle: WorkflowHandle<typeof competitionEpisode>,
-  onProgress: (status: EpisodeStatus) => void,
-  pollMs = 1000,
-): Promise<EpisodeSummary> {
+export async function waitForEpisode(handle: WorkflowHandle<typeof competitionEpisode>, onProgress: (status: EpisodeStatus) => void, pollMs = 1000): Promise<EpisodeSummary> {
   const result = handle.result();
   let done = false;
   void result.finally(() => (done = true)).catch(() => undefined);

@@ -59,5 +59,7 @@ export function summaryOutput(runId: string, summary: EpisodeSummary): RunOutput
 export function printSummary(summary: EpisodeSummary, write: (line: string) => void = console.log): void {
   write(`${summary.competitionId}: ${summary.stopReason} after ${summary.steps} steps, ${summary.computeSeconds.toFixed(1)} s of compute`);
   write(`  best candidate: ${summary.bestCandidate ? `${summary.bestCandidate.template} ${JSON.stringify(summary.bestCandidate.params)}` : 'none'}`);
-  write(`  ${summary.metric}: cv ${summary.bestCvScore?.toFixed(5) ?? '-'}, graded ${summary.finalScore?.toFixed(5) ?? '-'} (naive baseline ${summary.baselineScore?.toFixed(5) ?? '-'}, target ${summary.targetScore ?? '-'})`);
+  write(
+    `  ${summary.metric}: cv ${summary.bestCvScore?.toFixed(5) ?? '-'}, graded ${summary.finalScore?.toFixed(5) ?? '-'} (naive baseline ${summary.baselineScore?.toFixed(5) ?? '-'}, target ${summary.targetScore ?? '-'})`,
+  );
 }

@@ -15,10 +15,7 @@ import { registerWorker } from './commands/worker.js';
 import { rootCauseMessage } from '../schemas/issues.js';
 import { UsageError } from './errors.js';
 
-const program = new Command('haste')
-  .description('HASTE: durable ML-engineering episodes on Temporal that reuse tiered skills')
-  .showHelpAfterError()
-  .exitOverride();
+const program = new Command('haste').description('HASTE: durable ML-engineering episodes on Temporal that reuse tiered skills').showHelpAfterError().exitOverride();
 registerDev(program);
 registerWorker(program);
 registerRun(program);

@@ -2,7 +2,20 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SkillStore } from '../skill-store/store.js';
 import type { SkillRecord } from '../skill-store/schema.js';
-import { DEFAULT_POLICY, lessonKey, mergeEvidence, promotions, resolveConflicts, review, settleProbe, taskSkillFrom, type AuditEntry, type ConflictProbe, type DistillPolicy, type ProbeTarget } from './rules.js';
+import {
+  DEFAULT_POLICY,
+  lessonKey,
+  mergeEvidence,
+  promotions,
+  resolveConflicts,
+  review,
+  settleProbe,
+  taskSkillFrom,
+  type AuditEntry,
+  type ConflictProbe,
+  type DistillPolicy,
+  type ProbeTarget,
+} from './rules.js';
 import { techniqueSkillsFrom } from './techniques.js';
 import { TrajectorySchema, type Trajectory } from './trajectory.js';
 
@@ -71,7 +84,12 @@ export async function distill(
   const policy = { ...DEFAULT_POLICY, ...options.policy };
   const now = options.now ?? new Date();
   const audit: AuditEntry[] = [];
-  await upsertByLesson(store, trajectories.flatMap((t) => [...[taskSkillFrom(t, now)].filter((s) => s !== null), ...techniqueSkillsFrom(t, now)]), audit, 'created');
+  await upsertByLesson(
+    store,
+    trajectories.flatMap((t) => [...[taskSkillFrom(t, now)].filter((s) => s !== null), ...techniqueSkillsFrom(t, now)]),
+    audit,
+    'created',
+  );
   await upsertByLesson(store, promotions(await allSkills(store), policy, now), audit, 'promoted');
   const probes: ConflictProbe[] = [];
   for (const step of [(s: SkillRecord[]) => resolveConflicts(s, options.rowsOf, options.probeOn), (s: SkillRecord[]) => review(s, policy)]) {
@@ -85,7 +103,12 @@ export async function distill(
 }
 
 /** Applies a probe's scores: the worse skill goes back to candidate (see settleProbe), audited. */
-export async function settleConflict(store: SkillStore, probe: ConflictProbe, scores: [number | null, number | null], options: { auditFile?: string; now?: Date } = {}): Promise<AuditEntry[]> {
+export async function settleConflict(
+  store: SkillStore,
+  probe: ConflictProbe,
+  scores: [number | null, number | null],
+  options: { auditFile?: string; now?: Date } = {},
+): Promise<AuditEntry[]> {
   const change = settleProbe(probe, [await store.get(probe.skills[0]), await store.get(probe.skills[1])], scores);
   if (change.write.length) await store.upsert(change.write);
   appendAudit(options.auditFile, change.audit, options.now ?? new Date());

@@ -93,7 +93,8 @@ export function learnOrder(profiles: Profile[], nearBest: number): Candidate[] {
       const covers = uncovered.filter((p) => hits(p[key], nearBest)).length;
       const cost = Math.max(0.01, e.costs.reduce((s, x) => s + x, 0) / e.costs.length);
       const rate = covers / cost;
-      if (covers > 0 && (!pick || rate > pick.rate || (rate === pick.rate && (cost < pick.cost || (cost === pick.cost && key < pick.key))))) pick = { key, candidate: e.candidate, rate, cost };
+      if (covers > 0 && (!pick || rate > pick.rate || (rate === pick.rate && (cost < pick.cost || (cost === pick.cost && key < pick.key)))))
+        pick = { key, candidate: e.candidate, rate, cost };
     }
     if (!pick) break;
     order.push(pick.candidate);
@@ -141,7 +142,10 @@ export interface PortfolioCase {
 export function leaveOneOut(cases: PortfolioCase[], domain: string, nearBest: number): { mean: number; n: number; wins: number; losses: number } {
   const savings: number[] = [];
   for (const competition of [...new Set(cases.map((c) => c.competition))].sort()) {
-    const order = learnOrder(cases.filter((c) => c.competition !== competition).map((c) => c.profile), nearBest);
+    const order = learnOrder(
+      cases.filter((c) => c.competition !== competition).map((c) => c.profile),
+      nearBest,
+    );
     for (const held of cases.filter((c) => c.competition === competition)) {
       const saving = savingAgainstNeutral(order, domain, held.taskType, held.profile, nearBest);
       if (saving !== undefined) savings.push(saving);

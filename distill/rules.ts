@@ -110,7 +110,16 @@ export function taskSkillFrom(t: Trajectory, now: Date): SkillRecord | null {
       recipe: { template, preprocessing: [], params: recipeParams(params), ...(pipeline ? { pipeline } : {}) },
       conditions: { taskTypes: [c.taskType] },
       evidence: [
-        { competition: c.id, runId: runOf(t), metric: c.metric, score: t.finalScore, deltaVsBaseline: delta, computeSeconds: best.computeSeconds, computeUnit: computeUnitOf(t.state.steps), profile: profileOf(t.state.steps, t.baselineScore, c.direction) ?? undefined },
+        {
+          competition: c.id,
+          runId: runOf(t),
+          metric: c.metric,
+          score: t.finalScore,
+          deltaVsBaseline: delta,
+          computeSeconds: best.computeSeconds,
+          computeUnit: computeUnitOf(t.state.steps),
+          profile: profileOf(t.state.steps, t.baselineScore, c.direction) ?? undefined,
+        },
       ],
       status: 'candidate',
       provenance: { workflowId: t.workflowId, runId: t.runId, agentBackend: 'offline' },
@@ -250,7 +259,10 @@ function portfolioLessons(live: SkillRecord[], policy: DistillPolicy, now: Date)
     const { cases, evidence } = portfolioRuns(live, domain);
     const competitions = [...new Set(cases.map((c) => c.competition))].sort();
     if (competitions.length < policy.promoteDomainAfter) continue;
-    const order = learnOrder(cases.map((c) => c.profile), policy.nearBest);
+    const order = learnOrder(
+      cases.map((c) => c.profile),
+      policy.nearBest,
+    );
     if (order.length === 0) continue;
     const steps = order.map((c) => `\`${c.template}\`${Object.keys(c.params).length ? ` ${JSON.stringify(c.params)}` : ''}`).join(' → ');
     out.push(
@@ -314,7 +326,13 @@ export function resolveConflicts(
           { ...large, conditions: { ...large.conditions, rows: { ...large.conditions.rows, min: boundary } }, version: large.version + 1 },
         );
         for (const s of [small, large]) {
-          change.audit.push({ action: 'narrowed', skillId: s.id, title: s.title, reason: `conflicted with ${s === small ? large.id : small.id}; separated at ${boundary} rows by its evidence`, runs });
+          change.audit.push({
+            action: 'narrowed',
+            skillId: s.id,
+            title: s.title,
+            reason: `conflicted with ${s === small ? large.id : small.id}; separated at ${boundary} rows by its evidence`,
+            runs,
+          });
         }
         continue;
       }
@@ -432,11 +450,13 @@ export function review(skills: SkillRecord[], policy: DistillPolicy): DistillCha
     } else if (s.status === 'candidate' && s.tier === 'task') {
       // A task skill can only be checked on its own competition: one later use that won activates it.
       const reuse = s.stats.recent.filter((r) => learnedOn.has(r.competition));
-      if (reuse.length >= 1 && mean(reuse.map((r) => r.delta)) > 0) set(s, 'active', 'activated', `reused on ${s.scope.competition} and helped (mean delta ${mean(reuse.map((r) => r.delta)).toFixed(4)})`);
+      if (reuse.length >= 1 && mean(reuse.map((r) => r.delta)) > 0)
+        set(s, 'active', 'activated', `reused on ${s.scope.competition} and helped (mean delta ${mean(reuse.map((r) => r.delta)).toFixed(4)})`);
     } else if (s.status === 'active' && s.stats.recent.length >= policy.decayWindow && mean(last(s, policy.decayWindow)) <= 0) {
       set(s, 'deprecated', 'deprecated', `stopped paying: mean delta ${mean(last(s, policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
     } else if (s.status === 'deprecated' && s.stats.recent.length >= policy.decayWindow) {
-      if (mean(last(s, policy.decayWindow)) > 0) set(s, 'active', 'restored', `recovered: mean delta ${mean(last(s, policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
+      if (mean(last(s, policy.decayWindow)) > 0)
+        set(s, 'active', 'restored', `recovered: mean delta ${mean(last(s, policy.decayWindow)).toFixed(4)} over its last ${policy.decayWindow} uses`);
       else if (s.stats.recent.length >= 2 * policy.decayWindow && mean(last(s, 2 * policy.decayWindow)) <= 0) {
         set(s, 'retired', 'retired', `kept failing after deprecation: mean delta ${mean(last(s, 2 * policy.decayWindow)).toFixed(4)} over its last ${2 * policy.decayWindow} uses`);
       }

@@ -22,7 +22,11 @@ const fragmentKey = (f: PipelineFragment | undefined) => (f ? JSON.stringify(f) 
 
 function describeFragment(f: PipelineFragment | undefined): string {
   if (!f) return 'a whole step (no pipeline fragment)';
-  const parts = [f.target && `target transform \`${f.target}\``, f.features && `feature steps ${f.features.map((s) => `\`${JSON.stringify(s)}\``).join(', ')}`, f.model && `model \`${f.model.template}\``];
+  const parts = [
+    f.target && `target transform \`${f.target}\``,
+    f.features && `feature steps ${f.features.map((s) => `\`${JSON.stringify(s)}\``).join(', ')}`,
+    f.model && `model \`${f.model.template}\``,
+  ];
   return parts.filter(Boolean).join(', ');
 }
 
@@ -50,7 +54,11 @@ export function techniqueSkillsFrom(t: Trajectory, now: Date): SkillRecord[] {
           scope: { domain: c.domain, competition: c.id },
           kind: 'technique',
           title: `${c.id}: ${first.technique}`,
-          description: `${first.technique} (${describeFragment(first.recipe)}) ${verdict} on ${c.id} (${c.taskType}, ${c.metric}): measured delta ${fmt(delta)} with vs without on the same folds.`.slice(0, 1024),
+          description:
+            `${first.technique} (${describeFragment(first.recipe)}) ${verdict} on ${c.id} (${c.taskType}, ${c.metric}): measured delta ${fmt(delta)} with vs without on the same folds.`.slice(
+              0,
+              1024,
+            ),
           body: [
             `# ${first.technique} on ${c.id}`,
             '',
@@ -151,11 +159,18 @@ export function contradicting(skill: Pick<SkillRecord, 'evidence' | 'conditions'
   return covered(skill).filter((e) => e.deltaVsBaseline <= 0);
 }
 
-function techniqueBody(technique: string, fragment: PipelineFragment | undefined, where: TraitCondition[], evidence: Evidence[], scope: string): { description: string; body: string } {
+function techniqueBody(
+  technique: string,
+  fragment: PipelineFragment | undefined,
+  where: TraitCondition[],
+  evidence: Evidence[],
+  scope: string,
+): { description: string; body: string } {
   const helped = evidence.filter((e) => e.deltaVsBaseline > 0);
   const competitions = [...new Set(helped.map((e) => e.competition))].sort();
   const when = where.length ? where.map(describeCondition).join(' and ') : 'any competition';
-  const description = `${technique}: apply ${describeFragment(fragment)} when ${when}. Helped on ${competitions.length} competition(s) ${scope} (${competitions.join(', ')}).`.slice(0, 1024);
+  const description =
+    `${technique}: apply ${describeFragment(fragment)} when ${when}. Helped on ${competitions.length} competition(s) ${scope} (${competitions.join(', ')}).`.slice(0, 1024);
   const rows = evidence.map((e) => `| ${e.competition} | ${fmt(e.deltaVsBaseline)} | ${fmt(e.computeSeconds)} ${e.computeUnit ?? 'slot-seconds'} | ${e.runId} |`);
   const body = [
     `# ${technique}`,
@@ -170,7 +185,9 @@ function techniqueBody(technique: string, fragment: PipelineFragment | undefined
     '| --- | --- | --- | --- |',
     ...rows,
     '',
-    evidence.length > helped.length ? `Caveat: it did not help on ${evidence.length - helped.length} measurement(s); the conditions exclude those where a trait told them apart.` : 'Caveat: measured only where it helped so far.',
+    evidence.length > helped.length
+      ? `Caveat: it did not help on ${evidence.length - helped.length} measurement(s); the conditions exclude those where a trait told them apart.`
+      : 'Caveat: measured only where it helped so far.',
   ].join('\n');
   return { description, body };
 }

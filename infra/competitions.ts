@@ -108,9 +108,14 @@ async function dataTraits(dir: string, yaml: CompetitionYaml): Promise<Competiti
   const features = header.filter((c) => c !== yaml.id_column && c !== target);
   const text = yaml.task_type === 'forecasting' ? [] : (yaml.text_columns ?? (header.includes('text') ? ['text'] : []));
   const numeric = features.filter((c) => !text.includes(c) && records.every((r) => r[c] === '' || r[c] === undefined || Number.isFinite(Number(r[c]))));
-  const image = yaml.task_type === 'forecasting' ? undefined
-    : yaml.image ? { height: yaml.image.height, width: yaml.image.width, channels: yaml.image.channels ?? 1 }
-    : yaml.domain === 'vision' ? squareGreyscale(header) : undefined;
+  const image =
+    yaml.task_type === 'forecasting'
+      ? undefined
+      : yaml.image
+        ? { height: yaml.image.height, width: yaml.image.width, channels: yaml.image.channels ?? 1 }
+        : yaml.domain === 'vision'
+          ? squareGreyscale(header)
+          : undefined;
   const values = targetRecords.map((r) => r[target] ?? '').filter((v) => v !== '');
   const seriesColumn = yaml.task_type === 'forecasting' ? (yaml.series_column ?? 'series_id') : undefined;
   return {
@@ -185,7 +190,10 @@ export async function validateCompetitionDir(config: HasteConfig, dir: string): 
     child.on('error', reject);
     child.on('close', resolve);
   });
-  const report = stdout.split('\n').map(parseJsonLine).find((o) => o !== null && 'ok' in o);
+  const report = stdout
+    .split('\n')
+    .map(parseJsonLine)
+    .find((o) => o !== null && 'ok' in o);
   if ((code !== 0 && code !== 2) || !report) throw new Error(`haste_runner.validate failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const { ok, problems } = report as unknown as { ok: boolean; problems: CompetitionProblem[] };
   return { ok, problems };

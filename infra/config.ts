@@ -20,18 +20,29 @@ const EnvSchema = z.object({
   HASTE_GPU_SLOTS: z.coerce.number().int().min(1).max(64).optional(),
   HASTE_SANDBOX: z.enum(['on', 'off'], { message: "'on' (default: bubblewrap sandbox) or 'off' (run solution code unsandboxed; trusted machines only)" }).default('on'),
   HASTE_SANDBOX_MEMORY_MB: z.coerce.number().int().min(256).default(8192),
-  HASTE_SANDBOX_CPU_SECONDS: z.coerce.number().int().min(1).default(4 * 3600),
+  HASTE_SANDBOX_CPU_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(4 * 3600),
   HASTE_SANDBOX_MAX_PROCESSES: z.coerce.number().int().min(8).default(256),
-  HASTE_SANDBOX_WALL_SECONDS: z.coerce.number().int().min(1).default(6 * 3600),
+  HASTE_SANDBOX_WALL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 3600),
   // Skill store: Qdrant when QDRANT_URL is set, else the embedded SQLite file in HASTE_HOME.
   QDRANT_URL: z.url('a Qdrant REST URL, e.g. http://localhost:6333').optional(),
   QDRANT_API_KEY: z.string().min(1).optional(),
-  HASTE_QDRANT_COLLECTION: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('haste-skills'),
+  HASTE_QDRANT_COLLECTION: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+    .default('haste-skills'),
   // Applied when the collection is created (an existing collection keeps its own).
   HASTE_QDRANT_REPLICATION_FACTOR: z.coerce.number().int('a whole number of copies, e.g. 2').min(1).max(16).default(1),
   HASTE_QDRANT_SHARDS: z.coerce.number().int('a whole number of shards, e.g. 2').min(1).max(256).default(1),
   HASTE_QDRANT_ON_DISK_PAYLOAD: z.enum(['true', 'false'], "'true' (default: payloads on disk) or 'false' (in memory)").default('true'),
-  HASTE_QDRANT_MAX_REQUEST_MB: z.coerce.number().positive('a size in MiB below the server\'s max_request_size_mb (32 by default)').max(1024).default(8),
+  HASTE_QDRANT_MAX_REQUEST_MB: z.coerce.number().positive("a size in MiB below the server's max_request_size_mb (32 by default)").max(1024).default(8),
   HASTE_EMBEDDER: z.enum(['minilm', 'openai', 'hashing'], 'minilm (default, ships in .venv), openai (any OpenAI-compatible endpoint) or hashing').default('minilm'),
   HASTE_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
   HASTE_EMBEDDING_DIMENSIONS: z.coerce.number().int().positive().optional(),
@@ -55,10 +66,7 @@ export interface SkillStoreConfig {
     settings: { replicationFactor: number; shards: number; onDiskPayload: boolean };
     maxRequestBytes: number;
   };
-  embedder:
-    | { kind: 'minilm' }
-    | { kind: 'hashing' }
-    | { kind: 'openai'; baseURL?: string; apiKey: string; model: string; dimensions?: number };
+  embedder: { kind: 'minilm' } | { kind: 'hashing' } | { kind: 'openai'; baseURL?: string; apiKey: string; model: string; dimensions?: number };
 }
 
 export interface HasteConfig {
@@ -133,10 +141,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
         : undefined,
       embedder:
         e.HASTE_EMBEDDER === 'openai'
-          ? { kind: 'openai', baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_EMBEDDING_MODEL, dimensions: e.HASTE_EMBEDDING_DIMENSIONS }
+          ? {
+              kind: 'openai',
+              baseURL: e.HASTE_EMBEDDING_BASE_URL ?? e.OPENAI_BASE_URL,
+              apiKey: e.OPENAI_API_KEY ?? 'none',
+              model: e.HASTE_EMBEDDING_MODEL,
+              dimensions: e.HASTE_EMBEDDING_DIMENSIONS,
+            }
           : { kind: e.HASTE_EMBEDDER },
     },
-    llm: { baseURL: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY ?? 'none', model: e.HASTE_LLM_MODEL, contextTokens: e.HASTE_LLM_CONTEXT_TOKENS, timeoutSeconds: e.HASTE_LLM_TIMEOUT_SECONDS },
+    llm: {
+      baseURL: e.OPENAI_BASE_URL,
+      apiKey: e.OPENAI_API_KEY ?? 'none',
+      model: e.HASTE_LLM_MODEL,
+      contextTokens: e.HASTE_LLM_CONTEXT_TOKENS,
+      timeoutSeconds: e.HASTE_LLM_TIMEOUT_SECONDS,
+    },
     distill: { promoteDomainAfter: e.HASTE_PROMOTE_DOMAIN_AFTER },
   };
 }

@@ -108,11 +108,20 @@ export async function startDevServer(config: HasteConfig, options: StartOptions 
   const dbFile = path.join(dir, 'dev.sqlite');
   const logFile = path.join(dir, 'server.log');
   const args = [
-    'server', 'start-dev',
-    '--ip', host, '--port', port, '--ui-port', String(config.uiPort),
-    '--namespace', config.namespace,
-    '--db-filename', dbFile,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    port,
+    '--ui-port',
+    String(config.uiPort),
+    '--namespace',
+    config.namespace,
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'warn',
     ...Object.entries(SEARCH_ATTRIBUTE_REGISTRATION).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]),
   ];
@@ -150,7 +159,11 @@ export async function stopDevServer(config: HasteConfig, timeoutMs = 20_000): Pr
     try {
       process.kill(-record.pid, signal);
     } catch {
-      try { process.kill(record.pid, signal); } catch { /* already gone */ }
+      try {
+        process.kill(record.pid, signal);
+      } catch {
+        /* already gone */
+      }
     }
   };
   signalGroup('SIGTERM');

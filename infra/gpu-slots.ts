@@ -9,11 +9,16 @@ export interface Slot {
 /** The GPUs this host shows: CUDA_VISIBLE_DEVICES when set, else nvidia-smi's list, else none. */
 export function detectGpuDevices(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.CUDA_VISIBLE_DEVICES !== undefined) {
-    return env.CUDA_VISIBLE_DEVICES.split(',').map((d) => d.trim()).filter((d) => d !== '' && d !== '-1');
+    return env.CUDA_VISIBLE_DEVICES.split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '' && d !== '-1');
   }
   try {
     const out = execFileSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\n').map((l) => l.trim()).filter(Boolean);
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
   } catch {
     return [];
   }

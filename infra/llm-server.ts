@@ -101,16 +101,36 @@ export async function startLlmServer(config: HasteConfig, options: LlmServerOpti
   mkdirSync(dir, { recursive: true });
   const logFile = path.join(dir, 'server.log');
   const args = [
-    '-m', model, '--host', '127.0.0.1', '--port', String(port),
-    '-t', '1', '-tb', '1', '-np', '1', '-c', String(options.contextTokens ?? 4096),
-    '--alias', LOCAL_MODEL_ALIAS,
+    '-m',
+    model,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '-t',
+    '1',
+    '-tb',
+    '1',
+    '-np',
+    '1',
+    '-c',
+    String(options.contextTokens ?? 4096),
+    '--alias',
+    LOCAL_MODEL_ALIAS,
   ];
   const out = openSync(logFile, 'a');
   const child = spawn(server, args, { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${server}`);
-  const record: LocalLlmRecord = { pid: child.pid, baseURL: `http://127.0.0.1:${port}/v1`, model: LOCAL_MODEL_ALIAS, modelFile: model, logFile, startedAt: new Date().toISOString() };
+  const record: LocalLlmRecord = {
+    pid: child.pid,
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    model: LOCAL_MODEL_ALIAS,
+    modelFile: model,
+    logFile,
+    startedAt: new Date().toISOString(),
+  };
   writeFileSync(recordFile(config), JSON.stringify(record, null, 2));
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {

@@ -78,7 +78,10 @@ export async function runPythonJson(python: string, module: string, args: string
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
   }).finally(() => clearTimeout(timer));
-  const objects = stdout.split('\n').map(parseJsonLine).filter((o): o is Record<string, unknown> => o !== null);
+  const objects = stdout
+    .split('\n')
+    .map(parseJsonLine)
+    .filter((o): o is Record<string, unknown> => o !== null);
   if (exitCode === 0) return objects;
   const error = objects.find((o) => o.event === 'error');
   const message = typeof error?.message === 'string' ? error.message : stderr.trim().split('\n').slice(-5).join('\n') || `exit ${exitCode}`;

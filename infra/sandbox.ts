@@ -127,10 +127,14 @@ let checked: string | null | undefined;
 export function assertSandboxAvailable(): void {
   if (checked === undefined) {
     try {
-      execFileSync('bwrap', ['--unshare-net', '--unshare-pid', ...(process.getuid?.() === 0 ? [] : ['--unshare-user']), '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        timeout: 10_000,
-      });
+      execFileSync(
+        'bwrap',
+        ['--unshare-net', '--unshare-pid', ...(process.getuid?.() === 0 ? [] : ['--unshare-user']), '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          timeout: 10_000,
+        },
+      );
       checked = null;
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
@@ -141,9 +145,7 @@ export function assertSandboxAvailable(): void {
     }
   }
   if (checked) {
-    throw new SandboxUnavailableError(
-      `${checked}. Solution code is never run unsandboxed unless HASTE_SANDBOX=off is set explicitly (only for a trusted, single-user machine).`,
-    );
+    throw new SandboxUnavailableError(`${checked}. Solution code is never run unsandboxed unless HASTE_SANDBOX=off is set explicitly (only for a trusted, single-user machine).`);
   }
 }
 
@@ -171,12 +173,31 @@ export function sandboxCommand(job: SandboxJob): SandboxCommand {
   const asRoot = (process.getuid?.() ?? 0) === 0;
   const made = new Set<string>();
   const args: string[] = [
-    '--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try',
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
     ...(asRoot ? [] : ['--unshare-user']),
-    '--die-with-parent', '--new-session', '--clearenv',
-    '--ro-bind', '/usr', '/usr',
-    '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64', '--symlink', 'usr/bin', '/bin',
-    '--proc', '/proc', '--dev', '/dev',
+    '--die-with-parent',
+    '--new-session',
+    '--clearenv',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+    '--symlink',
+    'usr/lib',
+    '/lib',
+    '--symlink',
+    'usr/lib64',
+    '/lib64',
+    '--symlink',
+    'usr/bin',
+    '/bin',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
   ];
   for (const root of layout.roots) args.push(...ancestors(root, made), '--ro-bind', root, root);
   const runnerPackage = path.join(PROJECT_ROOT, 'runner', 'haste_runner');

@@ -116,9 +116,7 @@ ${negative}
 <table><tr><th>arm</th><th>compute-to-target (${short}) per seed</th><th>final score per seed</th><th>steps until the best</th><th>keep rate</th><th>steps</th><th>skills used per run</th></tr>${rows}</table></section>`;
     })
     .join('\n');
-  const skills = result.skills
-    .map((s) => `<tr><td>${escapeHtml(s.tier)}</td><td>${escapeHtml(s.title)}</td><td>${escapeHtml(s.status)}</td><td>${s.uses}</td></tr>`)
-    .join('');
+  const skills = result.skills.map((s) => `<tr><td>${escapeHtml(s.tier)}</td><td>${escapeHtml(s.title)}</td><td>${escapeHtml(s.status)}</td><td>${s.uses}</td></tr>`).join('');
   const split = result.split
     ? `<h2>Declared split</h2><p>rotation <b>${escapeHtml(result.rotation ?? '')}</b>, computed and printed before anything ran:</p><table><tr><th>fold</th><th>held out</th><th>learned on, in order</th></tr>${result.split.map((f, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(f.heldout)}</td><td>${f.train.map(escapeHtml).join(', ')}</td></tr>`).join('')}</table>`
     : '';

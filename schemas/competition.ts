@@ -52,7 +52,7 @@ export const FIELD_FIXES: Record<string, string> = {
   budget: 'write budget: {compute_seconds: N, max_steps: N}',
   'budget.compute_seconds': 'a positive number of slot seconds, e.g. 300',
   'budget.max_steps': 'a positive whole number of refinement steps, e.g. 10',
-  target_score: 'optional: the score that counts as solved, a number in the metric\'s units',
+  target_score: "optional: the score that counts as solved, a number in the metric's units",
   source: 'optional: where the data comes from, free text',
   description: 'optional: free text (description.md is read too)',
   text_columns: 'a list of the free-text columns, e.g. [title, body]; the other columns stay numeric or categorical features',
@@ -67,7 +67,7 @@ export const FIELD_FIXES: Record<string, string> = {
   'image.pixel_pattern':
     'a column-name pattern with {r} and {c} (row, column, from 0) and, for several channels, {ch} (appended as _{ch} ' +
     'when left out), e.g. px_{r}_{c}_{ch}; ' +
-    'or with {i}, the pixel\'s index in layout order, e.g. pixel{i}; default px_{r}_{c} (1 channel) or px_{r}_{c}_{ch}',
+    "or with {i}, the pixel's index in layout order, e.g. pixel{i}; default px_{r}_{c} (1 channel) or px_{r}_{c}_{ch}",
   horizon: 'forecasting: a positive whole number of steps to forecast per series, e.g. 12',
   season_length: 'forecasting, optional: the seasonal period in steps (12 for monthly data with a yearly cycle)',
   series_column: 'forecasting, optional: the column naming the series (default series_id)',
@@ -100,12 +100,12 @@ const strict = <S extends Record<string, z.ZodType>>(shape: S) => z.strictObject
 
 /** A metric: the {name, direction} pairs a task type allows, so a wrong pair is rejected by structure alone. */
 function metricFor(task: TaskType) {
-  const pairs = metricsFor(task).map((m) =>
-    strict({ name: z.literal(m), direction: fix(z.literal(METRICS[m].direction), 'metric.direction') }),
-  );
-  return z
-    .discriminatedUnion('name', pairs as unknown as [(typeof pairs)[number], ...(typeof pairs)[number][]])
-    .meta({ description: `${FIELD_FIXES.metric}: ${metricsFor(task).map((m) => `${m} (${METRICS[m].direction})`).join(', ')}` });
+  const pairs = metricsFor(task).map((m) => strict({ name: z.literal(m), direction: fix(z.literal(METRICS[m].direction), 'metric.direction') }));
+  return z.discriminatedUnion('name', pairs as unknown as [(typeof pairs)[number], ...(typeof pairs)[number][]]).meta({
+    description: `${FIELD_FIXES.metric}: ${metricsFor(task)
+      .map((m) => `${m} (${METRICS[m].direction})`)
+      .join(', ')}`,
+  });
 }
 
 // Pixel names need {r} and {c}, or the flat index {i}.
@@ -140,12 +140,15 @@ const rows = {
 };
 // A user-defined domain slug, minus the built-in domains a task type cannot use: the text templates classify only,
 // and only forecasting reads long-format series.
-const domainExcept = (...excluded: string[]) =>
-  fix(z.string().regex(new RegExp(`^(?!(?:${excluded.join('|')})$)[a-z][a-z0-9-]*$`)), 'domain');
+const domainExcept = (...excluded: string[]) => fix(z.string().regex(new RegExp(`^(?!(?:${excluded.join('|')})$)[a-z][a-z0-9-]*$`)), 'domain');
 const taskType = <T extends TaskType>(t: T) => fix(z.literal(t), 'task_type');
 const binaryShape = {
-  ...common, task_type: taskType('binary'), domain: domainExcept('time-series'), metric: metricFor('binary'),
-  positive_label: fix(z.union([z.string(), z.number()]), 'positive_label').optional(), ...rows,
+  ...common,
+  task_type: taskType('binary'),
+  domain: domainExcept('time-series'),
+  metric: metricFor('binary'),
+  positive_label: fix(z.union([z.string(), z.number()]), 'positive_label').optional(),
+  ...rows,
 };
 const multiclassShape = { ...common, task_type: taskType('multiclass'), domain: domainExcept('time-series'), metric: metricFor('multiclass'), ...rows };
 const regressionShape = { ...common, task_type: taskType('regression'), domain: domainExcept('time-series', 'text'), metric: metricFor('regression'), ...rows };
@@ -167,12 +170,9 @@ const forecastingShape = {
  * Schema, schemas/contracts.ts) for the Python runner. Every rule is structural so that it exports: the task type
  * selects the allowed keys, domains and metric pairs; refinements would be lost in the export.
  */
-export const CompetitionYamlSchema = z.discriminatedUnion('task_type', [
-  strict(binaryShape),
-  strict(multiclassShape),
-  strict(regressionShape),
-  strict(forecastingShape),
-]).meta({ description: FIELD_FIXES[''] });
+export const CompetitionYamlSchema = z
+  .discriminatedUnion('task_type', [strict(binaryShape), strict(multiclassShape), strict(regressionShape), strict(forecastingShape)])
+  .meta({ description: FIELD_FIXES[''] });
 export type CompetitionYaml = z.infer<typeof CompetitionYamlSchema>;
 
 /** One problem of competition.yaml: the field (dotted path, '' for the whole file) and what to do. */
@@ -190,13 +190,17 @@ export function competitionYamlProblems(error: z.ZodError, raw: unknown): YamlPr
     if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ field: [...i.path, k].map(String).join('.'), message: i.message }));
     if (got === undefined) what = 'missing';
     else if (i.code === 'invalid_format') what = `got ${JSON.stringify(got)}`;
-    else if (i.code === 'invalid_union' && 'options' in i) what = `got ${JSON.stringify(got)}, expected one of ${(i.options as unknown[]).map((o) => JSON.stringify(o)).join(', ')}`;
+    else if (i.code === 'invalid_union' && 'options' in i)
+      what = `got ${JSON.stringify(got)}, expected one of ${(i.options as unknown[]).map((o) => JSON.stringify(o)).join(', ')}`;
     else if (i.code === 'invalid_value') what = `got ${JSON.stringify(got)}, expected ${i.values.map((v) => JSON.stringify(v)).join(' or ')}`;
     else what = `got ${JSON.stringify(got)}: ${i.message.replace(/^Invalid input: /, '')}`;
     const task = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).task_type : undefined;
-    const fixText = field.startsWith('metric') && TaskTypeSchema.safeParse(task).success
-      ? `${fieldFix(i.path)}; ${task} tasks take ${metricsFor(task as TaskType).map((m) => `${m} (${METRICS[m].direction})`).join(', ')}`
-      : fieldFix(i.path);
+    const fixText =
+      field.startsWith('metric') && TaskTypeSchema.safeParse(task).success
+        ? `${fieldFix(i.path)}; ${task} tasks take ${metricsFor(task as TaskType)
+            .map((m) => `${m} (${METRICS[m].direction})`)
+            .join(', ')}`
+        : fieldFix(i.path);
     return [{ field, message: `${what}; ${fixText}` }];
   });
 }

@@ -45,7 +45,10 @@ export const EpisodeInputSchema = z.strictObject({
   validateSkills: z.boolean().default(false),
   /** End the episode once the cross-validated score reaches the competition's target (false: spend the whole budget). */
   stopAtTarget: z.boolean().default(true),
-  runTag: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only').default('default'),
+  runTag: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ - only')
+    .default('default'),
   /** Candidates tried first, before the agent's own proposals (e.g. to replay a known recipe). */
   initialCandidates: z.array(CandidateSchema).default([]),
   /** Fixes the debugger may try per failed step before the engineer moves on (0: no debugging). */
@@ -55,10 +58,7 @@ export const EpisodeInputSchema = z.strictObject({
 export type EpisodeInput = z.input<typeof EpisodeInputSchema>;
 export type EpisodeConfig = z.output<typeof EpisodeInputSchema>;
 
-export const EXTEND_BUDGET_SCHEMA = BudgetSchema.refine(
-  (b) => b.computeSeconds !== undefined || b.maxSteps !== undefined,
-  'give computeSeconds and/or maxSteps to add',
-);
+export const EXTEND_BUDGET_SCHEMA = BudgetSchema.refine((b) => b.computeSeconds !== undefined || b.maxSteps !== undefined, 'give computeSeconds and/or maxSteps to add');
 export type BudgetExtension = z.infer<typeof EXTEND_BUDGET_SCHEMA>;
 
 /** The engineer's stages after profiling (the HASTE paper's specialist process). */

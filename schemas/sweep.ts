@@ -36,6 +36,10 @@ export interface SweepSummary {
 
 /** A child episode's id within a sweep: deterministic, so a replayed or retried sweep never starts twins. */
 export function sweepChildId(sweepWorkflowId: string, competition: string): string {
-  const name = competition.replace(/\/+$/, '').split('/').pop()!.replace(/[^A-Za-z0-9._-]/g, '_');
+  const name = competition
+    .replace(/\/+$/, '')
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9._-]/g, '_');
   return `${sweepWorkflowId}--${name}`;
 }

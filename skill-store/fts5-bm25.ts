@@ -110,7 +110,10 @@ export class InMemoryBm25 {
         const list = added.get(term) ?? { slots: [], counts: [] };
         const slot = slotOf.get(doc)!;
         if (list.slots[list.slots.length - 1] === slot) list.counts[list.counts.length - 1]!++;
-        else list.slots.push(slot), list.counts.push(1);
+        else {
+          list.slots.push(slot);
+          list.counts.push(1);
+        }
         added.set(term, list);
       }
     }
@@ -123,7 +126,10 @@ export class InMemoryBm25 {
         slotsOut.push(old.slots[i]!);
         countsOut.push(old.counts[i]!);
       }
-      if (extra) slotsOut.push(...extra.slots), countsOut.push(...extra.counts);
+      if (extra) {
+        slotsOut.push(...extra.slots);
+        countsOut.push(...extra.counts);
+      }
       this.cachedPostings += slotsOut.length - old.slots.length;
       this.postings.set(term, { slots: Int32Array.from(slotsOut), counts: Uint32Array.from(countsOut) });
     }
@@ -162,7 +168,10 @@ export class InMemoryBm25 {
       const counts: number[] = [];
       for (let i = 0; i < docs.length; i++) {
         if (i > 0 && docs[i] === docs[i - 1]) counts[counts.length - 1]!++;
-        else slots.push(slotOfRowid(docs[i]!)), counts.push(1);
+        else {
+          slots.push(slotOfRowid(docs[i]!));
+          counts.push(1);
+        }
       }
       found = { slots: Int32Array.from(slots), counts: Uint32Array.from(counts) };
       this.cachedPostings += slots.length;
@@ -194,12 +203,7 @@ export class InMemoryBm25 {
    * The `depth` best rows among the marked slots for the terms joined by OR, ordered as
    * `ORDER BY bm25(table), rowid`; null when a term is not a single FTS5 token (ask FTS5 instead).
    */
-  search(
-    terms: string[],
-    marked: Uint8Array,
-    depth: number,
-    cache: Pick<VectorCache, 'capacity' | 'rowidOf' | 'slotOfRowid'>,
-  ): Bm25Hit[] | null {
+  search(terms: string[], marked: Uint8Array, depth: number, cache: Pick<VectorCache, 'capacity' | 'rowidOf' | 'slotOfRowid'>): Bm25Hit[] | null {
     const tokens = this.tokensOf(terms);
     if (!tokens) return null;
     const lists = tokens.map((t) => this.postingsOf(t, (rowid) => cache.slotOfRowid(rowid)));
@@ -209,7 +213,10 @@ export class InMemoryBm25 {
     for (const { slots } of lists) {
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
-        if (marked[slot] && scores[slot] === -1) (scores[slot] = 0.0), touched.push(slot);
+        if (marked[slot] && scores[slot] === -1) {
+          scores[slot] = 0.0;
+          touched.push(slot);
+        }
       }
     }
     try {

@@ -13,7 +13,9 @@ export class HashingEmbedder implements Embedder {
   readonly dimension = 384;
 
   constructor(warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)) {
-    warn('haste: WARNING: skills are embedded with feature hashing (HASTE_EMBEDDER=hashing), not a sentence model: semantic matches will be missed; unset HASTE_EMBEDDER to use all-MiniLM-L6-v2');
+    warn(
+      'haste: WARNING: skills are embedded with feature hashing (HASTE_EMBEDDER=hashing), not a sentence model: semantic matches will be missed; unset HASTE_EMBEDDER to use all-MiniLM-L6-v2',
+    );
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

@@ -176,7 +176,11 @@ function landed(now: { token: string; history: string[] } | undefined, token: st
 }
 
 function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split(/[.-]/).slice(0, 3).map((p) => Number.parseInt(p, 10) || 0);
+  const parts = (v: string) =>
+    v
+      .split(/[.-]/)
+      .slice(0, 3)
+      .map((p) => Number.parseInt(p, 10) || 0);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
@@ -328,7 +332,8 @@ export class QdrantSkillStore implements SkillStore {
       } catch (err) {
         // Another process opening the collection at the same time may have created it first.
         const now = await this.call('reading the collection', () => this.client.getCollection(collection));
-        if (!(field in (now.payload_schema ?? {}))) throw new SkillStoreError(`Qdrant at ${url} (collection ${collection}): creating the payload index on ${field} failed: ${reasonOf(err)}`, { cause: err });
+        if (!(field in (now.payload_schema ?? {})))
+          throw new SkillStoreError(`Qdrant at ${url} (collection ${collection}): creating the payload index on ${field} failed: ${reasonOf(err)}`, { cause: err });
       }
     }
     const strict = info.config.strict_mode_config as { enabled?: boolean | null; upsert_max_batchsize?: number | null; condition_max_size?: number | null } | null | undefined;
@@ -366,7 +371,11 @@ export class QdrantSkillStore implements SkillStore {
       await Promise.all(
         points.map((p) =>
           this.call('giving a point its write token', () =>
-            this.client.setPayload(this.options.collection, { wait: true, payload: { [TOKEN]: newToken(), [HISTORY]: [], [USE_KEYS]: [] }, filter: { must: [{ has_id: [p.id] }, { is_empty: { key: TOKEN } }] } }),
+            this.client.setPayload(this.options.collection, {
+              wait: true,
+              payload: { [TOKEN]: newToken(), [HISTORY]: [], [USE_KEYS]: [] },
+              filter: { must: [{ has_id: [p.id] }, { is_empty: { key: TOKEN } }] },
+            }),
           ),
         ),
       );
@@ -390,10 +399,7 @@ export class QdrantSkillStore implements SkillStore {
   private async readTokens(ids: string[]): Promise<Map<string, { token: string; history: string[]; version: number }>> {
     const payloads = await this.readStates(ids, { include: [TOKEN, HISTORY, 'version'] });
     return new Map(
-      [...payloads].map(([id, p]) => [
-        id,
-        { token: String(p[TOKEN] ?? ''), history: Array.isArray(p[HISTORY]) ? (p[HISTORY] as string[]) : [], version: Number(p.version ?? 0) },
-      ]),
+      [...payloads].map(([id, p]) => [id, { token: String(p[TOKEN] ?? ''), history: Array.isArray(p[HISTORY]) ? (p[HISTORY] as string[]) : [], version: Number(p.version ?? 0) }]),
     );
   }
 
@@ -421,7 +427,14 @@ export class QdrantSkillStore implements SkillStore {
     const vectors = await embedder.embed(writes.map((w) => skillSearchText(w.record)));
     const points: PendingPoint[] = writes.map(({ record, before }, i) => {
       const token = newToken();
-      return { id: record.id, version: record.version, token, before, vector: { [this.dense]: denseJson(vectors[i]!), [SPARSE]: bm25Document(skillSearchText(record)) }, payload: payloadOf(record, token, before) };
+      return {
+        id: record.id,
+        version: record.version,
+        token,
+        before,
+        vector: { [this.dense]: denseJson(vectors[i]!), [SPARSE]: bm25Document(skillSearchText(record)) },
+        payload: payloadOf(record, token, before),
+      };
     });
     const updates = points.filter((p) => p.before);
     const inserts = points.filter((p) => !p.before);
@@ -449,7 +462,11 @@ export class QdrantSkillStore implements SkillStore {
     let chunk: PendingPoint[] = [];
     let bytes = 0;
     for (const p of points) {
-      const size = JSON.stringify(p.payload).length + this.options.embedder.dimension * DENSE_NUMBER_BYTES + 2 * (p.vector[SPARSE] as { indices: number[] }).indices.length * NUMBER_BYTES + 200;
+      const size =
+        JSON.stringify(p.payload).length +
+        this.options.embedder.dimension * DENSE_NUMBER_BYTES +
+        2 * (p.vector[SPARSE] as { indices: number[] }).indices.length * NUMBER_BYTES +
+        200;
       if (chunk.length && (bytes + size > this.maxRequestBytes || chunk.length >= Math.min(this.maxPointsPerWrite, this.maxConditionValues))) {
         out.push(chunk);
         chunk = [];
@@ -511,7 +528,10 @@ export class QdrantSkillStore implements SkillStore {
       for (let start = 0; start < inserted.length; start += step) {
         const part = inserted.slice(start, start + step);
         await this.call('undoing the inserts of a failed batch', () =>
-          this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: part.map((p) => p.id) }, { key: TOKEN, match: { any: part.map((p) => p.token) } }] } }),
+          this.client.delete(this.options.collection, {
+            wait: true,
+            filter: { must: [{ has_id: part.map((p) => p.id) }, { key: TOKEN, match: { any: part.map((p) => p.token) } }] },
+          }),
         );
       }
       if (updated.length) {
@@ -642,9 +662,12 @@ export class QdrantSkillStore implements SkillStore {
         const outcome = landed(now, token, state.token);
         if (outcome === true) return next;
         if (outcome === 'unknown') {
-          throw new SkillStoreError(`Qdrant at ${this.options.url}: skill ${id} changed more than ${HISTORY_LENGTH} times while it was being updated, so whether this update landed cannot be told; read it before retrying`);
+          throw new SkillStoreError(
+            `Qdrant at ${this.options.url}: skill ${id} changed more than ${HISTORY_LENGTH} times while it was being updated, so whether this update landed cannot be told; read it before retrying`,
+          );
         }
-        if (Date.now() > deadline) throw new SkillStoreError(`skill ${id} kept changing for ${MODIFY_DEADLINE_MS / 1000} s of attempts to update it (${attempt + 1} attempts); retry later`);
+        if (Date.now() > deadline)
+          throw new SkillStoreError(`skill ${id} kept changing for ${MODIFY_DEADLINE_MS / 1000} s of attempts to update it (${attempt + 1} attempts); retry later`);
         await sleep(Math.random() * Math.min(200, 2 ** attempt));
       }
     });
@@ -685,7 +708,9 @@ export class QdrantSkillStore implements SkillStore {
           }),
         );
         if ((await this.readTokens([id])).get(id.toLowerCase())?.token === claim) {
-          await this.call(`deleting skill ${id}`, () => this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: claim } }] } }));
+          await this.call(`deleting skill ${id}`, () =>
+            this.client.delete(this.options.collection, { wait: true, filter: { must: [{ has_id: [id] }, { key: TOKEN, match: { value: claim } }] } }),
+          );
           if (!(await this.readTokens([id])).has(id.toLowerCase())) return true;
         }
       }

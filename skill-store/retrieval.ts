@@ -8,7 +8,9 @@ import { RRF_K, type SkillFilter, type SkillStore } from './store.js';
 
 export const TieredRetrievalOptionsSchema = z.strictObject({
   /** At most this many skills per tier. */
-  quotas: z.strictObject({ global: z.number().int().nonnegative(), domain: z.number().int().nonnegative(), task: z.number().int().nonnegative() }).default({ global: 3, domain: 5, task: 5 }),
+  quotas: z
+    .strictObject({ global: z.number().int().nonnegative(), domain: z.number().int().nonnegative(), task: z.number().int().nonnegative() })
+    .default({ global: 3, domain: 5, task: 5 }),
   /** Prompt tokens all retrieved skills may take together (estimated at 4 characters a token). */
   tokenBudget: z.number().int().positive().default(2400),
   /** How the budget is shared: the orchestrator needs few, broad lessons; the engineer the most specific. */
@@ -23,7 +25,12 @@ export function competitionQuery(c: CompetitionSpec): string {
   const t = c.traits;
   const balance = t.minorityClassShare !== undefined && t.minorityClassShare < 0.2 ? ', imbalanced classes' : '';
   const skew = t.targetSkew !== undefined && Math.abs(t.targetSkew) > 1 ? ', skewed target' : '';
-  const mix = t.categoricalFeatures === 0 ? 'all numeric features' : t.numericFeatures === 0 ? 'all categorical features' : `${t.numericFeatures} numeric and ${t.categoricalFeatures} categorical features`;
+  const mix =
+    t.categoricalFeatures === 0
+      ? 'all numeric features'
+      : t.numericFeatures === 0
+        ? 'all categorical features'
+        : `${t.numericFeatures} numeric and ${t.categoricalFeatures} categorical features`;
   return `${c.taskType} ${c.domain} competition ${c.id}: ${c.title}. Metric ${c.metric}. ${t.rows} rows, ${mix}${balance}${skew}.`;
 }
 

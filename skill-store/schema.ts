@@ -18,7 +18,10 @@ export type SkillStatus = z.infer<typeof SkillStatusSchema>;
 /** Where a skill applies: global skills have no scope, domain skills a domain, task skills a domain and a competition. */
 export const SkillScopeSchema = z.strictObject({
   domain: DomainSchema.optional(),
-  competition: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a competition id such as credit-default').optional(),
+  competition: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'a competition id such as credit-default')
+    .optional(),
 });
 
 /** A hyperparameter as the offline engineer can use it: a fixed value, a numeric range, or a set of choices. */
@@ -99,9 +102,7 @@ export const SkillEvidenceSchema = z.strictObject({
   /** Technique evidence: the candidates with and without it, as measured (what a conflict probe re-runs). */
   pair: z.tuple([CandidateSchema, CandidateSchema]).optional(),
   /** Every candidate the run tried: its regret (share of the run's gain over the baseline it missed; null: failed) and cost. */
-  profile: z
-    .record(z.string(), z.strictObject({ candidate: CandidateSchema, regret: z.number().nonnegative().nullable(), computeSeconds: z.number().nonnegative() }))
-    .optional(),
+  profile: z.record(z.string(), z.strictObject({ candidate: CandidateSchema, regret: z.number().nonnegative().nullable(), computeSeconds: z.number().nonnegative() })).optional(),
 });
 
 /** One use of a skill and what it did there (the newest RECENT_OUTCOMES are kept, for decay and validation). */
@@ -172,7 +173,9 @@ const SKILL_NAMESPACE = Buffer.from('6f1c2a4e9b3d4c8aa2e15b7d0c9f3e21', 'hex');
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -180,7 +183,12 @@ function canonicalJson(value: unknown): string {
 
 /** Case, spacing and markdown emphasis do not make a different skill. */
 function normaliseText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[*_`]+/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[*_`]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /**

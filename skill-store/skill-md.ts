@@ -24,12 +24,21 @@ export class SkillExportError extends Error {
 
 /** The description a skill without one is shown with: its body's first paragraph, cut to the limit. */
 export function derivedDescription(body: string): string {
-  const first = body.trim().split(/\n\s*\n/)[0]!.replace(/\s+/g, ' ').trim();
+  const first = body
+    .trim()
+    .split(/\n\s*\n/)[0]!
+    .replace(/\s+/g, ' ')
+    .trim();
   return first.length <= DESCRIPTION_LIMIT ? first : `${first.slice(0, DESCRIPTION_LIMIT - 1)}…`;
 }
 
 function folderName(skill: SkillRecord): string {
-  const slug = skill.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 48).replace(/-+$/, '');
+  const slug = skill.title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
   return `${skill.tier}-${slug || 'skill'}-${skill.id.slice(0, 8)}`;
 }
 
@@ -161,7 +170,14 @@ export async function importSkillMd(store: SkillStore, dir: string, now: Date = 
     const edited = stored !== null && stored.version === skill.version && !sameSkillState(stored, skill);
     batch.push(
       edited
-        ? { ...skill, stats: stored.stats, version: stored.version + 1, status: 'candidate', statusReason: 'edited in a SKILL.md library: re-validating', updatedAt: now.toISOString() }
+        ? {
+            ...skill,
+            stats: stored.stats,
+            version: stored.version + 1,
+            status: 'candidate',
+            statusReason: 'edited in a SKILL.md library: re-validating',
+            updatedAt: now.toISOString(),
+          }
         : skill,
     );
   }

@@ -354,9 +354,9 @@ export class SqliteSkillStore implements SkillStore {
 
   async list(filter: SkillFilter = {}, page: { limit?: number; after?: string } = {}): Promise<SkillRecord[]> {
     const { where, params } = filterSql(SkillFilterSchema.parse(filter));
-    const rows = this.db
-      .prepare(`SELECT record FROM skills s WHERE ${where} AND s.id > ? ORDER BY s.id LIMIT ?`)
-      .all(...params, page.after ?? '', page.limit ?? -1) as { record: string }[];
+    const rows = this.db.prepare(`SELECT record FROM skills s WHERE ${where} AND s.id > ? ORDER BY s.id LIMIT ?`).all(...params, page.after ?? '', page.limit ?? -1) as {
+      record: string;
+    }[];
     return rows.map((r) => SkillRecordSchema.parse(JSON.parse(r.record)));
   }
 

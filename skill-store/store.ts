@@ -44,7 +44,10 @@ export interface SkillHit {
 }
 
 /** Fuses ranked id lists by reciprocal rank fusion (see RRF_K). */
-export function fuseByReciprocalRank(dense: { id: string; cosine: number }[], text: { id: string }[]): { id: string; score: number; denseRank?: number; textRank?: number; cosine?: number }[] {
+export function fuseByReciprocalRank(
+  dense: { id: string; cosine: number }[],
+  text: { id: string }[],
+): { id: string; score: number; denseRank?: number; textRank?: number; cosine?: number }[] {
   const fused = new Map<string, { id: string; score: number; denseRank?: number; textRank?: number; cosine?: number }>();
   dense.forEach((d, i) => fused.set(d.id, { id: d.id, score: 1 / (RRF_K + i + 1), denseRank: i + 1, cosine: d.cosine }));
   text.forEach((t, i) => {

@@ -27,9 +27,16 @@ function isPunctuation(ch: string): boolean {
 }
 
 function isCjk(code: number): boolean {
-  return (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0x20000 && code <= 0x2a6df) ||
-    (code >= 0x2a700 && code <= 0x2b73f) || (code >= 0x2b740 && code <= 0x2b81f) || (code >= 0x2b820 && code <= 0x2ceaf) ||
-    (code >= 0xf900 && code <= 0xfaff) || (code >= 0x2f800 && code <= 0x2fa1f);
+  return (
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x20000 && code <= 0x2a6df) ||
+    (code >= 0x2a700 && code <= 0x2b73f) ||
+    (code >= 0x2b740 && code <= 0x2b81f) ||
+    (code >= 0x2b820 && code <= 0x2ceaf) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0x2f800 && code <= 0x2fa1f)
+  );
 }
 
 /**
@@ -75,7 +82,12 @@ export class WordPieceTokenizer {
       else out += ch;
     }
     // Uncased BERT also strips accents (NFD, then drop combining marks).
-    return this.lowercase ? out.toLowerCase().normalize('NFD').replace(/\p{Mn}/gu, '') : out;
+    return this.lowercase
+      ? out
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/\p{Mn}/gu, '')
+      : out;
   }
 
   private preTokenise(text: string): string[] {
@@ -101,7 +113,7 @@ export class WordPieceTokenizer {
       return;
     }
     const pieces: number[] = [];
-    for (let start = 0; start < chars.length; ) {
+    for (let start = 0; start < chars.length;) {
       let end = chars.length;
       let found: number | undefined;
       while (start < end) {

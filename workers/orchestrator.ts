@@ -19,11 +19,7 @@ function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsP
   return bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows/index.ts') };
 }
 
-export async function createOrchestratorWorker(
-  config: HasteConfig,
-  connection: NativeConnection,
-  deps: Partial<OrchestratorDeps> = {},
-): Promise<Worker> {
+export async function createOrchestratorWorker(config: HasteConfig, connection: NativeConnection, deps: Partial<OrchestratorDeps> = {}): Promise<Worker> {
   const openStore = deps.openStore ?? (() => openSkillStore(config.skills));
   return Worker.create({
     connection,

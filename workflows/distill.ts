@@ -54,7 +54,15 @@ export async function distillSkills(raw: DistillInput = {}): Promise<DistillRepo
     const scores = await Promise.all(
       probe.candidates.map(async (candidate, j) => {
         try {
-          const request = { workflowId: `${workflowId}-${runId}-probe`, step: 2 * i + j, competitionDir: probe.target.dir, candidate, seed: 0, folds: PROBE_FOLDS, checkpointEvery: 1 };
+          const request = {
+            workflowId: `${workflowId}-${runId}-probe`,
+            step: 2 * i + j,
+            competitionDir: probe.target.dir,
+            candidate,
+            seed: 0,
+            folds: PROBE_FOLDS,
+            checkpointEvery: 1,
+          };
           return (await gpu.trainCandidate(request)).cvScore;
         } catch (err) {
           if (isCancellation(err)) throw err;

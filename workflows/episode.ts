@@ -164,7 +164,12 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     upsertSearchAttributes([
       { key: PhaseKey, value: state.paused && TRAINING_PHASES.includes(state.phase) ? 'paused' : state.phase },
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
-      ...(c ? [{ key: CompetitionIdKey, value: c.id }, { key: DomainKey, value: c.domain }] : []),
+      ...(c
+        ? [
+            { key: CompetitionIdKey, value: c.id },
+            { key: DomainKey, value: c.domain },
+          ]
+        : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
       ...(state.tokens ? [{ key: TokensKey, value: totalTokens(state.tokens) }] : []),
     ]);
@@ -175,7 +180,9 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         `steps ${state.steps.length}/${state.budget.maxSteps}, compute ${state.computeSeconds.toFixed(1)}/${state.budget.computeSeconds} s`,
         state.best ? `best ${c?.metric} ${state.best.cvScore.toFixed(5)} (step ${state.best.step}, ${state.best.candidate.template})` : 'no model yet',
         currentStep ? `training step ${currentStep.step}${currentStep.stage ? ` (${currentStep.stage})` : ''}: ${currentStep.candidate.template}` : '',
-      ].filter(Boolean).join('\n\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     );
   };
 
@@ -185,35 +192,51 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
 
   // ---- Handlers
   setHandler(statusQuery, status);
-  setHandler(pauseUpdate, () => {
-    state.paused = true;
-    publish();
-    return status();
-  }, { validator: assertRunning });
-  setHandler(resumeUpdate, () => {
-    state.paused = false;
-    publish();
-    return status();
-  }, { validator: assertRunning });
-  setHandler(extendBudgetUpdate, (extension) => {
-    state.budget.computeSeconds += extension.computeSeconds ?? 0;
-    state.budget.maxSteps += extension.maxSteps ?? 0;
-    publish();
-    return status();
-  }, {
-    validator: (extension) => {
-      assertRunning();
-      const parsed = EXTEND_BUDGET_SCHEMA.safeParse(extension);
-      if (!parsed.success) throw new Error(`invalid extendBudget input: ${describeIssues(parsed.error)}`);
+  setHandler(
+    pauseUpdate,
+    () => {
+      state.paused = true;
+      publish();
+      return status();
     },
-  });
-  setHandler(stopUpdate, (request: { reason?: string }) => {
-    // Stop is prompt: the step in flight is cancelled and the best model so far is graded.
-    state.stopRequested = request.reason ?? 'stopped by request';
-    trainingScope?.cancel();
-    publish();
-    return status();
-  }, { validator: (_request: { reason?: string }) => assertRunning() });
+    { validator: assertRunning },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      state.paused = false;
+      publish();
+      return status();
+    },
+    { validator: assertRunning },
+  );
+  setHandler(
+    extendBudgetUpdate,
+    (extension) => {
+      state.budget.computeSeconds += extension.computeSeconds ?? 0;
+      state.budget.maxSteps += extension.maxSteps ?? 0;
+      publish();
+      return status();
+    },
+    {
+      validator: (extension) => {
+        assertRunning();
+        const parsed = EXTEND_BUDGET_SCHEMA.safeParse(extension);
+        if (!parsed.success) throw new Error(`invalid extendBudget input: ${describeIssues(parsed.error)}`);
+      },
+    },
+  );
+  setHandler(
+    stopUpdate,
+    (request: { reason?: string }) => {
+      // Stop is prompt: the step in flight is cancelled and the best model so far is graded.
+      state.stopRequested = request.reason ?? 'stopped by request';
+      trainingScope?.cancel();
+      publish();
+      return status();
+    },
+    { validator: (_request: { reason?: string }) => assertRunning() },
+  );
 
   // ---- Agent roles beyond planner and engineer: debugger, distiller, and their token ledger.
   /** Counts a role's tokens into the episode's ledger (the Tokens search attribute shows the total). */
@@ -308,7 +331,13 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   state.phase = 'training';
   publish();
 
-  const runStep = async (step: number, candidate: Candidate, rationale: string, skillIds: string[], staged: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {}): Promise<StepRecord> => {
+  const runStep = async (
+    step: number,
+    candidate: Candidate,
+    rationale: string,
+    skillIds: string[],
+    staged: Pick<Proposal, 'stage' | 'parent' | 'ablation' | 'artifactSteps'> = {},
+  ): Promise<StepRecord> => {
     const startedAt = Date.now();
     const base = { step, candidate, rationale, improved: false, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 0, resumedFromEpoch: 0, skillIds, ...staged };
     currentStep = { step, candidate, ...(staged.stage ? { stage: staged.stage } : {}) };
@@ -395,19 +424,21 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     }
     const step = state.steps.length;
     const fix = await debugFailedStep(step);
-    const proposal = fix?.proposal ?? await control.proposeCandidate({
-      competition,
-      plan: state.plan,
-      history: state.steps.map(toView),
-      seed: input.seed,
-      step,
-      remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
-      maxSteps: state.budget.maxSteps,
-      initialCandidates: input.initialCandidates,
-      ...(state.profile ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
-      skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
-      backend: input.agent,
-    });
+    const proposal =
+      fix?.proposal ??
+      (await control.proposeCandidate({
+        competition,
+        plan: state.plan,
+        history: state.steps.map(toView),
+        seed: input.seed,
+        step,
+        remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
+        maxSteps: state.budget.maxSteps,
+        initialCandidates: input.initialCandidates,
+        ...(state.profile ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
+        skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
+        backend: input.agent,
+      }));
     if (!proposal) {
       state.stopReason = 'no-candidates';
       break;
@@ -443,7 +474,16 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   const { workflowId, runId } = workflowInfo();
   const trajectory = await control.recordTrajectory({ workflowId, runId, state, finalScore: final?.score ?? null, baselineScore: baseline.score });
   if (input.learn) {
-    await control.creditSkills({ workflowId, runId, competitionId: competition.id, domain: competition.domain, taskType: competition.taskType, direction: competition.direction, steps: state.steps, baselineScore: baseline.score });
+    await control.creditSkills({
+      workflowId,
+      runId,
+      competitionId: competition.id,
+      domain: competition.domain,
+      taskType: competition.taskType,
+      direction: competition.direction,
+      steps: state.steps,
+      baselineScore: baseline.score,
+    });
     // Distillation runs on after the episode has returned: started here, never waited for.
     await startChild(distillSkills, {
       workflowId: `haste-distill-${workflowId}-${runId}`,

@@ -24,7 +24,15 @@ export async function sweep(raw: SweepInput): Promise<SweepSummary> {
         // Cancelling the sweep cancels its episodes; they are part of it.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
-      entries.push({ competition, workflowId: childId, status: 'completed', finalScore: summary.finalScore, baselineScore: summary.baselineScore, computeSeconds: summary.computeSeconds, steps: summary.steps });
+      entries.push({
+        competition,
+        workflowId: childId,
+        status: 'completed',
+        finalScore: summary.finalScore,
+        baselineScore: summary.baselineScore,
+        computeSeconds: summary.computeSeconds,
+        steps: summary.steps,
+      });
     } catch (err) {
       if (!(err instanceof ChildWorkflowFailure)) throw err;
       entries.push({ competition, workflowId: childId, status: 'failed', error: rootCauseMessage(err), finalScore: null, baselineScore: null, computeSeconds: 0, steps: 0 });

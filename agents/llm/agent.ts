@@ -18,7 +18,8 @@ export interface LlmAgentOptions {
 
 /** Reply lengths: the model needs ≥ 400 tokens to finish an engineer's JSON (issue 12's measurements). */
 const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 600 } as const;
-const SYSTEM = 'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
+const SYSTEM =
+  'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
 
 // Last in each reply and short: a long rationale first made the small model copy the best step, at ~5 tokens/s.
 const rationale = z.string().min(1).max(240);
@@ -40,25 +41,40 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
   return {
     /** Planner: profile and global skills → which prototypes to screen, and the share of steps for screening. */
     async plan(ctx: PlanContext): Promise<Plan> {
-      return withFallback<Plan>('planner', async () => {
-        const base = await offline.plan(ctx);
-        const templates = fittingTemplates(ctx.competition);
-        const skills = skillsWithinBudget(ctx.tiered?.global ?? [], contextTokens);
-        const schema = z.strictObject({
-          screen: z.array(z.enum(templates as [string, ...string[]])).min(1).max(Math.min(6, templates.length)),
-          screenShare: z.number().min(0.1).max(1),
-          rationale,
-        });
-        const user = [
-          profile(ctx.competition),
-          `Templates (runner prototypes) and their params:\n${describeTemplates(templates)}`,
-          `Global skills (lessons from earlier competitions):\n${skills.text}`,
-          'Plan the episode: which templates to screen first, best bet first (`screen`), and what share of the steps to spend screening before refining the best one (`screenShare`, 0.1..1).',
-        ].join('\n\n');
-        const { value, usage } = await structuredChat(chat, { role: 'planner', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.planner, skillsInContext: skills.ids, check: (v) => (new Set(v.screen).size === v.screen.length ? null : 'screen lists a template twice') });
-        const portfolio = value.screen.map((t) => base.portfolio.find((c) => c.template === t) ?? { template: t, params: {} });
-        return { ...base, portfolio, screenShare: value.screenShare, skillIds: skills.ids, notes: `llm planner: ${value.rationale}`, usage };
-      }, () => offline.plan(ctx));
+      return withFallback<Plan>(
+        'planner',
+        async () => {
+          const base = await offline.plan(ctx);
+          const templates = fittingTemplates(ctx.competition);
+          const skills = skillsWithinBudget(ctx.tiered?.global ?? [], contextTokens);
+          const schema = z.strictObject({
+            screen: z
+              .array(z.enum(templates as [string, ...string[]]))
+              .min(1)
+              .max(Math.min(6, templates.length)),
+            screenShare: z.number().min(0.1).max(1),
+            rationale,
+          });
+          const user = [
+            profile(ctx.competition),
+            `Templates (runner prototypes) and their params:\n${describeTemplates(templates)}`,
+            `Global skills (lessons from earlier competitions):\n${skills.text}`,
+            'Plan the episode: which templates to screen first, best bet first (`screen`), and what share of the steps to spend screening before refining the best one (`screenShare`, 0.1..1).',
+          ].join('\n\n');
+          const { value, usage } = await structuredChat(chat, {
+            role: 'planner',
+            system: SYSTEM,
+            user,
+            schema,
+            maxTokens: MAX_TOKENS.planner,
+            skillsInContext: skills.ids,
+            check: (v) => (new Set(v.screen).size === v.screen.length ? null : 'screen lists a template twice'),
+          });
+          const portfolio = value.screen.map((t) => base.portfolio.find((c) => c.template === t) ?? { template: t, params: {} });
+          return { ...base, portfolio, screenShare: value.screenShare, skillIds: skills.ids, notes: `llm planner: ${value.rationale}`, usage };
+        },
+        () => offline.plan(ctx),
+      );
     },
 
     /** Engineer: domain and task skills, the profile, the plan and the compressed run → the next candidate. */
@@ -66,79 +82,112 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
       const fresh = untried(ctx.history);
       const requested = ctx.initialCandidates.find(fresh);
       if (requested) return { candidate: requested, rationale: `requested: ${requested.template}`, tokens: 0 };
-      return withFallback<Proposal | null>('engineer', async () => {
-        const templates = fittingTemplates(ctx.competition);
-        const history = compressHistory(ctx.history, ctx.competition.direction).join('\n');
-        const skills = skillsWithinBudget([...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])], contextTokens - estimateTokens(history));
-        const toScreen = ctx.plan.portfolio.filter(fresh).map((c) => c.template);
-        const user = [
-          profile(ctx.competition),
-          `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}`,
-          `Domain and task skills:\n${skills.text}`,
-          `Plan: ${ctx.plan.notes}${toScreen.length ? `\nNot yet screened: ${toScreen.join(', ')}` : ''}${screening(ctx)}`,
-          `Steps so far (cross-validated on train):\n${history}`,
-          `Step ${ctx.step}; ${Math.round(ctx.remainingComputeSeconds)} s compute left. Propose ONE candidate not tried before: a template and all of its params.`,
-        ].join('\n\n');
-        const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
-        const alternatives = toScreen.length ? `a template not yet screened (${toScreen.join(', ')})` : 'another template';
-        const { value, usage } = await structuredChat(chat, { role: 'engineer', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.engineer, skillsInContext: skills.ids, check: (v) => (fresh(v.candidate) ? null : `${JSON.stringify(v.candidate)} was already tried; propose ${alternatives} or different param values`) });
-        const skillIds = [...new Set([...skills.ids, ...(ctx.plan.skillIds ?? [])])];
-        return { candidate: value.candidate, rationale: `llm engineer: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, skillIds, usage };
-      }, () => offline.propose(ctx));
+      return withFallback<Proposal | null>(
+        'engineer',
+        async () => {
+          const templates = fittingTemplates(ctx.competition);
+          const history = compressHistory(ctx.history, ctx.competition.direction).join('\n');
+          const skills = skillsWithinBudget([...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])], contextTokens - estimateTokens(history));
+          const toScreen = ctx.plan.portfolio.filter(fresh).map((c) => c.template);
+          const user = [
+            profile(ctx.competition),
+            `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}`,
+            `Domain and task skills:\n${skills.text}`,
+            `Plan: ${ctx.plan.notes}${toScreen.length ? `\nNot yet screened: ${toScreen.join(', ')}` : ''}${screening(ctx)}`,
+            `Steps so far (cross-validated on train):\n${history}`,
+            `Step ${ctx.step}; ${Math.round(ctx.remainingComputeSeconds)} s compute left. Propose ONE candidate not tried before: a template and all of its params.`,
+          ].join('\n\n');
+          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
+          const alternatives = toScreen.length ? `a template not yet screened (${toScreen.join(', ')})` : 'another template';
+          const { value, usage } = await structuredChat(chat, {
+            role: 'engineer',
+            system: SYSTEM,
+            user,
+            schema,
+            maxTokens: MAX_TOKENS.engineer,
+            skillsInContext: skills.ids,
+            check: (v) => (fresh(v.candidate) ? null : `${JSON.stringify(v.candidate)} was already tried; propose ${alternatives} or different param values`),
+          });
+          const skillIds = [...new Set([...skills.ids, ...(ctx.plan.skillIds ?? [])])];
+          return { candidate: value.candidate, rationale: `llm engineer: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, skillIds, usage };
+        },
+        () => offline.propose(ctx),
+      );
     },
 
     /** Debugger: the failed step's error and candidate → a fixed candidate of the same template. */
     async debug(ctx: DebugContext): Promise<Proposal | null> {
-      return withFallback<Proposal | null>('debugger', async () => {
-        const { candidate, error } = ctx.failed;
-        const fits = fittingTemplates(ctx.competition);
-        const templates = fits.includes(candidate.template) ? [candidate.template] : fits;
-        const fresh = untried(ctx.history);
-        const user = [
-          profile(ctx.competition),
-          `Step ${ctx.failed.step} failed.\nCandidate: ${JSON.stringify(candidate)}\nError: ${(error ?? 'unknown').slice(0, 1200)}`,
-          `Accepted params and ranges:\n${describeTemplates(templates)}`,
-          `Fix attempt ${ctx.attempt}. Propose a fixed candidate that avoids this error (not one tried before), and say what caused it.`,
-        ].join('\n\n');
-        const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
-        const { value, usage } = await structuredChat(chat, { role: 'debugger', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.debugger, check: (v) => (fresh(v.candidate) ? null : 'that candidate was already tried') });
-        return { candidate: value.candidate, rationale: `llm debugger: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, usage };
-      }, () => offline.debug(ctx));
+      return withFallback<Proposal | null>(
+        'debugger',
+        async () => {
+          const { candidate, error } = ctx.failed;
+          const fits = fittingTemplates(ctx.competition);
+          const templates = fits.includes(candidate.template) ? [candidate.template] : fits;
+          const fresh = untried(ctx.history);
+          const user = [
+            profile(ctx.competition),
+            `Step ${ctx.failed.step} failed.\nCandidate: ${JSON.stringify(candidate)}\nError: ${(error ?? 'unknown').slice(0, 1200)}`,
+            `Accepted params and ranges:\n${describeTemplates(templates)}`,
+            `Fix attempt ${ctx.attempt}. Propose a fixed candidate that avoids this error (not one tried before), and say what caused it.`,
+          ].join('\n\n');
+          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
+          const { value, usage } = await structuredChat(chat, {
+            role: 'debugger',
+            system: SYSTEM,
+            user,
+            schema,
+            maxTokens: MAX_TOKENS.debugger,
+            check: (v) => (fresh(v.candidate) ? null : 'that candidate was already tried'),
+          });
+          return { candidate: value.candidate, rationale: `llm debugger: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, usage };
+        },
+        () => offline.debug(ctx),
+      );
     },
 
     /** Distiller: the measured results → 2–5 learnings ("when X, do Y"), each with a proposed tier. */
     async distill(ctx: DistillContext): Promise<Distillation> {
-      return withFallback<Distillation>('distiller', async () => {
-        const templates = fittingTemplates(ctx.competition);
-        const schema = z.strictObject({
-          learnings: z
-            .array(
-              z.strictObject({
-                tier: z.enum(['global', 'domain', 'task']),
-                // Short fields: at a few tokens a second on a busy CPU, each learning costs seconds.
-                title: z.string().min(8).max(80),
-                when: z.string().min(5).max(120),
-                do: z.string().min(5).max(160),
-                template: z.enum(['none', ...templates]),
-              }),
-            )
-            .min(2)
-            .max(5),
-          rationale,
-        });
-        const user = [
-          profile(ctx.competition),
-          `Measured steps (cross-validated on train):\n${compressHistory(ctx.history, ctx.competition.direction).join('\n')}`,
-          'Write 2 to 5 learnings a future episode can act on, each "when <condition>, do <action>", grounded in these measurements. tier: task (this competition), domain (any ' +
-            `${ctx.competition.domain} competition) or global (any competition); template: the template it recommends, or "none".`,
-        ].join('\n\n');
-        const { value, usage } = await structuredChat(chat, { role: 'distiller', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.distiller });
-        return {
-          learnings: value.learnings.map((l) => ({ tier: l.tier, title: l.title, when: l.when, body: `When ${l.when}, ${l.do}`, template: l.template === 'none' ? undefined : l.template })),
-          rationale: `llm distiller: ${value.rationale}`,
-          usage,
-        };
-      }, () => offline.distill(ctx));
+      return withFallback<Distillation>(
+        'distiller',
+        async () => {
+          const templates = fittingTemplates(ctx.competition);
+          const schema = z.strictObject({
+            learnings: z
+              .array(
+                z.strictObject({
+                  tier: z.enum(['global', 'domain', 'task']),
+                  // Short fields: at a few tokens a second on a busy CPU, each learning costs seconds.
+                  title: z.string().min(8).max(80),
+                  when: z.string().min(5).max(120),
+                  do: z.string().min(5).max(160),
+                  template: z.enum(['none', ...templates]),
+                }),
+              )
+              .min(2)
+              .max(5),
+            rationale,
+          });
+          const user = [
+            profile(ctx.competition),
+            `Measured steps (cross-validated on train):\n${compressHistory(ctx.history, ctx.competition.direction).join('\n')}`,
+            'Write 2 to 5 learnings a future episode can act on, each "when <condition>, do <action>", grounded in these measurements. tier: task (this competition), domain (any ' +
+              `${ctx.competition.domain} competition) or global (any competition); template: the template it recommends, or "none".`,
+          ].join('\n\n');
+          const { value, usage } = await structuredChat(chat, { role: 'distiller', system: SYSTEM, user, schema, maxTokens: MAX_TOKENS.distiller });
+          return {
+            learnings: value.learnings.map((l) => ({
+              tier: l.tier,
+              title: l.title,
+              when: l.when,
+              body: `When ${l.when}, ${l.do}`,
+              template: l.template === 'none' ? undefined : l.template,
+            })),
+            rationale: `llm distiller: ${value.rationale}`,
+            usage,
+          };
+        },
+        () => offline.distill(ctx),
+      );
     },
   };
 }

@@ -26,7 +26,10 @@ const TEMPERATURES = [0.2, 0.7, 1.0];
 
 /** The model gave nothing usable; carries what the attempts cost, so the fallback still counts it. */
 export class LlmRoleError extends Error {
-  constructor(message: string, readonly usage: RoleUsage) {
+  constructor(
+    message: string,
+    readonly usage: RoleUsage,
+  ) {
     super(message);
     this.name = 'LlmRoleError';
   }
@@ -41,7 +44,17 @@ function errorMessage(err: unknown): string {
  * reply is answered with its validation error and asked again, up to `attempts` replies in all.
  */
 export async function structuredChat<T>(chat: ChatModel, req: StructuredRequest<T>): Promise<{ value: T; usage: RoleUsage }> {
-  const usage: RoleUsage = { role: req.role, backend: 'llm', model: chat.model, promptTokens: 0, completionTokens: 0, calls: 0, latencyMs: 0, skillsInContext: req.skillsInContext, exchanges: [] };
+  const usage: RoleUsage = {
+    role: req.role,
+    backend: 'llm',
+    model: chat.model,
+    promptTokens: 0,
+    completionTokens: 0,
+    calls: 0,
+    latencyMs: 0,
+    skillsInContext: req.skillsInContext,
+    exchanges: [],
+  };
   const jsonSchema = z.toJSONSchema(req.schema, { io: 'input' }) as Record<string, unknown>;
   delete jsonSchema.$schema;
   const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [

@@ -27,13 +27,13 @@ export function compressHistory(history: StepView[], direction: 'maximize' | 'mi
   const ranked = [...ok].sort((a, b) => (isBetter(a.cvScore, b.cvScore, direction) ? -1 : isBetter(b.cvScore, a.cvScore, direction) ? 1 : a.step - b.step));
   const byTemplate = new Map<string, number>();
   for (const s of history) byTemplate.set(s.candidate.template, (byTemplate.get(s.candidate.template) ?? 0) + 1);
-  const lines = [
-    `${history.length} steps: ${ok.length} ok, ${failed.length} failed; templates tried: ${[...byTemplate].map(([t, n]) => `${t}×${n}`).join(', ')}`,
-  ];
+  const lines = [`${history.length} steps: ${ok.length} ok, ${failed.length} failed; templates tried: ${[...byTemplate].map(([t, n]) => `${t}×${n}`).join(', ')}`];
   const shown = new Set<number>();
   const line = (s: StepView) => {
     shown.add(s.step);
-    return s.status === 'ok' ? `step ${s.step}: ${short(s.candidate)} → cv ${s.cvScore!.toPrecision(5)}` : `step ${s.step}: ${short(s.candidate)} → ${s.status}${s.error ? `: ${s.error.slice(0, 160)}` : ''}`;
+    return s.status === 'ok'
+      ? `step ${s.step}: ${short(s.candidate)} → cv ${s.cvScore!.toPrecision(5)}`
+      : `step ${s.step}: ${short(s.candidate)} → ${s.status}${s.error ? `: ${s.error.slice(0, 160)}` : ''}`;
   };
   lines.push('best:', ...ranked.slice(0, 6).map(line));
   const latest = history.slice(-6).filter((s) => !shown.has(s.step));
@@ -79,7 +79,9 @@ function describeSpace(space: ParamSpace): string {
 
 /** Params a model can state in JSON: numbers in range and choices of plain values (list-valued choices keep their default). */
 function promptableParams(template: string): [string, ParamSpace][] {
-  return Object.entries(TEMPLATE_SPACES[template]?.params ?? {}).filter(([, s]) => s.kind !== 'choice' || s.values.every((v) => ['string', 'number', 'boolean'].includes(typeof v)));
+  return Object.entries(TEMPLATE_SPACES[template]?.params ?? {}).filter(
+    ([, s]) => s.kind !== 'choice' || s.values.every((v) => ['string', 'number', 'boolean'].includes(typeof v)),
+  );
 }
 
 export function describeTemplates(templates: string[]): string {
@@ -107,5 +109,5 @@ export function boundedCandidateSchema(templates: string[]) {
     z.strictObject({ template: z.literal(t), params: z.strictObject(Object.fromEntries(promptableParams(t).map(([name, s]) => [name, paramSchema(s)]))) }),
   );
   if (variants.length === 0) throw new Error('no template fits this competition');
-  return variants.length === 1 ? variants[0]! : z.discriminatedUnion('template', variants as [typeof variants[0], ...typeof variants]);
+  return variants.length === 1 ? variants[0]! : z.discriminatedUnion('template', variants as [(typeof variants)[0], ...typeof variants]);
 }

@@ -14,7 +14,11 @@ export async function planOffline(ctx: PlanContext): Promise<Plan> {
   if (ctx.profile) {
     // With a data profile the engineer works in stages; the plan names the prototypes it will screen.
     const portfolio = prototypes(ctx.profile).map((spec) => ({ template: 'pipeline', params: spec as unknown as Record<string, unknown> }));
-    return { portfolio, prior, notes: `stages: screen ${portfolio.length} prototypes from the profile, refine the winner and the runner-up, ensemble the top 3, ablate the best pipeline's techniques` };
+    return {
+      portfolio,
+      prior,
+      notes: `stages: screen ${portfolio.length} prototypes from the profile, refine the winner and the runner-up, ensemble the top 3, ablate the best pipeline's techniques`,
+    };
   }
   const portfolio = prior.candidates.filter((c) => templateFits(c.template, domain, taskType));
   if (portfolio.length === 0) {
@@ -23,9 +27,10 @@ export async function planOffline(ctx: PlanContext): Promise<Plan> {
   // The episode's step budget (--max-steps), not competition.yaml's default.
   const affordable = Math.max(1, (ctx.budget ?? ctx.competition.budget).maxSteps);
   // A given prior's order is evidence (skills); only the neutral order is re-ranked by cost.
-  const ordered = !ctx.prior && affordable < portfolio.length
-    ? [portfolio[0]!, ...portfolio.slice(1).sort((a, b) => (TEMPLATE_SPACES[a.template]?.relativeCost ?? 9) - (TEMPLATE_SPACES[b.template]?.relativeCost ?? 9))]
-    : portfolio;
+  const ordered =
+    !ctx.prior && affordable < portfolio.length
+      ? [portfolio[0]!, ...portfolio.slice(1).sort((a, b) => (TEMPLATE_SPACES[a.template]?.relativeCost ?? 9) - (TEMPLATE_SPACES[b.template]?.relativeCost ?? 9))]
+      : portfolio;
   return {
     portfolio: ordered,
     prior,

@@ -72,7 +72,12 @@ export function prototypes(p: Profile): ModelSpec[] {
   if (p.image) {
     const pixels: FeatureStep[] = [{ kind: 'pixels', scale: 'auto' }];
     return [
-      { version: 1, target: 'none', features: pixels, model: { template: 'hist_gradient_boosting', params: { epochs: 4, iters_per_epoch: 25, learning_rate: 0.15 }, early_stopping: { ...EARLY_STOPPING } } },
+      {
+        version: 1,
+        target: 'none',
+        features: pixels,
+        model: { template: 'hist_gradient_boosting', params: { epochs: 4, iters_per_epoch: 25, learning_rate: 0.15 }, early_stopping: { ...EARLY_STOPPING } },
+      },
       linear(p, pixels, 0.1),
       // A CNN needs PyTorch on the worker; extra trees are the third, very different family everywhere.
       { version: 1, target: 'none', features: pixels, model: { template: 'extra_trees', params: { ...SCREEN_FOREST } } },
@@ -80,15 +85,14 @@ export function prototypes(p: Profile): ModelSpec[] {
   }
   const numericAlso: FeatureStep[] = c.numeric > 0 ? [{ kind: 'impute', strategy: 'median', indicators: false }] : [];
   if (c.text > 0 && c.numeric + c.categorical + c.datetime + c.symbols === 0) {
-    return [
-      linear(p, [tfidf('word', [1, 2], 50000)], 2),
-      linear(p, [tfidf('char_wb', [2, 4], 50000)], 2),
-      booster([{ kind: 'text_stats' }, tfidf('word', [1, 1], 5000)]),
-    ];
+    return [linear(p, [tfidf('word', [1, 2], 50000)], 2), linear(p, [tfidf('char_wb', [2, 4], 50000)], 2), booster([{ kind: 'text_stats' }, tfidf('word', [1, 1], 5000)])];
   }
   if (c.symbols > 0 && c.text === 0 && c.categorical + c.datetime === 0) {
     return [
-      { ...booster([...numericAlso, { kind: 'positional' }]), model: { template: 'lightgbm', params: { ...SCREEN_BOOSTER, colsample: 0.5 }, early_stopping: { ...EARLY_STOPPING } } },
+      {
+        ...booster([...numericAlso, { kind: 'positional' }]),
+        model: { template: 'lightgbm', params: { ...SCREEN_BOOSTER, colsample: 0.5 }, early_stopping: { ...EARLY_STOPPING } },
+      },
       booster([...numericAlso, { kind: 'kmer', k: [1, 2, 3] }]),
       linear(p, [...numericAlso, { kind: 'positional' }], 1),
     ];

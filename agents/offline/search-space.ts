@@ -204,7 +204,10 @@ export const TEMPLATE_SPACES: Record<string, TemplateSpace> = {
  */
 const NEUTRAL_ORDER: Record<string, Candidate[]> = {
   // New templates go at the end, so earlier runs' first steps stay as they were.
-  tabular: ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp', 'xgboost'].map((template) => ({ template, params: {} })),
+  tabular: ['hist_gradient_boosting', 'logistic_regression', 'ridge', 'random_forest', 'extra_trees', 'knn', 'lightgbm', 'mlp', 'xgboost'].map((template) => ({
+    template,
+    params: {},
+  })),
   vision: [
     { template: 'logistic_regression', params: { C: 0.1 } },
     { template: 'hist_gradient_boosting', params: {} },

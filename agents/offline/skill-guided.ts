@@ -27,7 +27,11 @@ function rangesFromRecipe(recipe: SkillRecipe): Record<string, ParamSpace> {
   for (const [name, prior] of Object.entries(recipe.params)) {
     if (typeof prior !== 'object' || prior === null) continue;
     if ('choices' in prior) out[name] = { kind: 'choice', values: prior.choices };
-    else out[name] = Number.isInteger(prior.min) && Number.isInteger(prior.max) ? { kind: 'int', min: prior.min, max: prior.max, log: prior.log } : { kind: 'float', min: prior.min, max: prior.max, log: prior.log };
+    else
+      out[name] =
+        Number.isInteger(prior.min) && Number.isInteger(prior.max)
+          ? { kind: 'int', min: prior.min, max: prior.max, log: prior.log }
+          : { kind: 'float', min: prior.min, max: prior.max, log: prior.log };
   }
   return out;
 }

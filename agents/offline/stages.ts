@@ -143,7 +143,8 @@ export function screeningOrder(protos: ModelSpec[], ctx: Pick<ProposeContext, 's
     if (!candidate || !(INCREMENTAL.has(candidate.template) || OTHER.has(candidate.template))) continue;
     const slot = slots.find((x) => !x.claimed && 'params' in x.spec.model && familyOf(x.spec.model.template) === familyOf(candidate.template));
     if (!slot) continue;
-    const early = 'early_stopping' in slot.spec.model && slot.spec.model.early_stopping && INCREMENTAL.has(candidate.template) ? { early_stopping: slot.spec.model.early_stopping } : {};
+    const early =
+      'early_stopping' in slot.spec.model && slot.spec.model.early_stopping && INCREMENTAL.has(candidate.template) ? { early_stopping: slot.spec.model.early_stopping } : {};
     slot.spec = { ...slot.spec, model: { template: candidate.template, params: candidate.params, ...early } as ModelSpec['model'] };
     slot.skillIds.push(skill.id);
     slot.claimed = true;
@@ -205,7 +206,8 @@ function additions(spec: ModelSpec, p: Profile): FeatureStep[] {
   if (c.numeric > 0 && !has.has('impute')) out.push({ kind: 'impute', strategy: 'median', indicators: true });
   if (c.categorical > 0) {
     if (!has.has('frequency')) out.push({ kind: 'frequency' });
-    if (!has.has('target_encoding')) out.push({ kind: 'target_encoding', min_categories: Math.min(HIGH_CARDINALITY, Math.max(2, p.maxCardinality - 1)), smoothing: 10, inner_folds: 5 });
+    if (!has.has('target_encoding'))
+      out.push({ kind: 'target_encoding', min_categories: Math.min(HIGH_CARDINALITY, Math.max(2, p.maxCardinality - 1)), smoothing: 10, inner_folds: 5 });
     if (linear && !has.has('one_hot')) out.push({ kind: 'one_hot', max_categories: HIGH_CARDINALITY });
   }
   if (c.text > 0 && !has.has('text_stats')) out.push({ kind: 'text_stats' });
@@ -280,10 +282,11 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
   }
 
   const best = bestSingle(ctx.history, direction);
-  const pending = best && isModelSpec(best.candidate.params)
-    // Imputing data without gaps changes nothing: not worth a step to measure.
-    ? techniquesOf(best.candidate.params).filter((t) => !tried.has(candidateKey(t.without)) && !(t.technique === 'feature:impute' && p.missingShare === 0))
-    : [];
+  const pending =
+    best && isModelSpec(best.candidate.params)
+      ? // Imputing data without gaps changes nothing: not worth a step to measure.
+        techniquesOf(best.candidate.params).filter((t) => !tried.has(candidateKey(t.without)) && !(t.technique === 'feature:impute' && p.missingShare === 0))
+      : [];
   const plan = nextStage(ctx.history, stepsLeft(ctx), protos.length, pending.length);
   if (!plan) return null;
 
@@ -303,12 +306,25 @@ export function proposeStaged(ctx: ProposeContext & { profile: Profile }): Propo
     const heads = distinct.filter((s) => !lineages.has(rootOf(s, ctx.history)) && lineages.add(rootOf(s, ctx.history)));
     const members = [...heads, ...distinct.filter((s) => !heads.includes(s))].slice(0, ENSEMBLE_SIZE).map((s) => s.step);
     const candidate: Candidate = { template: 'pipeline', params: { version: 1, ensemble: { members, method: 'nnls' } } };
-    return { candidate, rationale: `ensemble of the top ${members.length} by out-of-fold score, one per lineage first (steps ${members.join(', ')}), kept only if it beats the best`, tokens: 0, stage: 'ensembling', artifactSteps: members };
+    return {
+      candidate,
+      rationale: `ensemble of the top ${members.length} by out-of-fold score, one per lineage first (steps ${members.join(', ')}), kept only if it beats the best`,
+      tokens: 0,
+      stage: 'ensembling',
+      artifactSteps: members,
+    };
   }
 
   if (plan.stage === 'ablating' && best) {
     const t = pending[0]!;
-    return { candidate: t.without, rationale: `ablation: step ${best.step} without ${t.technique}, same folds`, tokens: 0, stage: 'ablating', parent: best.step, ablation: { technique: t.technique, of: best.step, recipe: t.recipe } };
+    return {
+      candidate: t.without,
+      rationale: `ablation: step ${best.step} without ${t.technique}, same folds`,
+      tokens: 0,
+      stage: 'ablating',
+      parent: best.step,
+      ablation: { technique: t.technique, of: best.step, recipe: t.recipe },
+    };
   }
 
   return refine(ctx, p, tried, rand, skills);
@@ -331,7 +347,15 @@ function refine(ctx: ProposeContext, p: Profile, tried: Set<string>, rand: () =>
     const unapplied = skills.filter((s) => fresh(applyFragment(spec, s.fragment)));
     if (unapplied.length) {
       const applied = unapplied.reduce((acc, s) => applyFragment(acc, s.fragment), spec);
-      if (fresh(applied)) return { candidate: pipeline(applied), rationale: `refining, ${from}: apply skills ${unapplied.map((s) => s.id).join(', ')}`, tokens: 0, stage: 'refining', parent: incumbent.step, skillIds: unapplied.map((s) => s.id) };
+      if (fresh(applied))
+        return {
+          candidate: pipeline(applied),
+          rationale: `refining, ${from}: apply skills ${unapplied.map((s) => s.id).join(', ')}`,
+          tokens: 0,
+          stage: 'refining',
+          parent: incumbent.step,
+          skillIds: unapplied.map((s) => s.id),
+        };
     }
   }
   const structural = stuck >= PATIENCE;
@@ -345,7 +369,10 @@ function refine(ctx: ProposeContext, p: Profile, tried: Set<string>, rand: () =>
     if (next) {
       const why = kind === 'structural change' && structural ? ` after ${stuck} non-improvements` : '';
       // A parameter move searches inside the ranges the template's skills gave (plan.prior): credited to them, as before stages.
-      const owners = kind === 'parameter move' && 'params' in next.model ? [...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])].filter((s) => s.recipe.template === next.model.template).map((s) => s.id) : [];
+      const owners =
+        kind === 'parameter move' && 'params' in next.model
+          ? [...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])].filter((s) => s.recipe.template === next.model.template).map((s) => s.id)
+          : [];
       return { candidate: pipeline(next), rationale: `refining, ${from}: ${kind}${why}`, tokens: 0, stage: 'refining', parent: incumbent.step, skillIds: owners };
     }
   }

@@ -14,7 +14,11 @@ export function registerCompetitions(program: Command): void {
       const specs = [];
       for (const id of builtinIds()) specs.push(await loadCompetitionSpec(config, id));
       if (flags.json) console.log(JSON.stringify(specs));
-      else for (const s of specs) console.log(`${s.id.padEnd(20)} ${s.domain.padEnd(12)} ${s.taskType.padEnd(11)} ${s.metric.padEnd(10)} rows ${String(s.traits.rows).padStart(6)}  target ${s.targetScore ?? '-'}  ${s.title}`);
+      else
+        for (const s of specs)
+          console.log(
+            `${s.id.padEnd(20)} ${s.domain.padEnd(12)} ${s.taskType.padEnd(11)} ${s.metric.padEnd(10)} rows ${String(s.traits.rows).padStart(6)}  target ${s.targetScore ?? '-'}  ${s.title}`,
+          );
     });
   competitions
     .command('prepare')

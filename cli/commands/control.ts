@@ -7,7 +7,10 @@ import { UsageError } from '../errors.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 
 /** Runs an update and prints the episode's state after it; a rejected update is the user's error. */
-async function sendUpdate(workflowId: string, send: (handle: ReturnType<Awaited<ReturnType<typeof connectClient>>['workflow']['getHandle']>) => Promise<EpisodeStatus>): Promise<void> {
+async function sendUpdate(
+  workflowId: string,
+  send: (handle: ReturnType<Awaited<ReturnType<typeof connectClient>>['workflow']['getHandle']>) => Promise<EpisodeStatus>,
+): Promise<void> {
   const client = await connectClient(loadConfig());
   try {
     const status = await send(client.workflow.getHandle(workflowId));
@@ -18,8 +21,14 @@ async function sendUpdate(workflowId: string, send: (handle: ReturnType<Awaited<
 }
 
 export function registerControl(program: Command): void {
-  program.command('pause <workflowId>').description('pause after the step in flight').action((id: string) => sendUpdate(id, (h) => h.executeUpdate(pauseUpdate)));
-  program.command('resume <workflowId>').description('resume a paused episode').action((id: string) => sendUpdate(id, (h) => h.executeUpdate(resumeUpdate)));
+  program
+    .command('pause <workflowId>')
+    .description('pause after the step in flight')
+    .action((id: string) => sendUpdate(id, (h) => h.executeUpdate(pauseUpdate)));
+  program
+    .command('resume <workflowId>')
+    .description('resume a paused episode')
+    .action((id: string) => sendUpdate(id, (h) => h.executeUpdate(resumeUpdate)));
   program
     .command('extend <workflowId>')
     .description("add to an episode's budget")

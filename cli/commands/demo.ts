@@ -13,7 +13,9 @@ import { describeTokens } from './status.js';
 /** Which role answered a step and why: the model's rationale, its tokens, or the fallback's reason. */
 function describeRole(s: StepRecord): string {
   const u = s.usage;
-  const who = u ? `${u.role}${u.backend === 'offline' ? ' (offline fallback)' : ''}, ${u.promptTokens + u.completionTokens} tokens, ${(u.latencyMs / 1000).toFixed(1)} s` : 'offline';
+  const who = u
+    ? `${u.role}${u.backend === 'offline' ? ' (offline fallback)' : ''}, ${u.promptTokens + u.completionTokens} tokens, ${(u.latencyMs / 1000).toFixed(1)} s`
+    : 'offline';
   return `      ${who}: ${s.rationale}${u?.fallback ? ` [${u.fallback}]` : ''}`;
 }
 
@@ -47,11 +49,15 @@ export function registerDemo(program: Command): void {
         const client = await connectClient(config);
         const { handle } = await startEpisode(config, client, { competition: flags.competition, budget: { computeSeconds: budgetSeconds }, agent, runTag: `demo-${Date.now()}` });
         console.log(`episode ${handle.workflowId} started; watch it at ${uiAddress(config)}/namespaces/${config.namespace}/workflows/${handle.workflowId}`);
-        const summary = await waitForEpisode(handle, progressWithRationales((l) => console.log(l), agent === 'llm'));
+        const summary = await waitForEpisode(
+          handle,
+          progressWithRationales((l) => console.log(l), agent === 'llm'),
+        );
         printSummary(summary);
         if (agent === 'llm') {
           console.log(`  plan: ${summary.planNotes ?? '-'}`);
-          if (summary.distilled) console.log(`  learnings (candidate skills): ${summary.distilled.titles.map((t) => `"${t}"`).join('; ') || 'none'} — ${summary.distilled.rationale}`);
+          if (summary.distilled)
+            console.log(`  learnings (candidate skills): ${summary.distilled.titles.map((t) => `"${t}"`).join('; ') || 'none'} — ${summary.distilled.rationale}`);
           if (summary.tokens) console.log(describeTokens(summary.tokens));
         }
         const { runId } = await handle.describe();

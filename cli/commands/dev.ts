@@ -38,7 +38,8 @@ export function registerDev(program: Command): void {
       if (flags.json) console.log(JSON.stringify({ ...status, llm }));
       else {
         console.log(`${status.address}: ${status.healthy ? 'healthy' : 'not reachable'}${status.managed ? ` (started by haste, pid ${status.pid})` : ''}`);
-        if (status.healthy) console.log(`UI ${status.ui}; search attributes ${status.missingSearchAttributes.length ? `missing ${status.missingSearchAttributes.join(', ')}` : 'registered'}`);
+        if (status.healthy)
+          console.log(`UI ${status.ui}; search attributes ${status.missingSearchAttributes.length ? `missing ${status.missingSearchAttributes.join(', ')}` : 'registered'}`);
         console.log(llm ? `local LLM ${llm.model} at ${llm.baseURL} (pid ${llm.pid})` : 'local LLM: not running (`haste dev up --llm`)');
       }
       if (!status.healthy) process.exitCode = 1;

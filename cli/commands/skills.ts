@@ -19,7 +19,11 @@ interface FilterFlags {
   json?: boolean;
 }
 
-const commaList = <T extends z.ZodType<unknown, string>>(item: T) => z.string().transform((s) => s.split(',').map((x) => x.trim())).pipe(z.array(item));
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(item));
 
 function filterFrom(flags: FilterFlags): SkillFilter {
   return {

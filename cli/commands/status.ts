@@ -31,12 +31,14 @@ export function registerStatus(program: Command): void {
       }
       const live = state === 'RUNNING' ? await handle.query(statusQuery) : null;
       if (flags.json) {
-        console.log(JSON.stringify({ workflowId, runId: description.runId, status: state, ...(live ?? {}) }));
+        console.log(JSON.stringify({ workflowId, runId: description.runId, status: state, ...live }));
         return;
       }
       console.log(`${workflowId} (run ${description.runId}): ${state}`);
       if (live) {
-        console.log(`  phase ${live.phase}${live.paused ? ' (paused)' : ''}; steps ${live.steps}/${live.maxSteps}; compute ${live.computeSeconds.toFixed(1)}/${live.budgetComputeSeconds} s`);
+        console.log(
+          `  phase ${live.phase}${live.paused ? ' (paused)' : ''}; steps ${live.steps}/${live.maxSteps}; compute ${live.computeSeconds.toFixed(1)}/${live.budgetComputeSeconds} s`,
+        );
         console.log(`  best ${live.metric}: ${live.bestScore ?? '-'}${live.bestCandidate ? ` (${live.bestCandidate.template})` : ''}`);
         if (live.tokens !== undefined) console.log(`  LLM tokens so far: ${live.tokens}`);
         if (live.currentStep) console.log(`  training step ${live.currentStep.step}: ${live.currentStep.candidate.template}`);

@@ -63,7 +63,11 @@ export function registerSweep(program: Command): void {
     }
     const summary = await handle.result();
     if (flags.json) console.log(JSON.stringify(summary));
-    else for (const e of summary.entries) console.log(`${e.competition.padEnd(24)} ${e.status.padEnd(9)} score ${e.finalScore?.toFixed(5) ?? '-'} (baseline ${e.baselineScore?.toFixed(5) ?? '-'}) ${e.computeSeconds.toFixed(1)} s${e.error ? `  ${e.error}` : ''}`);
+    else
+      for (const e of summary.entries)
+        console.log(
+          `${e.competition.padEnd(24)} ${e.status.padEnd(9)} score ${e.finalScore?.toFixed(5) ?? '-'} (baseline ${e.baselineScore?.toFixed(5) ?? '-'}) ${e.computeSeconds.toFixed(1)} s${e.error ? `  ${e.error}` : ''}`,
+        );
   });
 
   const schedule = program.command('schedule').description('Temporal Schedules that start sweeps (e.g. nightly)');

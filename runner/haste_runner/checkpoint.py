@@ -29,8 +29,9 @@ class Checkpoint:
 
 def fingerprint(template: str, params: dict[str, Any], seed: int, folds: int, train_sha256: str) -> str:
     """Identity of a training run: resuming is only valid into the exact same run."""
-    payload = json.dumps({"template": template, "params": params, "seed": seed, "folds": folds,
-                          "train": train_sha256}, sort_keys=True)
+    payload = json.dumps(
+        {"template": template, "params": params, "seed": seed, "folds": folds, "train": train_sha256}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -66,7 +67,7 @@ def _prune(directory: Path, current: int) -> None:
     # are leftovers of an earlier attempt that this (resumed) attempt is about to redo.
     epochs = sorted(int(m.group(1)) for p in directory.iterdir() if (m := NAME.match(p.name)))
     older = [e for e in epochs if e < current]
-    keep = {current, *older[-(KEEP - 1):]}
+    keep = {current, *older[-(KEEP - 1) :]}
     for e in epochs:
         if e not in keep:
             (directory / f"epoch-{e}.pkl").unlink(missing_ok=True)

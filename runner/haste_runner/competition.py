@@ -6,6 +6,7 @@ export (haste_runner.contracts); this module only fills the defaults that depend
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
@@ -40,8 +41,9 @@ class CompetitionSpecError(CompetitionError):
     def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
         self.file = file
         self.problems = problems
-        super().__init__(f"{file} is invalid: " + "; ".join(
-            f"field {field or '(file)'}: {message}" for field, message in problems))
+        super().__init__(
+            f"{file} is invalid: " + "; ".join(f"field {field or '(file)'}: {message}" for field, message in problems)
+        )
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ class ImageSpec:
     columns: tuple[str, ...]
 
     @classmethod
-    def build(cls, height: int, width: int, channels: int = 1, layout: str = "hwc",
-              pattern: str | None = None) -> ImageSpec:
+    def build(
+        cls, height: int, width: int, channels: int = 1, layout: str = "hwc", pattern: str | None = None
+    ) -> ImageSpec:
         if pattern is None:
             pattern = "px_{r}_{c}" if channels == 1 else "px_{r}_{c}_{ch}"
         elif channels > 1 and "{ch}" not in pattern and "{i}" not in pattern:
@@ -139,8 +142,9 @@ class Competition:
         image = None
         if "image" in raw:
             im = raw["image"]
-            image = ImageSpec.build(im["height"], im["width"], im.get("channels", 1), im.get("layout", "hwc"),
-                                    im.get("pixel_pattern"))
+            image = ImageSpec.build(
+                im["height"], im["width"], im.get("channels", 1), im.get("layout", "hwc"), im.get("pixel_pattern")
+            )
         elif raw["domain"] == "vision" and columns is not None:
             image = ImageSpec.infer_square(columns)
         m = get_metric(raw["metric"]["name"])
@@ -180,15 +184,18 @@ class Competition:
         train = directory / TRAIN_FILE
         columns = None
         if train.exists():
-            try:
+            # An unreadable train.csv is reported by whoever reads it.
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
                 columns = [str(c) for c in pd.read_csv(train, nrows=0).columns]
-            except (ValueError, UnicodeDecodeError):  # an unreadable train.csv is reported by whoever reads it
-                pass
         comp = cls.from_dict(raw, columns, str(path))
-        if comp.task_type == "forecasting" and comp.frequency is None and columns is not None:
-            if {comp.series_column, comp.time_column} <= set(columns):
-                frame = read_csv(train, usecols=[comp.series_column, comp.time_column])
-                return replace(comp, frequency=infer_frequency(frame, comp))
+        if (
+            comp.task_type == "forecasting"
+            and comp.frequency is None
+            and columns is not None
+            and {comp.series_column, comp.time_column} <= set(columns)
+        ):
+            frame = read_csv(train, usecols=[comp.series_column, comp.time_column])
+            return replace(comp, frequency=infer_frequency(frame, comp))
         return comp
 
     def positive_class(self, labels: np.ndarray) -> Any:
@@ -218,8 +225,10 @@ def order_series(frame: pd.DataFrame, comp: Competition) -> pd.DataFrame:
         times = parse_times(frame[comp.time_column])
     except (ValueError, TypeError) as e:  # the user's data: `haste competitions validate` names the rows
         reason = str(e).splitlines()[0]
-        raise SolutionError(f"column {comp.time_column!r} holds a value that is neither an ISO 8601 timestamp nor a "
-                            f"whole number ({reason}); `haste competitions validate DIR` lists the rows") from None
+        raise SolutionError(
+            f"column {comp.time_column!r} holds a value that is neither an ISO 8601 timestamp nor a "
+            f"whole number ({reason}); `haste competitions validate DIR` lists the rows"
+        ) from None
     ordered = frame.assign(**{key: times})
     return ordered.sort_values([comp.series_column, key], kind="stable").drop(columns=key)
 

@@ -66,9 +66,19 @@ class CrossValidation:
     between folds or epochs when the next one (plus the test predictions still owed) would not fit,
     keeping every fold model at its last completed epoch; folds never trained are left out."""
 
-    def __init__(self, comp: Competition, template: Template, params: dict[str, Any], seed: int, n_folds: int,
-                 train: pd.DataFrame, test: pd.DataFrame, states: list[FoldState] | None = None,
-                 start_epoch: int = 0, deadline: Deadline | None = None) -> None:
+    def __init__(
+        self,
+        comp: Competition,
+        template: Template,
+        params: dict[str, Any],
+        seed: int,
+        n_folds: int,
+        train: pd.DataFrame,
+        test: pd.DataFrame,
+        states: list[FoldState] | None = None,
+        start_epoch: int = 0,
+        deadline: Deadline | None = None,
+    ) -> None:
         if comp.task_type not in template.task_types:
             raise SolutionError(f"template {template.name!r} does not support task type {comp.task_type!r}")
         self.comp = comp
@@ -88,8 +98,9 @@ class CrossValidation:
 
         if n_folds > len(self.y):
             raise SolutionError(f"folds={n_folds} exceeds the {len(self.y)} training rows")
-        splitter = (StratifiedKFold if comp.is_classification else KFold)(n_splits=n_folds, shuffle=True,
-                                                                           random_state=seed)
+        splitter = (StratifiedKFold if comp.is_classification else KFold)(
+            n_splits=n_folds, shuffle=True, random_state=seed
+        )
         with competition_data("splitting train.csv into folds"):
             self.splits = list(splitter.split(self.X, self.y))
         if states is None:
@@ -134,15 +145,19 @@ class CrossValidation:
 
     def finish_reserve(self) -> float:
         """Seconds still owed after training: the test predictions of the used folds, and the write."""
-        return sum(self._estimate(self.predict_seconds, j) * self.test_ratio for j in self.used_folds) + \
-            WRITE_RESERVE_SECONDS
+        return (
+            sum(self._estimate(self.predict_seconds, j) * self.test_ratio for j in self.used_folds)
+            + WRITE_RESERVE_SECONDS
+        )
 
     def affords_epoch(self) -> bool:
         """Whether one more epoch of every fold (training and scoring) fits before the deadline."""
         if not self.used_folds:
             return True  # without one trained fold there is nothing to submit
-        epoch = sum(self._estimate(self.train_seconds, j) + self._estimate(self.predict_seconds, j)
-                    for j in range(len(self.states)))
+        epoch = sum(
+            self._estimate(self.train_seconds, j) + self._estimate(self.predict_seconds, j)
+            for j in range(len(self.states))
+        )
         return self.deadline.affords(epoch + self.overhead_seconds + self.finish_reserve())
 
     def _affords_fold(self, j: int) -> bool:
@@ -159,8 +174,10 @@ class CrossValidation:
         """Train every fold model one more epoch; False when the deadline stopped it part-way."""
         for j, (state, (tr, _), (X_tr, _)) in enumerate(zip(self.states, self.splits, self.fold_inputs)):
             if not self._affords_fold(j):
-                self.stopped = (f"deadline: stopped in epoch {epoch} before fold {j + 1} of {len(self.states)} "
-                                f"({self.deadline.left():.1f} s left)")
+                self.stopped = (
+                    f"deadline: stopped in epoch {epoch} before fold {j + 1} of {len(self.states)} "
+                    f"({self.deadline.left():.1f} s left)"
+                )
                 return False
             started = time.perf_counter()
             with solution_code(f"template {self.template.name!r} failed in epoch {epoch} (fold {j + 1})"):
@@ -199,16 +216,20 @@ class CrossValidation:
     def predict_test(self) -> np.ndarray:
         """Submission values for the test rows, averaging the used fold models' predictions."""
         with solution_code(f"template {self.template.name!r} failed to predict the test set"):
-            preds = [self._predict(self.states[j].model, self.states[j].preprocessor.transform(self.X_test))
-                     for j in self.used_folds]
+            preds = [
+                self._predict(self.states[j].model, self.states[j].preprocessor.transform(self.X_test))
+                for j in self.used_folds
+            ]
         for pred in preds:
             self._check_probabilities(pred, "test set")
         self.test_raw = np.mean(preds, axis=0)  # kept for the test-prediction artifact
         values = self._finalise(self.test_raw)
         why = self.metric.invalid_predictions(values)
         if why is not None:
-            raise SolutionError(f"template {self.template.name!r}, test set: {why}; {self.metric.name} is defined only "
-                                f"for {self.metric.domain_text()}")
+            raise SolutionError(
+                f"template {self.template.name!r}, test set: {why}; {self.metric.name} is defined only "
+                f"for {self.metric.domain_text()}"
+            )
         return values
 
     def _predict(self, model: Any, X: np.ndarray) -> np.ndarray:
@@ -224,8 +245,9 @@ class CrossValidation:
     def _check_probabilities(self, pred: np.ndarray, where: str) -> None:
         # Labels come from argmax over class probabilities: NaN probabilities would still yield labels.
         if self.classes is not None and not np.all(np.isfinite(pred)):
-            raise SolutionError(f"template {self.template.name!r}, {where}: the model predicted non-finite "
-                                f"class probabilities")
+            raise SolutionError(
+                f"template {self.template.name!r}, {where}: the model predicted non-finite class probabilities"
+            )
 
     def _finalise(self, pred: np.ndarray) -> np.ndarray:
         """Turn probabilities/values into what the submission's target column holds."""

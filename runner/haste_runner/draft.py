@@ -42,8 +42,10 @@ def _id_column(train: pd.DataFrame, test: pd.DataFrame, target: str) -> str:
     named = [c for c in unique if ID_NAMES.match(str(c))]
     if named or unique:
         return (named or unique)[0]
-    raise DraftError("no column identifies rows uniquely in both train.csv and test.csv: add one (e.g. id = the row "
-                     "number) or name it with --id")
+    raise DraftError(
+        "no column identifies rows uniquely in both train.csv and test.csv: add one (e.g. id = the row "
+        "number) or name it with --id"
+    )
 
 
 def _times(values: pd.Series) -> pd.Series | None:
@@ -65,8 +67,14 @@ def _forecasting(train: pd.DataFrame, test: pd.DataFrame, target: str, id_col: s
         train_t, test_t = _times(train[time_col]), _times(test[time_col])
         if train_t is None or test_t is None:
             continue
-        candidates = [c for c in test.columns if c not in (id_col, time_col) and c in train.columns
-                      and not pd.api.types.is_float_dtype(train[c]) and train[c].nunique() <= max(1, len(train) // 4)]
+        candidates = [
+            c
+            for c in test.columns
+            if c not in (id_col, time_col)
+            and c in train.columns
+            and not pd.api.types.is_float_dtype(train[c])
+            and train[c].nunique() <= max(1, len(train) // 4)
+        ]
         for series_col in candidates:
             keys = train[series_col].astype(str)
             if pd.DataFrame({"s": keys, "t": train_t}).duplicated().any():
@@ -78,15 +86,20 @@ def _forecasting(train: pd.DataFrame, test: pd.DataFrame, target: str, id_col: s
             longest = train_t[keys == keys.value_counts().index[0]].sort_values()
             with pd.option_context("future.infer_freq_returns_offset", True):
                 offset = pd.infer_freq(pd.DatetimeIndex(longest)) if len(longest) >= 3 else None
-            spec: dict[str, Any] = {"horizon": int(test_keys.value_counts().max()), "series_column": series_col,
-                                    "time_column": time_col}
+            spec: dict[str, Any] = {
+                "horizon": int(test_keys.value_counts().max()),
+                "series_column": series_col,
+                "time_column": time_col,
+            }
             season = SEASONS.get(re.sub(r"[-\d].*$", "", offset.freqstr)) if offset is not None else None
             if season and len(longest) >= 2 * season:
                 spec["season_length"] = season
             return spec
         if train_t.is_unique and test_t.min() > train_t.max():
-            raise DraftError(f"this looks like one time series in {time_col!r}: add a series column to both files "
-                             "(e.g. series_id, the same value on every row), then run init again")
+            raise DraftError(
+                f"this looks like one time series in {time_col!r}: add a series column to both files "
+                "(e.g. series_id, the same value on every row), then run init again"
+            )
     return None
 
 
@@ -132,15 +145,19 @@ def _image(columns: list[str]) -> dict[str, Any] | None:
     return {"height": height, "width": width, "channels": channels, "pixel_pattern": template.format(*names)}
 
 
-def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str,
-          id_col: str | None) -> tuple[dict, list[str]]:
+def draft(
+    directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str, id_col: str | None
+) -> tuple[dict, list[str]]:
     """The drafted competition.yaml and what was guessed, one line each."""
     if target not in train.columns:
-        raise DraftError(f"--target {target!r} is not a column of the training file (columns: "
-                         f"{', '.join(map(str, train.columns))})")
+        raise DraftError(
+            f"--target {target!r} is not a column of the training file (columns: {', '.join(map(str, train.columns))})"
+        )
     if target in test.columns:
-        raise DraftError(f"the test file has the target column {target!r}: move its values to answers.csv "
-                         "(id and target) and drop the column from the test file")
+        raise DraftError(
+            f"the test file has the target column {target!r}: move its values to answers.csv "
+            "(id and target) and drop the column from the test file"
+        )
     id_col = id_col or _id_column(train, test, target)
     if id_col not in train.columns or id_col not in test.columns:
         raise DraftError(f"--id {id_col!r} must be a column of both files")
@@ -150,10 +167,17 @@ def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str,
     y = train[target].dropna()
     features = [c for c in train.columns if c not in (id_col, target)]
     if forecasting is not None:
-        spec.update(domain="time-series", task_type="forecasting", target_column=target, id_column=id_col,
-                    metric={"name": "mae", "direction": "minimize"})
-        notes.append(f"forecasting: test continues each {forecasting['series_column']} series in "
-                     f"{forecasting['time_column']}; horizon {forecasting['horizon']} = the most test rows of a series")
+        spec.update(
+            domain="time-series",
+            task_type="forecasting",
+            target_column=target,
+            id_column=id_col,
+            metric={"name": "mae", "direction": "minimize"},
+        )
+        notes.append(
+            f"forecasting: test continues each {forecasting['series_column']} series in "
+            f"{forecasting['time_column']}; horizon {forecasting['horizon']} = the most test rows of a series"
+        )
         if "season_length" in forecasting:
             notes.append(f"season_length {forecasting['season_length']}: from the timestamps' frequency")
         extra = forecasting
@@ -180,8 +204,9 @@ def draft(directory: Path, train: pd.DataFrame, test: pd.DataFrame, target: str,
             notes.append(f"image {image['height']}x{image['width']}x{image['channels']}: from the pixel column names")
     spec["budget"] = {"compute_seconds": 300, "max_steps": 10}
     spec.update(extra)
-    notes.append(f"metric {spec['metric']['name']} and budget: defaults for a {spec['task_type']} task; "
-                 "change them freely")
+    notes.append(
+        f"metric {spec['metric']['name']} and budget: defaults for a {spec['task_type']} task; change them freely"
+    )
     Competition.from_dict(spec)  # a draft that breaks the contract is a bug here, not the user's
     return spec, notes
 
@@ -221,8 +246,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 shutil.copyfile(source, directory / name)
     target.write_text(text, encoding="utf-8")
-    print(f"# written: {target}. Check it, add answers.csv (id and target of the test rows) to grade, then run "
-          f"`haste competitions validate {directory}`", file=sys.stderr)
+    print(
+        f"# written: {target}. Check it, add answers.csv (id and target of the test rows) to grade, then run "
+        f"`haste competitions validate {directory}`",
+        file=sys.stderr,
+    )
     return 0
 
 

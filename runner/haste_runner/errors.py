@@ -23,10 +23,27 @@ USER_FAULT_EXIT = 2
 
 # errno values that describe the machine, not the code that ran into them: transient or host-level.
 ENVIRONMENT_ERRNOS = frozenset(
-    getattr(errno, name) for name in (
-        "EIO", "ENOSPC", "EDQUOT", "ESTALE", "ENOMEM", "EAGAIN", "EBUSY", "ETIMEDOUT", "ENFILE", "EMFILE",
-        "ECONNRESET", "ECONNABORTED", "ENETDOWN", "ENETUNREACH", "EHOSTUNREACH", "EREMOTEIO", "ENOLINK",
-    ) if hasattr(errno, name)
+    getattr(errno, name)
+    for name in (
+        "EIO",
+        "ENOSPC",
+        "EDQUOT",
+        "ESTALE",
+        "ENOMEM",
+        "EAGAIN",
+        "EBUSY",
+        "ETIMEDOUT",
+        "ENFILE",
+        "EMFILE",
+        "ECONNRESET",
+        "ECONNABORTED",
+        "ENETDOWN",
+        "ENETUNREACH",
+        "EHOSTUNREACH",
+        "EREMOTEIO",
+        "ENOLINK",
+    )
+    if hasattr(errno, name)
 )
 
 

@@ -30,9 +30,19 @@ MIN_HISTORY = 4  # points a fold must leave in every series
 
 
 class ForecastValidation:
-    def __init__(self, comp: Competition, template: Template, params: dict[str, Any], seed: int, n_folds: int,
-                 train: pd.DataFrame, test: pd.DataFrame, states: list[Any] | None = None,
-                 start_epoch: int = 0, deadline: Deadline | None = None) -> None:
+    def __init__(
+        self,
+        comp: Competition,
+        template: Template,
+        params: dict[str, Any],
+        seed: int,
+        n_folds: int,
+        train: pd.DataFrame,
+        test: pd.DataFrame,
+        states: list[Any] | None = None,
+        start_epoch: int = 0,
+        deadline: Deadline | None = None,
+    ) -> None:
         if comp.task_type not in template.task_types:
             raise SolutionError(f"template {template.name!r} does not support task type {comp.task_type!r}")
         series, value = comp.series_column, comp.value_column
@@ -49,8 +59,9 @@ class ForecastValidation:
         with competition_data("train.csv does not fit competition.yaml"):
             ordered = order_series(train, comp)
             self.series_ids = list(dict.fromkeys(ordered[series].astype(str)))
-            grouped = {k: g[value].to_numpy(dtype=float) for k, g in ordered.groupby(
-                ordered[series].astype(str), sort=False)}
+            grouped = {
+                k: g[value].to_numpy(dtype=float) for k, g in ordered.groupby(ordered[series].astype(str), sort=False)
+            }
             self.histories = [grouped[k] for k in self.series_ids]
         shortest = min(len(s) for s in self.histories)
         usable = (shortest - MIN_HISTORY) // self.horizon
@@ -117,10 +128,14 @@ class ForecastValidation:
         False when the deadline stopped it part-way."""
         for j, (model, cut) in enumerate(zip(self.states, self.cuts)):
             if self.used_folds and not self.deadline.affords(
-                    self._train_estimate(j) + (self.series_seconds or 0.0) * len(self.histories)
-                    + self._test_forecast_seconds()):
-                self.stopped = (f"deadline: stopped in epoch {epoch} before fold {j + 1} of {len(self.states)} "
-                                f"({self.deadline.left():.1f} s left)")
+                self._train_estimate(j)
+                + (self.series_seconds or 0.0) * len(self.histories)
+                + self._test_forecast_seconds()
+            ):
+                self.stopped = (
+                    f"deadline: stopped in epoch {epoch} before fold {j + 1} of {len(self.states)} "
+                    f"({self.deadline.left():.1f} s left)"
+                )
                 return False
             started = time.perf_counter()
             with solution_code(f"template {self.template.name!r} failed in epoch {epoch} (fold {j + 1})"):
@@ -147,8 +162,10 @@ class ForecastValidation:
         if not self.deadline.affords(needed):
             raise SolutionError(
                 f"budget: forecasting the {len(self.histories)} test series once takes about {needed:.1f} s "
-                f"({self.series_seconds:.2f} s a series, measured), more than the {max(0.0, self.deadline.left()):.1f} s "
-                f"left before the step's deadline; choose a cheaper model or give the episode more compute")
+                f"({self.series_seconds:.2f} s a series, measured), "
+                f"more than the {max(0.0, self.deadline.left()):.1f} s "
+                f"left before the step's deadline; choose a cheaper model or give the episode more compute"
+            )
 
     def scores(self) -> list[float]:
         """Scores of the fold models, one series at a time; under a deadline, of the folds and series done."""
@@ -161,20 +178,31 @@ class ForecastValidation:
             for i, history in enumerate(self._fold_histories(cut)):
                 # Two measurements before any decision: the first one also paid for the imports.
                 if len(self.forecast_times) >= 2 and not self.deadline.affords(
-                        (self.series_seconds or 0.0) + self._test_forecast_seconds()):
+                    (self.series_seconds or 0.0) + self._test_forecast_seconds()
+                ):
                     if not scored:
                         self._check_test_forecast_fits()
-                    self.stopped = (f"deadline: scored {len(scored)} fold(s) and {len(preds)} of "
-                                    f"{len(self.histories)} series of fold {j + 1} ({self.deadline.left():.1f} s left)")
+                    self.stopped = (
+                        f"deadline: scored {len(scored)} fold(s) and {len(preds)} of "
+                        f"{len(self.histories)} series of fold {j + 1} ({self.deadline.left():.1f} s left)"
+                    )
                     break
                 preds.append(self._forecast_one(model, i, history, f"fold {j + 1}, series {self.series_ids[i]!r}"))
-                truth.append(self.histories[i][len(self.histories[i]) - cut:len(self.histories[i]) - cut + self.horizon])
+                truth.append(
+                    self.histories[i][len(self.histories[i]) - cut : len(self.histories[i]) - cut + self.horizon]
+                )
                 if not scored and len(preds) == min(2, len(self.histories)):
                     self._check_test_forecast_fits()
             if preds:
                 self.fold_preds[j] = (np.concatenate(preds), np.concatenate(truth))
-                scores.append(checked_score(self.metric, self.fold_preds[j][1], self.fold_preds[j][0],
-                                            f"template {self.template.name!r}, fold {j + 1}"))
+                scores.append(
+                    checked_score(
+                        self.metric,
+                        self.fold_preds[j][1],
+                        self.fold_preds[j][0],
+                        f"template {self.template.name!r}, fold {j + 1}",
+                    )
+                )
                 scored.append(j)
             if self.stopped:
                 break
@@ -196,14 +224,22 @@ class ForecastValidation:
             if forecasts and not self.deadline.affords(self._test_forecast_seconds()):
                 break
             model = self.states[j]
-            forecasts.append(np.concatenate([self._forecast_one(model, i, h, f"test, series {sid!r}")
-                                             for i, (h, sid) in enumerate(zip(self.histories, self.series_ids))]))
+            forecasts.append(
+                np.concatenate(
+                    [
+                        self._forecast_one(model, i, h, f"test, series {sid!r}")
+                        for i, (h, sid) in enumerate(zip(self.histories, self.series_ids))
+                    ]
+                )
+            )
         mean = np.mean(forecasts, axis=0)
         why = self.metric.invalid_predictions(mean)
         if why is not None:
-            raise SolutionError(f"template {self.template.name!r}, test forecast: {why}; {self.metric.name} is defined only "
-                                f"for {self.metric.domain_text()}")
-        by_series = {sid: mean[i * self.horizon:(i + 1) * self.horizon] for i, sid in enumerate(self.series_ids)}
+            raise SolutionError(
+                f"template {self.template.name!r}, test forecast: {why}; {self.metric.name} is defined only "
+                f"for {self.metric.domain_text()}"
+            )
+        by_series = {sid: mean[i * self.horizon : (i + 1) * self.horizon] for i, sid in enumerate(self.series_ids)}
         out = np.empty(len(self.test_ids))
         position: dict[str, int] = {}
         for row, sid in enumerate(self.test_series):

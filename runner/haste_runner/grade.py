@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from .competition import (
-    ANSWERS_FILE, TEST_FILE, TRAIN_FILE, Competition, CompetitionSpecError, order_series, read_csv,
+    ANSWERS_FILE,
+    TEST_FILE,
+    TRAIN_FILE,
+    Competition,
+    CompetitionSpecError,
+    order_series,
+    read_csv,
 )
 from .errors import USER_FAULT_EXIT, SubmissionError
 
@@ -92,8 +98,9 @@ def score(comp: Competition, answers: pd.DataFrame, predicted: pd.Series) -> flo
     return metric(truth.to_numpy(dtype="float64"), values)
 
 
-def baseline(comp: Competition, train: pd.DataFrame, n_rows: int,
-             test: pd.DataFrame | None = None) -> tuple[pd.Series, str]:
+def baseline(
+    comp: Competition, train: pd.DataFrame, n_rows: int, test: pd.DataFrame | None = None
+) -> tuple[pd.Series, str]:
     """The naive submission a solution must beat, computed from train.csv only (forecasting: and
     test.csv's series ids, in the answers' row order)."""
     if comp.task_type == "forecasting":
@@ -141,11 +148,16 @@ def main(argv: list[str] | None = None) -> int:
         return USER_FAULT_EXIT
     except Exception as e:  # broken competition folder etc.: the platform's fault
         traceback.print_exc()
-        print(json.dumps({"event": "error", "kind": "infrastructure", "message": f"{type(e).__name__}: {e}"}),
-              flush=True)
+        print(
+            json.dumps({"event": "error", "kind": "infrastructure", "message": f"{type(e).__name__}: {e}"}), flush=True
+        )
         return INFRA_EXIT
-    print(json.dumps({"metric": comp.metric_name, "direction": comp.direction, "score": value, "rows": len(answers),
-                      **extra}), flush=True)
+    print(
+        json.dumps(
+            {"metric": comp.metric_name, "direction": comp.direction, "score": value, "rows": len(answers), **extra}
+        ),
+        flush=True,
+    )
     return 0
 
 

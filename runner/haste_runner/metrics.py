@@ -54,8 +54,10 @@ class Metric:
         lo, lo_closed, hi = self.domain
         out = (values < lo) | ((values == lo) & (not lo_closed)) | (values > hi)
         if out.any():
-            return (f"{int(out.sum())} of {values.size} predictions are out of range "
-                    f"(min {values.min():.6g}, max {values.max():.6g})")
+            return (
+                f"{int(out.sum())} of {values.size} predictions are out of range "
+                f"(min {values.min():.6g}, max {values.max():.6g})"
+            )
         return None
 
 

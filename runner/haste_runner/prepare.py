@@ -19,7 +19,14 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .competition import (
-    ANSWERS_FILE, DESCRIPTION_FILE, SERIES_COLUMN, SPEC_FILE, TEST_FILE, TRAIN_FILE, Competition, sha256_file,
+    ANSWERS_FILE,
+    DESCRIPTION_FILE,
+    SERIES_COLUMN,
+    SPEC_FILE,
+    TEST_FILE,
+    TRAIN_FILE,
+    Competition,
+    sha256_file,
 )
 from .datasets import BUILDERS
 
@@ -139,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="haste_runner.prepare", description=__doc__)
     parser.add_argument("--out", required=True, type=Path, help="folder to write <id>/ folders into")
     parser.add_argument("--only", nargs="+", action="extend", metavar="ID", help="prepare only these ids")
-    parser.add_argument("--definitions", type=Path, default=DEFAULT_DEFINITIONS,
-                        help="folder of <id>/competition.yaml definitions")
+    parser.add_argument(
+        "--definitions", type=Path, default=DEFAULT_DEFINITIONS, help="folder of <id>/competition.yaml definitions"
+    )
     args = parser.parse_args(argv)
 
     available = sorted(p.name for p in args.definitions.iterdir() if (p / SPEC_FILE).exists())

@@ -35,8 +35,9 @@ class FeatureSchema:
     image: ImageSpec | None = None
 
     @classmethod
-    def infer(cls, frame: pd.DataFrame, text: list[str] | tuple[str, ...] = (),
-              image: ImageSpec | None = None) -> FeatureSchema:
+    def infer(
+        cls, frame: pd.DataFrame, text: list[str] | tuple[str, ...] = (), image: ImageSpec | None = None
+    ) -> FeatureSchema:
         text = [c for c in text if c in frame.columns]
         rest = [c for c in frame.columns if c not in text]
         numeric = [c for c in rest if pd.api.types.is_numeric_dtype(frame[c])]
@@ -75,7 +76,9 @@ def build_preprocessor(schema: FeatureSchema, kind: Preprocessing) -> ColumnTran
     else:
         encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
     parts: list[tuple[str, object, list[str]]] = [
-        ("numeric", Pipeline(numeric_steps), schema.numeric), ("categorical", encoder, schema.categorical)]
+        ("numeric", Pipeline(numeric_steps), schema.numeric),
+        ("categorical", encoder, schema.categorical),
+    ]
     if schema.text:
         stats: list[tuple[str, object]] = [("stats", FunctionTransformer(text_statistics))]
         if kind == "scaled":
@@ -99,9 +102,18 @@ def build_image_preprocessor(schema: FeatureSchema) -> Pipeline:
     image = schema.image
     if image is None:
         raise ValueError("no image shape")
-    pixels = ColumnTransformer([("pixels", Pipeline([("impute", SimpleImputer(strategy="median")),
-                                                     ("scale", StandardScaler())]), list(image.columns))],
-                               sparse_threshold=0.0)
-    shape = FunctionTransformer(image_tensor, kw_args={"height": image.height, "width": image.width,
-                                                       "channels": image.channels, "layout": image.layout})
+    pixels = ColumnTransformer(
+        [
+            (
+                "pixels",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                list(image.columns),
+            )
+        ],
+        sparse_threshold=0.0,
+    )
+    shape = FunctionTransformer(
+        image_tensor,
+        kw_args={"height": image.height, "width": image.width, "channels": image.channels, "layout": image.layout},
+    )
     return Pipeline([("pixels", pixels), ("shape", shape)])

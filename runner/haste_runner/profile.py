@@ -32,8 +32,11 @@ USER_FAULT_EXIT = 2
 
 def _column(name: str, col: pd.Series, text: set[str]) -> dict[str, Any]:
     present = col.dropna()
-    entry: dict[str, Any] = {"name": name, "missingShare": float(col.isna().mean()),
-                             "cardinality": int(present.nunique())}
+    entry: dict[str, Any] = {
+        "name": name,
+        "missingShare": float(col.isna().mean()),
+        "cardinality": int(present.nunique()),
+    }
     if pd.api.types.is_numeric_dtype(col):
         entry["kind"] = "numeric"
         return entry
@@ -42,8 +45,11 @@ def _column(name: str, col: pd.Series, text: set[str]) -> dict[str, Any]:
     if is_date(col):
         entry["kind"] = "datetime"
     elif is_sequence(col):
-        entry.update(kind="symbols", meanLength=float(values.str.len().mean()),
-                     alphabet=max(1, len(set("".join(values.head(2000))))))
+        entry.update(
+            kind="symbols",
+            meanLength=float(values.str.len().mean()),
+            alphabet=max(1, len(set("".join(values.head(2000))))),
+        )
     elif name in text:
         entry.update(kind="text", meanLength=float(values.str.len().mean()) if len(values) else 0.0)
     else:
@@ -63,16 +69,23 @@ def _target(comp: Competition, y: pd.Series) -> dict[str, Any]:
     return {"min": float(values.min()), "max": float(values.max()), "skew": 0.0 if np.isnan(skew) else skew}
 
 
-def _series(comp: Competition, train: pd.DataFrame, series: str, time: str, value: str,
-            frequency: str | None) -> dict[str, Any]:
+def _series(
+    comp: Competition, train: pd.DataFrame, series: str, time: str, value: str, frequency: str | None
+) -> dict[str, Any]:
     """`frequency`: the competition's (stated, or inferred from the timestamps when it loaded)."""
     groups = train.sort_values([series, time]).groupby(series, sort=True)
     histories = [g[value].to_numpy(dtype=float) for _, g in groups]
     lengths = [len(h) for h in histories]
     season = comp.season_length or detect_season(histories)
-    return {"count": len(histories), "minLength": min(lengths, default=0),
-            "meanLength": float(np.mean(lengths)) if lengths else 0.0, "maxLength": max(lengths, default=0),
-            "frequency": frequency, "season": int(season), "horizon": int(comp.horizon or 1)}
+    return {
+        "count": len(histories),
+        "minLength": min(lengths, default=0),
+        "meanLength": float(np.mean(lengths)) if lengths else 0.0,
+        "maxLength": max(lengths, default=0),
+        "frequency": frequency,
+        "season": int(season),
+        "horizon": int(comp.horizon or 1),
+    }
 
 
 def profile(directory: Path) -> dict[str, Any]:
@@ -81,8 +94,13 @@ def profile(directory: Path) -> dict[str, Any]:
     test = read_csv(directory / TEST_FILE)
     features = train.drop(columns=[c for c in (comp.id_column, comp.target_column) if c in train.columns])
     roles = data_columns(comp, features)
-    result: dict[str, Any] = {"version": 1, "taskType": comp.task_type, "metric": comp.metric_name,
-                              "rows": len(train), "testRows": len(test)}
+    result: dict[str, Any] = {
+        "version": 1,
+        "taskType": comp.task_type,
+        "metric": comp.metric_name,
+        "rows": len(train),
+        "testRows": len(test),
+    }
     excluded = set(roles.image.columns) if roles.image else set()
     if comp.task_type == "forecasting":
         excluded |= {roles.series, roles.time, roles.value}
@@ -94,14 +112,14 @@ def profile(directory: Path) -> dict[str, Any]:
     kept = [c for c in features.columns if c not in excluded]
     columns = [_column(c, features[c], set(roles.text)) for c in kept]
     result["columns"] = columns
-    result["counts"] = {k: sum(c["kind"] == k for c in columns)
-                        for k in ("numeric", "categorical", "text", "symbols", "datetime")}
+    result["counts"] = {
+        k: sum(c["kind"] == k for c in columns) for k in ("numeric", "categorical", "text", "symbols", "datetime")
+    }
     result["maxCardinality"] = max((c["cardinality"] for c in columns if c["kind"] == "categorical"), default=0)
     result["missingShare"] = float(features[kept].isna().to_numpy().mean()) if kept and len(features) else 0.0
     result["target"] = _target(comp, y)
     if roles.image:
-        result["image"] = {"height": roles.image.height, "width": roles.image.width,
-                           "channels": roles.image.channels}
+        result["image"] = {"height": roles.image.height, "width": roles.image.width, "channels": roles.image.channels}
     return result
 
 
@@ -112,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = profile(args.competition)
     except (OSError, ValueError, KeyError, SolutionError) as e:  # a broken folder or competition.yaml
-        print(json.dumps({"event": "error", "kind": "competition", "message": f"{type(e).__name__}: {e}"}),
-              flush=True)
+        print(json.dumps({"event": "error", "kind": "competition", "message": f"{type(e).__name__}: {e}"}), flush=True)
         return USER_FAULT_EXIT
     found = problems("profile", result)
     if found:

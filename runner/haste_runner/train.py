@@ -35,8 +35,19 @@ SUBMISSION_FILE = "submission.csv"
 PROGRESS_FILE = "progress.jsonl"
 CHECKPOINT_DIR = "checkpoints"
 
-JOB_KEYS = {"competitionDir", "template", "params", "seed", "folds", "workdir", "resumeFrom", "checkpointEvery",
-            "attempt", "artifacts", "deadline"}
+JOB_KEYS = {
+    "competitionDir",
+    "template",
+    "params",
+    "seed",
+    "folds",
+    "workdir",
+    "resumeFrom",
+    "checkpointEvery",
+    "attempt",
+    "artifacts",
+    "deadline",
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +94,9 @@ class Job:
         if not isinstance(artifacts, dict) or not all(isinstance(v, str) and v for v in artifacts.values()):
             raise SolutionError("job key 'artifacts' must be an object of label -> directory path")
         deadline = raw.get("deadline")
-        if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, (int, float))
-                                     or not math.isfinite(deadline)):
+        if deadline is not None and (
+            isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not math.isfinite(deadline)
+        ):
             raise SolutionError(f"job key 'deadline' must be a Unix time in seconds or null, got {deadline!r}")
         return cls(
             competition_dir=Path(raw["competitionDir"]).resolve(),
@@ -145,7 +157,8 @@ def _train(job: Job, log: EventLog) -> None:
         if restored is not None:
             states, start = restored.folds, restored.epoch
     validation = template.validation(comp, params, job.artifacts) or (
-        ForecastValidation if comp.task_type == "forecasting" else CrossValidation)
+        ForecastValidation if comp.task_type == "forecasting" else CrossValidation
+    )
     cv = validation(comp, template, params, job.seed, job.folds, train, test, states, start, deadline)
 
     epochs = template.epochs(params)
@@ -162,8 +175,15 @@ def _train(job: Job, log: EventLog) -> None:
         fold_scores = cv.scores()
         if not whole or cv.stopped:
             # Fold models are at their last completed epoch; nothing half-done is checkpointed.
-            log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)), checkpoint=None,
-                     checkpointEpoch=newest_checkpoint, **_usage())
+            log.emit(
+                "progress",
+                epoch=epoch,
+                epochs=epochs,
+                valScore=float(np.mean(fold_scores)),
+                checkpoint=None,
+                checkpointEpoch=newest_checkpoint,
+                **_usage(),
+            )
             break
         completed = epoch
         written = None
@@ -173,20 +193,43 @@ def _train(job: Job, log: EventLog) -> None:
             # Checkpoints grow with the model: the next epoch's estimate includes writing one.
             cv.overhead_seconds = time.perf_counter() - started
             newest_checkpoint = epoch
-        log.emit("progress", epoch=epoch, epochs=epochs, valScore=float(np.mean(fold_scores)),
-                 checkpoint=None if written is None else str(written), checkpointEpoch=newest_checkpoint,
-                 **_usage())
+        log.emit(
+            "progress",
+            epoch=epoch,
+            epochs=epochs,
+            valScore=float(np.mean(fold_scores)),
+            checkpoint=None if written is None else str(written),
+            checkpointEpoch=newest_checkpoint,
+            **_usage(),
+        )
     if not fold_scores:  # resumed at the last epoch, or the deadline came first: score what there is
         fold_scores = cv.scores()
 
     submission = job.workdir / SUBMISSION_FILE
     _write_submission(submission, comp, cv.test_ids, cv.predict_test())
-    artifacts.write(job.workdir, cv, {"template": template.name, "seed": job.seed, "folds": job.folds,
-                                      "trainSha256": train_sha, "metric": comp.metric_name,
-                                      "cvScore": float(np.mean(fold_scores)), **getattr(cv, "report", {})})
-    log.emit("result", cvScore=float(np.mean(fold_scores)), cvStd=float(np.std(fold_scores)),
-             epochs=min(cv.epochs_done[j] for j in cv.used_folds), folds=len(fold_scores), stopped=cv.stopped,
-             submission=str(submission), **_usage())
+    artifacts.write(
+        job.workdir,
+        cv,
+        {
+            "template": template.name,
+            "seed": job.seed,
+            "folds": job.folds,
+            "trainSha256": train_sha,
+            "metric": comp.metric_name,
+            "cvScore": float(np.mean(fold_scores)),
+            **getattr(cv, "report", {}),
+        },
+    )
+    log.emit(
+        "result",
+        cvScore=float(np.mean(fold_scores)),
+        cvStd=float(np.std(fold_scores)),
+        epochs=min(cv.epochs_done[j] for j in cv.used_folds),
+        folds=len(fold_scores),
+        stopped=cv.stopped,
+        submission=str(submission),
+        **_usage(),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

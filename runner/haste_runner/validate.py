@@ -23,7 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from .competition import (
-    ANSWERS_FILE, SPEC_FILE, TEST_FILE, TRAIN_FILE, Competition, CompetitionSpecError, parse_times, read_csv,
+    ANSWERS_FILE,
+    SPEC_FILE,
+    TEST_FILE,
+    TRAIN_FILE,
+    Competition,
+    CompetitionSpecError,
+    parse_times,
+    read_csv,
 )
 from .errors import USER_FAULT_EXIT
 
@@ -80,8 +87,13 @@ class Validator:
     def _spec(self) -> Competition | None:
         path = self.dir / SPEC_FILE
         if not path.exists():
-            self.add(SPEC_FILE, None, None, "missing: a competition folder needs competition.yaml "
-                     "(`haste competitions init DIR --train train.csv --test test.csv --target COLUMN` drafts one)")
+            self.add(
+                SPEC_FILE,
+                None,
+                None,
+                "missing: a competition folder needs competition.yaml "
+                "(`haste competitions init DIR --train train.csv --test test.csv --target COLUMN` drafts one)",
+            )
             return None
         try:
             return Competition.load(self.dir)
@@ -93,8 +105,13 @@ class Validator:
     def _csv(self, name: str) -> pd.DataFrame | None:
         path = self.dir / name
         if not path.exists():
-            self.add(name, None, None, f"missing: a competition folder needs {name}"
-                     + (" (id and target of the test rows, for grading)" if name == ANSWERS_FILE else ""))
+            self.add(
+                name,
+                None,
+                None,
+                f"missing: a competition folder needs {name}"
+                + (" (id and target of the test rows, for grading)" if name == ANSWERS_FILE else ""),
+            )
             return None
         try:
             return read_csv(path)
@@ -107,43 +124,76 @@ class Validator:
         # Forecasting: train.csv holds the values in value_column; answers and submissions use target_column.
         train_target = comp.value_column if comp.task_type == "forecasting" else comp.target_column
         if comp.id_column in (comp.target_column, train_target):
-            self.add(SPEC_FILE, "id_column", None, f"id_column and the target are both {comp.id_column!r}: "
-                     "name the row id column in id_column and the target in target_column")
+            self.add(
+                SPEC_FILE,
+                "id_column",
+                None,
+                f"id_column and the target are both {comp.id_column!r}: "
+                "name the row id column in id_column and the target in target_column",
+            )
             return False
-        need = {TRAIN_FILE: (train, [comp.id_column, train_target]), TEST_FILE: (test, [comp.id_column]),
-                ANSWERS_FILE: (answers, [comp.id_column, comp.target_column])}
+        need = {
+            TRAIN_FILE: (train, [comp.id_column, train_target]),
+            TEST_FILE: (test, [comp.id_column]),
+            ANSWERS_FILE: (answers, [comp.id_column, comp.target_column]),
+        }
         for name, (frame, columns) in need.items():
             for c in columns:
                 if c not in frame.columns:
-                    self.add(name, c, None, f"column {c!r} (named in competition.yaml) is missing: add it, or name "
-                             f"the right column in competition.yaml (columns: {', '.join(map(str, frame.columns))})")
+                    self.add(
+                        name,
+                        c,
+                        None,
+                        f"column {c!r} (named in competition.yaml) is missing: add it, or name "
+                        f"the right column in competition.yaml (columns: {', '.join(map(str, frame.columns))})",
+                    )
                     ok = False
         if train_target in test.columns:
-            self.add(TEST_FILE, train_target, None, "test.csv must not contain the target column: drop it "
-                     "(the values belong in answers.csv)")
+            self.add(
+                TEST_FILE,
+                train_target,
+                None,
+                "test.csv must not contain the target column: drop it (the values belong in answers.csv)",
+            )
             ok = False
         features = [c for c in train.columns if c not in (comp.id_column, train_target)]
         for c in features:
             if c not in test.columns:
-                self.add(TEST_FILE, c, None, f"feature column {c!r} of train.csv is missing: add it, or drop it "
-                         "from train.csv")
+                self.add(
+                    TEST_FILE,
+                    c,
+                    None,
+                    f"feature column {c!r} of train.csv is missing: add it, or drop it from train.csv",
+                )
                 ok = False
         for c in test.columns:
             if c != comp.id_column and c not in features:
                 self.add(TEST_FILE, c, None, f"column {c!r} is not in train.csv: drop it, or add it to train.csv")
         if not features:
-            self.add(TRAIN_FILE, None, None, "no feature columns besides the id and the target: add the "
-                     "columns the target is predicted from")
+            self.add(
+                TRAIN_FILE,
+                None,
+                None,
+                "no feature columns besides the id and the target: add the columns the target is predicted from",
+            )
             ok = False
         return ok
 
     def _ids_match(self, comp: Competition, test: pd.DataFrame, answers: pd.DataFrame) -> None:
         test_ids = set(test[comp.id_column].astype(str))
         answer_ids = answers[comp.id_column].astype(str)
-        self.add_rows(ANSWERS_FILE, comp.id_column, _rows(~answer_ids.isin(test_ids)),
-                      "id not in test.csv: answer exactly the test rows")
-        self.add_rows(TEST_FILE, comp.id_column, _rows(~test[comp.id_column].astype(str).isin(set(answer_ids))),
-                      "id has no row in answers.csv: add its answer")
+        self.add_rows(
+            ANSWERS_FILE,
+            comp.id_column,
+            _rows(~answer_ids.isin(test_ids)),
+            "id not in test.csv: answer exactly the test rows",
+        )
+        self.add_rows(
+            TEST_FILE,
+            comp.id_column,
+            _rows(~test[comp.id_column].astype(str).isin(set(answer_ids))),
+            "id has no row in answers.csv: add its answer",
+        )
 
     def _targets(self, comp: Competition, train: pd.DataFrame, answers: pd.DataFrame) -> None:
         train_target = comp.value_column if comp.task_type == "forecasting" else comp.target_column
@@ -152,18 +202,29 @@ class Validator:
             self.add_rows(name, column, _rows(target.isna()), "missing target value: fill it in or drop the row")
             if not comp.is_classification:
                 numeric = pd.to_numeric(target, errors="coerce")
-                self.add_rows(name, column, _rows(numeric.isna() & target.notna()),
-                              f"{comp.task_type} target must be a number: fix the value, or use a "
-                              "classification task_type")
+                self.add_rows(
+                    name,
+                    column,
+                    _rows(numeric.isna() & target.notna()),
+                    f"{comp.task_type} target must be a number: fix the value, or use a classification task_type",
+                )
         if comp.is_classification:
             labels = set(train[comp.target_column].dropna().astype(str))
             if comp.task_type == "binary" and len(labels) != 2:
-                self.add(TRAIN_FILE, comp.target_column, None,
-                         f"binary task needs exactly 2 labels, found {len(labels)}: "
-                         + ("use task_type multiclass" if len(labels) > 2 else "train.csv needs rows of both classes"))
+                self.add(
+                    TRAIN_FILE,
+                    comp.target_column,
+                    None,
+                    f"binary task needs exactly 2 labels, found {len(labels)}: "
+                    + ("use task_type multiclass" if len(labels) > 2 else "train.csv needs rows of both classes"),
+                )
             unseen = ~answers[comp.target_column].astype(str).isin(labels) & answers[comp.target_column].notna()
-            self.add_rows(ANSWERS_FILE, comp.target_column, _rows(unseen), "label never seen in train.csv: no model "
-                          "can predict it; fix the label or add training rows with it")
+            self.add_rows(
+                ANSWERS_FILE,
+                comp.target_column,
+                _rows(unseen),
+                "label never seen in train.csv: no model can predict it; fix the label or add training rows with it",
+            )
 
     def _domain(self, comp: Competition, train: pd.DataFrame, test: pd.DataFrame) -> None:
         if comp.task_type == "forecasting":
@@ -172,35 +233,64 @@ class Validator:
         features = [c for c in train.columns if c not in (comp.id_column, comp.target_column)]
         for c in comp.text_columns:
             if c not in train.columns:
-                self.add(TRAIN_FILE, "text_columns", None, f"text column {c!r} is not in train.csv: fix the name in "
-                         f"text_columns (columns: {', '.join(map(str, features))})")
+                self.add(
+                    TRAIN_FILE,
+                    "text_columns",
+                    None,
+                    f"text column {c!r} is not in train.csv: fix the name in "
+                    f"text_columns (columns: {', '.join(map(str, features))})",
+                )
             elif pd.api.types.is_numeric_dtype(train[c]):
-                self.add(TRAIN_FILE, c, None, f"text column {c!r} holds numbers: remove it from text_columns "
-                         "(numeric columns are used as numbers)")
+                self.add(
+                    TRAIN_FILE,
+                    c,
+                    None,
+                    f"text column {c!r} holds numbers: remove it from text_columns "
+                    "(numeric columns are used as numbers)",
+                )
         if comp.domain == "text" and not comp.text_columns:
             strings = [c for c in features if not pd.api.types.is_numeric_dtype(train[c])]
-            self.add(SPEC_FILE, "text_columns", None, "a text competition needs its free-text columns: add "
-                     f"text_columns: [{', '.join(strings) or 'COLUMN'}] (or name the column text)")
+            self.add(
+                SPEC_FILE,
+                "text_columns",
+                None,
+                "a text competition needs its free-text columns: add "
+                f"text_columns: [{', '.join(strings) or 'COLUMN'}] (or name the column text)",
+            )
         if comp.image is not None:
             self._pixels(comp, train, test)
         elif comp.domain == "vision":
-            self.add(SPEC_FILE, "image", None, "a vision competition needs its image shape: add image: {height, width, "
-                     "channels} (pixel columns px_{r}_{c}, or px_{r}_{c}_{ch} for several channels; pixel_pattern "
-                     "names others)")
+            self.add(
+                SPEC_FILE,
+                "image",
+                None,
+                "a vision competition needs its image shape: add image: {height, width, "
+                "channels} (pixel columns px_{r}_{c}, or px_{r}_{c}_{ch} for several channels; pixel_pattern "
+                "names others)",
+            )
 
     def _pixels(self, comp: Competition, train: pd.DataFrame, test: pd.DataFrame) -> None:
         image = comp.image
         assert image is not None
         if len(set(image.columns)) != len(image.columns):
-            self.add(SPEC_FILE, "image.pixel_pattern", None, "the pattern gives several pixels the same column name: "
-                     "use {r} and {c} (and {ch}), or {i}")
+            self.add(
+                SPEC_FILE,
+                "image.pixel_pattern",
+                None,
+                "the pattern gives several pixels the same column name: use {r} and {c} (and {ch}), or {i}",
+            )
             return
         for name, frame in ((TRAIN_FILE, train), (TEST_FILE, test)):
             missing = [c for c in image.columns if c not in frame.columns]
             if missing:
-                self.add(name, missing[0], None, f"{len(missing)} of the {len(image.columns)} pixel columns of a "
-                         f"{image.height}x{image.width}x{image.channels} image are missing, e.g. {missing[0]!r}: fix "
-                         "image (height, width, channels, layout) or image.pixel_pattern")
+                self.add(
+                    name,
+                    missing[0],
+                    None,
+                    f"{len(missing)} of the {len(image.columns)} pixel columns of a "
+                    f"{image.height}x{image.width}x{image.channels} image are missing, e.g. {missing[0]!r}: fix "
+                    "image (height, width, channels, layout) or image.pixel_pattern",
+                )
                 continue
             for c in image.columns:
                 if not pd.api.types.is_numeric_dtype(frame[c]):
@@ -213,8 +303,13 @@ class Validator:
         for name, frame in ((TRAIN_FILE, train), (TEST_FILE, test)):
             for yaml_key, column in key.items():
                 if column not in frame.columns:
-                    self.add(name, column, None, f"forecasting needs the column {column!r}: add it, or name yours in "
-                             f"competition.yaml {yaml_key} (columns: {', '.join(map(str, frame.columns))})")
+                    self.add(
+                        name,
+                        column,
+                        None,
+                        f"forecasting needs the column {column!r}: add it, or name yours in "
+                        f"competition.yaml {yaml_key} (columns: {', '.join(map(str, frame.columns))})",
+                    )
         if any(p.field in key.values() for p in self.problems):
             return
         times = {}
@@ -223,13 +318,22 @@ class Validator:
                 times[name] = parse_times(frame[comp.time_column])
             except (ValueError, TypeError):
                 parsed = pd.to_datetime(frame[comp.time_column].astype(str), format="ISO8601", errors="coerce")
-                self.add_rows(name, comp.time_column, _rows(parsed.isna()), "not an ISO 8601 timestamp "
-                              "(e.g. 2024-03-01 or 2024-03-01T10:00) or a whole-number period: fix the value")
+                self.add_rows(
+                    name,
+                    comp.time_column,
+                    _rows(parsed.isna()),
+                    "not an ISO 8601 timestamp "
+                    "(e.g. 2024-03-01 or 2024-03-01T10:00) or a whole-number period: fix the value",
+                )
         if len(times) < 2:
             return
         if pd.api.types.is_integer_dtype(times[TRAIN_FILE]) != pd.api.types.is_integer_dtype(times[TEST_FILE]):
-            self.add(TEST_FILE, comp.time_column, None, "train.csv and test.csv write times differently (whole numbers "
-                     "vs timestamps): use one form")
+            self.add(
+                TEST_FILE,
+                comp.time_column,
+                None,
+                "train.csv and test.csv write times differently (whole numbers vs timestamps): use one form",
+            )
             return
         series = train[comp.series_column].astype(str)
         repeated = pd.DataFrame({"s": series, "t": times[TRAIN_FILE]}).duplicated(keep="first")
@@ -240,17 +344,30 @@ class Validator:
         self.add_rows(TEST_FILE, comp.series_column, _rows(unknown), "series has no history in train.csv")
         known = ~unknown
         early = known & (times[TEST_FILE].to_numpy() <= last.reindex(test_series).to_numpy())
-        self.add_rows(TEST_FILE, comp.time_column, _rows(pd.Series(early)), "test time is not after the series' last "
-                      "time in train.csv: forecasts continue each series")
+        self.add_rows(
+            TEST_FILE,
+            comp.time_column,
+            _rows(pd.Series(early)),
+            "test time is not after the series' last time in train.csv: forecasts continue each series",
+        )
         too_many = test_series.groupby(test_series).transform("size") > (comp.horizon or 0)
-        self.add_rows(TEST_FILE, comp.series_column, _rows(too_many), f"series has more than horizon={comp.horizon} "
-                      "rows in test.csv: raise horizon or drop rows")
+        self.add_rows(
+            TEST_FILE,
+            comp.series_column,
+            _rows(too_many),
+            f"series has more than horizon={comp.horizon} rows in test.csv: raise horizon or drop rows",
+        )
         if comp.frequency is not None:
             try:
                 pd.tseries.frequencies.to_offset(comp.frequency)
             except ValueError:
-                self.add(SPEC_FILE, "frequency", None, f"{comp.frequency!r} is not a pandas offset alias: use e.g. D, "
-                         "W, MS, QS, h, or leave it out to infer it")
+                self.add(
+                    SPEC_FILE,
+                    "frequency",
+                    None,
+                    f"{comp.frequency!r} is not a pandas offset alias: use e.g. D, "
+                    "W, MS, QS, h, or leave it out to infer it",
+                )
 
 
 def validate(directory: Path) -> list[Problem]:
@@ -259,8 +376,13 @@ def validate(directory: Path) -> list[Problem]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="haste_runner.validate", description=__doc__)
-    parser.add_argument("--competition", type=Path, required=True, action="append",
-                        help="a competition folder (repeat it to check several, one output line each)")
+    parser.add_argument(
+        "--competition",
+        type=Path,
+        required=True,
+        action="append",
+        help="a competition folder (repeat it to check several, one output line each)",
+    )
     args = parser.parse_args(argv)
     bad = False
     for directory in args.competition:

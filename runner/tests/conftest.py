@@ -34,8 +34,9 @@ def _parse(stdout: str) -> list[dict]:
 
 def run_cli(module: str, *args: str) -> CliResult:
     """Run a CLI in a fresh interpreter (needed for exit codes, kills and process settings)."""
-    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=runner_env(),
-                          timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, env=runner_env(), timeout=120
+    )
     return CliResult(proc.returncode, _parse(proc.stdout), proc.stderr)
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from byo_folders import FOLDERS
 from conftest import run_cli, run_train
+
 from haste_runner import grade
 from haste_runner.competition import Competition, CompetitionSpecError, read_csv
 from haste_runner.templates import torch_available
@@ -60,11 +60,21 @@ def test_builtin_folders_keep_their_defaults() -> None:
 
 
 @pytest.mark.parametrize("kind, template, params", CASES)
-def test_trains_end_to_end_and_beats_the_baseline(folders: dict[str, Path], tmp_path: Path, kind: str,
-                                                   template: str, params: dict) -> None:
+def test_trains_end_to_end_and_beats_the_baseline(
+    folders: dict[str, Path], tmp_path: Path, kind: str, template: str, params: dict
+) -> None:
     d = folders[kind]
-    job = {"competitionDir": str(d), "template": template, "params": params, "seed": 1, "folds": 3,
-           "workdir": str(tmp_path), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1}
+    job = {
+        "competitionDir": str(d),
+        "template": template,
+        "params": params,
+        "seed": 1,
+        "folds": 3,
+        "workdir": str(tmp_path),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+    }
     result = run_train(tmp_path, job)
     assert result.rc == 0, result.stderr[-2000:]
     assert result.events[-1]["event"] == "result"
@@ -119,15 +129,24 @@ def test_a_bad_yaml_is_a_user_fault_in_training(folders: dict[str, Path], tmp_pa
     assert run_cli("haste_runner.validate", "--competition", str(d)).rc == 2
 
 
-def test_init_drafts_what_the_folders_hold(folders: dict[str, Path], tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_drafts_what_the_folders_hold(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from haste_runner.draft import main as draft_main
 
     for kind, d in folders.items():
         written = yaml.safe_load((d / "competition.yaml").read_text())
         out = tmp_path / kind
-        args = ["--dir", str(out), "--train", str(d / "train.csv"), "--test", str(d / "test.csv"),
-                "--target", written["target_column"]]
+        args = [
+            "--dir",
+            str(out),
+            "--train",
+            str(d / "train.csv"),
+            "--test",
+            str(d / "test.csv"),
+            "--target",
+            written["target_column"],
+        ]
         assert draft_main(args) == 0
         printed = capsys.readouterr().out
         drafted = yaml.safe_load((out / "competition.yaml").read_text())
@@ -141,6 +160,19 @@ def test_init_drafts_what_the_folders_hold(folders: dict[str, Path], tmp_path: P
         assert draft_main(args) == 0 and (out / "competition.yaml").read_text() == "# mine\n"  # never overwritten
         assert draft_main([*args, "--force"]) == 0 and yaml.safe_load((out / "competition.yaml").read_text()) == drafted
         capsys.readouterr()
-    assert draft_main(["--dir", str(tmp_path / "x"), "--train", str(folders["text"] / "train.csv"),
-                       "--test", str(folders["text"] / "test.csv"), "--target", "nope"]) == 2
+    assert (
+        draft_main(
+            [
+                "--dir",
+                str(tmp_path / "x"),
+                "--train",
+                str(folders["text"] / "train.csv"),
+                "--test",
+                str(folders["text"] / "test.csv"),
+                "--target",
+                "nope",
+            ]
+        )
+        == 2
+    )
     assert "'nope' is not a column" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-"""The `custom` template: a user's solution.py, run by the runner (the sandbox is the activity's; see docs/sandbox.md)."""
+"""The `custom` template: a user's solution.py, run by the runner.
+
+(The sandbox is the activity's; see docs/sandbox.md.)"""
 
 from __future__ import annotations
 
@@ -19,8 +21,16 @@ def make_model(task_type, seed):
 
 
 def _job(tmp_path: Path, competition: Path, code: str | None, **extra) -> Path:
-    job = {"competitionDir": str(competition), "template": "custom", "params": {} if code is None else {"code": code},
-           "seed": 0, "folds": 2, "workdir": str(tmp_path / "work"), "checkpointEvery": 1, **extra}
+    job = {
+        "competitionDir": str(competition),
+        "template": "custom",
+        "params": {} if code is None else {"code": code},
+        "seed": 0,
+        "folds": 2,
+        "workdir": str(tmp_path / "work"),
+        "checkpointEvery": 1,
+        **extra,
+    }
     path = tmp_path / f"job-{len(list(tmp_path.glob('job-*')))}.json"
     path.write_text(json.dumps(job))
     return path
@@ -33,8 +43,11 @@ def test_custom_solution_trains_and_resumes_from_its_checkpoint(competitions: Pa
     assert result["event"] == "result" and result["cvScore"] > 0.9
     checkpoint = first.events[-2]["checkpoint"]
     # The model class lives in solution.py: the checkpoint must unpickle in a fresh process.
-    again = run_cli("haste_runner.train", "--job",
-                    str(_job(tmp_path, competitions / "breast-cancer", SOLUTION, resumeFrom=checkpoint, attempt=2)))
+    again = run_cli(
+        "haste_runner.train",
+        "--job",
+        str(_job(tmp_path, competitions / "breast-cancer", SOLUTION, resumeFrom=checkpoint, attempt=2)),
+    )
     assert again.rc == 0, again.stderr
     assert again.events[0]["resumedFromEpoch"] == 1 and again.events[-1]["cvScore"] == result["cvScore"]
 

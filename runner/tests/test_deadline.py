@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_train
+
 from haste_runner import grade
 from haste_runner.competition import Competition, read_csv
 from haste_runner.events import EventLog
@@ -27,9 +28,19 @@ def _run(job: dict) -> list[dict]:
 
 
 def _job(competition: Path, workdir: Path, template: str, params: dict, deadline: float, **extra) -> dict:
-    return {"competitionDir": str(competition), "template": template, "params": params, "seed": 0, "folds": 5,
-            "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1, "deadline": deadline,
-            **extra}
+    return {
+        "competitionDir": str(competition),
+        "template": template,
+        "params": params,
+        "seed": 0,
+        "folds": 5,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+        "deadline": deadline,
+        **extra,
+    }
 
 
 def _graded(competition: Path, submission: Path) -> float:
@@ -73,8 +84,9 @@ def test_a_single_epoch_model_scales_down_to_the_folds_that_fit(competitions: Pa
     assert _graded(d, tmp_path / "w" / "submission.csv") > 0.9
 
 
-def test_forecasting_scores_the_series_that_fit_and_forecasts_every_test_series(competitions: Path,
-                                                                                tmp_path: Path) -> None:
+def test_forecasting_scores_the_series_that_fit_and_forecasts_every_test_series(
+    competitions: Path, tmp_path: Path
+) -> None:
     # combo fits ETS and Theta per series: us-macro's 8 series x 5 folds + the test forecast take far longer.
     d = competitions / "us-macro"
     # Two folds and their test forecasts (32 series forecasts) on this machine now; 5 folds are 80 of them.

@@ -36,8 +36,18 @@ DOMAIN_FAST = {
 
 
 def _job(competition: Path, workdir: Path, template: str, params: dict, **extra) -> dict:
-    return {"competitionDir": str(competition), "template": template, "params": params, "seed": 3, "folds": 3,
-            "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1, **extra}
+    return {
+        "competitionDir": str(competition),
+        "template": template,
+        "params": params,
+        "seed": 3,
+        "folds": 3,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+        **extra,
+    }
 
 
 def _run(job: dict) -> list[dict]:
@@ -56,8 +66,7 @@ def _beats_naive(d: Path, submission: Path) -> tuple[bool, float, float]:
 
 
 @pytest.mark.parametrize("template", [t for t in DOMAIN_FAST if t != "cnn" or torch_available()])
-def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path, tmp_path: Path,
-                                                             template: str) -> None:
+def test_domain_template_trains_and_beats_the_naive_baseline(competitions: Path, tmp_path: Path, template: str) -> None:
     comp_id, params = DOMAIN_FAST[template]
     d = competitions / comp_id
     result = _run(_job(d, tmp_path, template, params))[-1]
@@ -75,21 +84,25 @@ def _resumes_identically(d: Path, tmp_path: Path, template: str, params: dict) -
     shutil.copy(full[1]["checkpoint"], first_checkpoint)
     resumed = _run(_job(d, tmp_path / "resumed", template, params, resumeFrom=str(first_checkpoint), attempt=2))
     assert resumed[0]["resumedFromEpoch"] == 1
-    assert [e["valScore"] for e in full if e["event"] == "progress"][1:] == \
-        [e["valScore"] for e in resumed if e["event"] == "progress"]
+    assert [e["valScore"] for e in full if e["event"] == "progress"][1:] == [
+        e["valScore"] for e in resumed if e["event"] == "progress"
+    ]
     assert (tmp_path / "full" / "submission.csv").read_bytes() == (tmp_path / "resumed" / "submission.csv").read_bytes()
     return full
 
 
-@pytest.mark.parametrize("template", ["lightgbm", "xgboost", "tfidf_sgd", "lag_gbm", "combo"] + (["cnn"] if torch_available() else []))
+@pytest.mark.parametrize(
+    "template", ["lightgbm", "xgboost", "tfidf_sgd", "lag_gbm", "combo"] + (["cnn"] if torch_available() else [])
+)
 def test_multi_epoch_domain_templates_resume_identically(competitions: Path, tmp_path: Path, template: str) -> None:
     comp_id, params = DOMAIN_FAST[template]
     _resumes_identically(competitions / comp_id, tmp_path, template, params)
 
 
 @pytest.mark.parametrize("comp_id", ["wine", "diabetes"])  # multiclass (softprob), regression
-def test_xgboost_other_task_types_beat_the_baseline_and_resume(competitions: Path, tmp_path: Path,
-                                                               comp_id: str) -> None:
+def test_xgboost_other_task_types_beat_the_baseline_and_resume(
+    competitions: Path, tmp_path: Path, comp_id: str
+) -> None:
     d = competitions / comp_id
     result = _resumes_identically(d, tmp_path, "xgboost", {"epochs": 2, "iters_per_epoch": 15, "subsample": 0.8})[-1]
     better, graded, naive = _beats_naive(d, Path(result["submission"]))

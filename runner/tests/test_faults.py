@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import run_train
+
 from haste_runner.errors import (
     CompetitionError,
     SolutionError,
@@ -20,15 +21,34 @@ from haste_runner.metrics import get_metric
 
 
 def _job(competition: Path, workdir: Path, template: str, params: dict | None = None, **extra) -> dict:
-    return {"competitionDir": str(competition), "template": template, "params": params or {}, "seed": 0, "folds": 3,
-            "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1, **extra}
+    return {
+        "competitionDir": str(competition),
+        "template": template,
+        "params": params or {},
+        "seed": 0,
+        "folds": 3,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+        **extra,
+    }
 
 
 # ---- the classification itself -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("raised", [ValueError("bad"), TypeError("bad"), ZeroDivisionError(), MemoryError(),
-                                    FileNotFoundError(errno.ENOENT, "no such file"), PermissionError(errno.EACCES, "x")])
+@pytest.mark.parametrize(
+    "raised",
+    [
+        ValueError("bad"),
+        TypeError("bad"),
+        ZeroDivisionError(),
+        MemoryError(),
+        FileNotFoundError(errno.ENOENT, "no such file"),
+        PermissionError(errno.EACCES, "x"),
+    ],
+)
 def test_whatever_solution_code_raises_is_the_solutions_fault(raised: Exception) -> None:
     with pytest.raises(SolutionError, match=r"^fitting: ") as info, solution_code("fitting"):
         raise raised
@@ -52,8 +72,9 @@ def test_competition_data_failures_are_competition_errors() -> None:
 
 
 def test_metric_domains() -> None:
-    rmsle, poisson, auc, rmse, acc = (get_metric(m) for m in ("rmsle", "poisson_deviance", "roc_auc", "rmse",
-                                                             "accuracy"))
+    rmsle, poisson, auc, rmse, acc = (
+        get_metric(m) for m in ("rmsle", "poisson_deviance", "roc_auc", "rmse", "accuracy")
+    )
     assert rmsle.invalid_predictions(np.array([0.0, 3.0])) is None
     assert "1 of 2 predictions are out of range (min -0.5" in rmsle.invalid_predictions(np.array([-0.5, 3.0]))
     assert poisson.invalid_predictions(np.array([0.0, 1.0])) is not None  # log(y / 0)
@@ -72,8 +93,9 @@ def rmsle_visits(competitions: Path, tmp_path_factory: pytest.TempPathFactory) -
     d = tmp_path_factory.mktemp("byo") / "visits-rmsle"
     shutil.copytree(competitions / "rand-doctor-visits", d)
     spec = (d / "competition.yaml").read_text()
-    (d / "competition.yaml").write_text(spec.replace("name: rmse", "name: rmsle").replace(
-        "id: rand-doctor-visits", "id: visits-rmsle"))
+    (d / "competition.yaml").write_text(
+        spec.replace("name: rmse", "name: rmsle").replace("id: rand-doctor-visits", "id: visits-rmsle")
+    )
     return d
 
 
@@ -97,8 +119,12 @@ def test_empty_vocabulary_is_a_solution_error(competitions: Path, tmp_path: Path
 def test_predictions_outside_the_metric_domain_are_a_solution_error(rmsle_visits: Path, tmp_path: Path) -> None:
     # An MLP with a far too large step diverges: predictions below -1 make log1p, hence RMSLE, NaN.
     result = run_train(tmp_path, _job(rmsle_visits, tmp_path / "w", "mlp", {"learning_rate_init": 1.0, "epochs": 3}))
-    _solution_failure(result, "template 'mlp', fold 1:", "predictions are out of range",
-                      "rmsle is defined only for numbers in [0, inf)")
+    _solution_failure(
+        result,
+        "template 'mlp', fold 1:",
+        "predictions are out of range",
+        "rmsle is defined only for numbers in [0, inf)",
+    )
 
 
 def test_an_estimator_value_error_is_a_solution_error(competitions: Path, tmp_path: Path) -> None:
@@ -108,26 +134,34 @@ def test_an_estimator_value_error_is_a_solution_error(competitions: Path, tmp_pa
 
 
 def test_a_model_that_cannot_be_checkpointed_is_a_solution_error(competitions: Path, tmp_path: Path) -> None:
-    code = ("from sklearn.linear_model import Ridge\n"
-            "def make_model(task_type, seed):\n"
-            "    model = Ridge()\n"
-            "    model.hook = lambda x: x  # lambdas do not pickle\n"
-            "    return model\n")
+    code = (
+        "from sklearn.linear_model import Ridge\n"
+        "def make_model(task_type, seed):\n"
+        "    model = Ridge()\n"
+        "    model.hook = lambda x: x  # lambdas do not pickle\n"
+        "    return model\n"
+    )
     result = run_train(tmp_path, _job(competitions / "diabetes", tmp_path / "w", "custom", {"code": code}))
     _solution_failure(result, "checkpointing the model state")
 
 
-@pytest.mark.parametrize("breakage, fragment", [
-    ("yaml", "title: missing"),
-    ("train", "loading the competition"),
-])
-def test_a_broken_competition_folder_is_a_competition_error(competitions: Path, tmp_path: Path, breakage: str,
-                                                            fragment: str) -> None:
+@pytest.mark.parametrize(
+    "breakage, fragment",
+    [
+        ("yaml", "title: missing"),
+        ("train", "loading the competition"),
+    ],
+)
+def test_a_broken_competition_folder_is_a_competition_error(
+    competitions: Path, tmp_path: Path, breakage: str, fragment: str
+) -> None:
     d = tmp_path / "comp"
     shutil.copytree(competitions / "diabetes", d)
     if breakage == "yaml":
         spec = (d / "competition.yaml").read_text()
-        (d / "competition.yaml").write_text("\n".join(l for l in spec.splitlines() if not l.startswith("title:")))
+        (d / "competition.yaml").write_text(
+            "\n".join(line for line in spec.splitlines() if not line.startswith("title:"))
+        )
     else:
         (d / "train.csv").unlink()
     result = run_train(tmp_path, _job(d, tmp_path / "w", "ridge"))

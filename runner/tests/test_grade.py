@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli, run_main
 
 from haste_runner.competition import read_csv
 from haste_runner.grade import main
-from conftest import run_cli, run_main
 
 
 def _grade(capsys: pytest.CaptureFixture[str], competition: Path, submission: Path):
@@ -29,8 +29,9 @@ def test_perfect_submission_and_baseline(competitions: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("comp_id, kind, score", [("breast-cancer", "prior", 0.5), ("diabetes", "mean", None)])
-def test_baseline_kinds(competitions: Path, capsys: pytest.CaptureFixture[str], comp_id: str, kind: str,
-                       score: float | None) -> None:
+def test_baseline_kinds(
+    competitions: Path, capsys: pytest.CaptureFixture[str], comp_id: str, kind: str, score: float | None
+) -> None:
     result = run_main(main, capsys, "--competition", str(competitions / comp_id), "--baseline")
     assert result.rc == 0 and result.events[0]["baseline"] == kind
     if score is not None:
@@ -57,8 +58,9 @@ def _mutations(answers: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, str]]:
     }
 
 
-@pytest.mark.parametrize("case", ["missing_target", "missing_id", "short", "duplicate", "unknown_id", "nan",
-                                  "non_numeric"])
+@pytest.mark.parametrize(
+    "case", ["missing_target", "missing_id", "short", "duplicate", "unknown_id", "nan", "non_numeric"]
+)
 def test_submission_errors(competitions: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
     d = competitions / "diabetes"
     frame, message = _mutations(read_csv(d / "answers.csv"))[case]

@@ -61,4 +61,9 @@ def test_smape() -> None:
 
 def test_metric_directions() -> None:
     assert {n for n, m in METRICS.items() if m.direction == "maximize"} == {
-        "accuracy", "balanced_accuracy", "macro_f1", "roc_auc", "r2"}
+        "accuracy",
+        "balanced_accuracy",
+        "macro_f1",
+        "roc_auc",
+        "r2",
+    }

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import run_train
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from statsmodels.datasets import randhie
 
@@ -21,11 +22,11 @@ from haste_runner.errors import SolutionError
 from haste_runner.events import EventLog
 from haste_runner.metrics import get_metric
 from haste_runner.train import Job, run
-from conftest import run_train
 
 
-def make_competition(root: Path, name: str, frame: pd.DataFrame, target: str, task: str, metric: str,
-                     n_test: int, **extra: Any) -> Path:
+def make_competition(
+    root: Path, name: str, frame: pd.DataFrame, target: str, task: str, metric: str, n_test: int, **extra: Any
+) -> Path:
     """A competition folder from `frame`: the last n_test rows are the test set."""
     d = root / name
     d.mkdir(parents=True)
@@ -35,18 +36,43 @@ def make_competition(root: Path, name: str, frame: pd.DataFrame, target: str, ta
     train.to_csv(d / "train.csv", index=False)
     test.drop(columns=[target]).to_csv(d / "test.csv", index=False)
     direction = get_metric(metric).direction
-    (d / "competition.yaml").write_text(yaml.safe_dump({
-        "id": name, "title": name, "domain": extra.pop("domain", "tabular"), "task_type": task,
-        "target_column": target, "id_column": "id", "metric": {"name": metric, "direction": direction},
-        "budget": {"compute_seconds": 60, "max_steps": 5}, "source": "test", **extra}))
+    (d / "competition.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": name,
+                "title": name,
+                "domain": extra.pop("domain", "tabular"),
+                "task_type": task,
+                "target_column": target,
+                "id_column": "id",
+                "metric": {"name": metric, "direction": direction},
+                "budget": {"compute_seconds": 60, "max_steps": 5},
+                "source": "test",
+                **extra,
+            }
+        )
+    )
     return d
 
 
-def train(comp: Path, workdir: Path, params: dict, template: str = "pipeline", log: io.StringIO | None = None,
-          **job: Any) -> list[dict]:
+def train(
+    comp: Path, workdir: Path, params: dict, template: str = "pipeline", log: io.StringIO | None = None, **job: Any
+) -> list[dict]:
     out = log or io.StringIO()
-    run(Job.from_dict({"competitionDir": str(comp), "template": template, "params": params, "seed": 1, "folds": 3,
-                       "workdir": str(workdir), **job}), EventLog(None, 1, out))  # job: overrides (folds, artifacts...)
+    run(
+        Job.from_dict(
+            {
+                "competitionDir": str(comp),
+                "template": template,
+                "params": params,
+                "seed": 1,
+                "folds": 3,
+                "workdir": str(workdir),
+                **job,
+            }
+        ),
+        EventLog(None, 1, out),
+    )  # job: overrides (folds, artifacts...)
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -92,9 +118,15 @@ class CopyCheckpoint(io.StringIO):
 
 
 def test_early_stopping_pipeline_resumes_bit_identically(doctor_visits: Path, tmp_path: Path) -> None:
-    params = spec({"template": "lightgbm", "params": {"epochs": 10, "iters_per_epoch": 20, "learning_rate": 0.3},
-                   "early_stopping": {"patience": 2}},
-                  [{"kind": "impute"}, {"kind": "target_encoding", "columns": ["idp"], "min_categories": 1}], "log1p")
+    params = spec(
+        {
+            "template": "lightgbm",
+            "params": {"epochs": 10, "iters_per_epoch": 20, "learning_rate": 0.3},
+            "early_stopping": {"patience": 2},
+        },
+        [{"kind": "impute"}, {"kind": "target_encoding", "columns": ["idp"], "min_categories": 1}],
+        "log1p",
+    )
     # A retry trusts only checkpoints inside its own workdir: the epoch-2 one is placed where it looks.
     saved = tmp_path / "b" / "checkpoints" / "epoch-2.pkl"
     saved.parent.mkdir(parents=True)
@@ -104,8 +136,17 @@ def test_early_stopping_pipeline_resumes_bit_identically(doctor_visits: Path, tm
     with open(saved, "rb") as f:
         assert pickle.load(f).epoch == 2
     # A fresh process resumes from epoch 2: same scores per epoch, same submission and out-of-fold bytes.
-    job = {"competitionDir": str(doctor_visits), "template": "pipeline", "params": params, "seed": 1, "folds": 3,
-           "workdir": str(tmp_path / "b"), "resumeFrom": str(saved), "checkpointEvery": 1, "attempt": 2}
+    job = {
+        "competitionDir": str(doctor_visits),
+        "template": "pipeline",
+        "params": params,
+        "seed": 1,
+        "folds": 3,
+        "workdir": str(tmp_path / "b"),
+        "resumeFrom": str(saved),
+        "checkpointEvery": 1,
+        "attempt": 2,
+    }
     resumed = run_train(tmp_path, job)
     assert resumed.rc == 0, resumed.stderr
     assert resumed.events[0]["resumedFromEpoch"] == 2
@@ -127,8 +168,15 @@ def test_every_step_leaves_out_of_fold_artifacts(tmp_path: Path) -> None:
     assert np.load(tmp_path / "ridge" / "test_pred.npy").shape == (100,)
 
 
-def _write_member(directory: Path, oof: np.ndarray, target: np.ndarray, folds: np.ndarray, test: np.ndarray,
-                  ids: np.ndarray, meta: dict) -> None:
+def _write_member(
+    directory: Path,
+    oof: np.ndarray,
+    target: np.ndarray,
+    folds: np.ndarray,
+    test: np.ndarray,
+    ids: np.ndarray,
+    meta: dict,
+) -> None:
     """An earlier step's artifacts, as artifacts.write leaves them."""
     from haste_runner.pipeline import artifacts
 
@@ -157,11 +205,13 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
     ids = np.arange(n, n + n_test)
     members = {"1": 1.0, "2": 1.1, "noise": 6.0}
     for label, sd in members.items():
-        _write_member(tmp_path / label, y[:n] + rng.normal(0, sd, n), y[:n], folds, y[n:] + rng.normal(0, sd, n_test),
-                      ids, meta)
+        _write_member(
+            tmp_path / label, y[:n] + rng.normal(0, sd, n), y[:n], folds, y[n:] + rng.normal(0, sd, n_test), ids, meta
+        )
     artifacts = {label: str(tmp_path / label) for label in members}
-    result = train(comp, tmp_path / "ens", {"version": 1, "ensemble": {"members": [1, 2, "noise"]}},
-                   artifacts=artifacts)[-1]
+    result = train(
+        comp, tmp_path / "ens", {"version": 1, "ensemble": {"members": [1, 2, "noise"]}}, artifacts=artifacts
+    )[-1]
     report = json.loads((tmp_path / "ens" / "artifact.json").read_text())["ensemble"]
     best_single = min(report["memberScores"][k] for k in members)
     assert report["kept"] is True
@@ -173,17 +223,18 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
 
     # Hill climbing on a member and its noisy twin: no blend beats the good one, so it is not kept.
     hill_spec = {"version": 1, "ensemble": {"members": [1, "noise"], "method": "hill_climbing"}}
-    hill = train(comp, tmp_path / "hill", hill_spec,
-                 artifacts=artifacts)[-1]
+    hill = train(comp, tmp_path / "hill", hill_spec, artifacts=artifacts)[-1]
     report = json.loads((tmp_path / "hill" / "artifact.json").read_text())["ensemble"]
     assert report["kept"] is False and report["bestMember"] == "1"
     assert hill["cvScore"] == pytest.approx(report["memberScores"]["1"])
 
 
 def _real(name: str) -> tuple[pd.DataFrame, str, str, str]:
-    loaders = {"diabetes": (load_diabetes, "regression", "rmse"),
-               "breast-cancer": (load_breast_cancer, "binary", "roc_auc"),
-               "wine": (load_wine, "multiclass", "accuracy")}
+    loaders = {
+        "diabetes": (load_diabetes, "regression", "rmse"),
+        "breast-cancer": (load_breast_cancer, "binary", "roc_auc"),
+        "wine": (load_wine, "multiclass", "accuracy"),
+    }
     load, task, metric = loaders[name]
     return load(as_frame=True).frame, "target", task, metric
 
@@ -195,11 +246,18 @@ def test_ensemble_of_real_steps_needs_no_retraining(tmp_path: Path, name: str) -
     linear = {"template": "ridge" if task == "regression" else "logistic_regression"}
     scores = {
         "1": train(comp, tmp_path / "step-1", spec(linear, [{"kind": "scale"}]))[-1]["cvScore"],
-        "2": train(comp, tmp_path / "step-2", spec({"template": "lightgbm", "early_stopping": {},
-                                                     "params": {"epochs": 6, "learning_rate": 0.05}}))[-1]["cvScore"],
+        "2": train(
+            comp,
+            tmp_path / "step-2",
+            spec({"template": "lightgbm", "early_stopping": {}, "params": {"epochs": 6, "learning_rate": 0.05}}),
+        )[-1]["cvScore"],
     }
-    events = train(comp, tmp_path / "step-3", {"version": 1, "ensemble": {"members": [1, 2]}},
-                   artifacts={"1": str(tmp_path / "step-1"), "2": str(tmp_path / "step-2")})
+    events = train(
+        comp,
+        tmp_path / "step-3",
+        {"version": 1, "ensemble": {"members": [1, 2]}},
+        artifacts={"1": str(tmp_path / "step-1"), "2": str(tmp_path / "step-2")},
+    )
     assert events[0] == {"event": "start", "epochs": 1, "resumedFromEpoch": 0}
     best = max(scores.values()) if get_metric(metric).direction == "maximize" else min(scores.values())
     report = json.loads((tmp_path / "step-3" / "artifact.json").read_text())["ensemble"]
@@ -216,8 +274,12 @@ def test_ensemble_of_real_steps_needs_no_retraining(tmp_path: Path, name: str) -
     if task == "binary":
         assert submission.between(0, 1).all()  # P(positive) for roc_auc
     with pytest.raises(SolutionError, match="not among the job's artifacts"):
-        train(comp, tmp_path / "step-4", {"version": 1, "ensemble": {"members": [1, 9]}},
-              artifacts={"1": str(tmp_path / "step-1")})
+        train(
+            comp,
+            tmp_path / "step-4",
+            {"version": 1, "ensemble": {"members": [1, 9]}},
+            artifacts={"1": str(tmp_path / "step-1")},
+        )
 
 
 def _sequences(n: int, seed: int = 0) -> pd.DataFrame:
@@ -231,12 +293,18 @@ def _sequences(n: int, seed: int = 0) -> pd.DataFrame:
 
 def test_positional_encoding_with_boosting_beats_tfidf_on_symbol_sequences(tmp_path: Path) -> None:
     # The TF-IDF template reads declared text columns; the positional step finds the fixed-length strings itself.
-    comp = make_competition(tmp_path, "motifs", _sequences(1500), "label", "multiclass", "accuracy", 300,
-                            text_columns=["seq"])
+    comp = make_competition(
+        tmp_path, "motifs", _sequences(1500), "label", "multiclass", "accuracy", 300, text_columns=["seq"]
+    )
     tfidf = train(comp, tmp_path / "tfidf", {"analyzer": "char_wb", "ngram_max": 3}, template="tfidf_logistic")[-1]
-    positional = train(comp, tmp_path / "pos", spec(
-        {"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.1}, "early_stopping": {}},
-        [{"kind": "positional"}]))[-1]
+    positional = train(
+        comp,
+        tmp_path / "pos",
+        spec(
+            {"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.1}, "early_stopping": {}},
+            [{"kind": "positional"}],
+        ),
+    )[-1]
     assert positional["cvScore"] > 0.95
     assert positional["cvScore"] > tfidf["cvScore"] + 0.3, (positional["cvScore"], tfidf["cvScore"])
 
@@ -246,8 +314,11 @@ def test_pixels_and_mlp_with_early_stopping_on_digits(tmp_path: Path) -> None:
     frame = pd.DataFrame(digits.data[:700], columns=[f"px_{r}_{c}" for r in range(8) for c in range(8)])
     frame["label"] = digits.target[:700]
     comp = make_competition(tmp_path, "digits", frame, "label", "multiclass", "accuracy", 100, domain="vision")
-    result = train(comp, tmp_path / "w", spec({"template": "mlp", "params": {"epochs": 15}, "early_stopping": {}},
-                                              [{"kind": "pixels"}]))[-1]
+    result = train(
+        comp,
+        tmp_path / "w",
+        spec({"template": "mlp", "params": {"epochs": 15}, "early_stopping": {}}, [{"kind": "pixels"}]),
+    )[-1]
     assert result["cvScore"] > 0.9
 
 
@@ -258,8 +329,12 @@ def _daily_series(n_series: int, days: int, seed: int = 0) -> pd.DataFrame:
     rows = []
     for k in range(n_series):
         level = 50 + 10 * k
-        values = level + (1 + k / 5) * weekly[np.arange(days) % 7] + np.cumsum(rng.normal(0, 0.3, days)) \
+        values = (
+            level
+            + (1 + k / 5) * weekly[np.arange(days) % 7]
+            + np.cumsum(rng.normal(0, 0.3, days))
             + rng.normal(0, 1.0, days)
+        )
         rows.append(pd.DataFrame({"series_id": f"s{k:02d}", "timestamp": dates.strftime("%Y-%m-%d"), "value": values}))
     return pd.concat(rows, ignore_index=True)
 
@@ -276,10 +351,22 @@ def daily(tmp_path_factory: pytest.TempPathFactory) -> Path:
     frame[~last][["id", "series_id", "timestamp", "value"]].to_csv(d / "train.csv", index=False)
     frame[last][["id", "series_id", "timestamp"]].to_csv(d / "test.csv", index=False)
     frame[last][["id", "value"]].to_csv(d / "answers.csv", index=False)
-    (d / "competition.yaml").write_text(yaml.safe_dump({
-        "id": "daily", "title": "daily", "domain": "time-series", "task_type": "forecasting", "target_column": "value",
-        "id_column": "id", "metric": {"name": "mae", "direction": "minimize"}, "horizon": horizon,
-        "budget": {"compute_seconds": 60, "max_steps": 5}, "source": "test"}))
+    (d / "competition.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "id": "daily",
+                "title": "daily",
+                "domain": "time-series",
+                "task_type": "forecasting",
+                "target_column": "value",
+                "id_column": "id",
+                "metric": {"name": "mae", "direction": "minimize"},
+                "horizon": horizon,
+                "budget": {"compute_seconds": 60, "max_steps": 5},
+                "source": "test",
+            }
+        )
+    )
     return d
 
 
@@ -289,17 +376,35 @@ def test_forecasting_pipelines_beat_naive_and_detect_the_season(daily: Path, tmp
     plan = json.loads((tmp_path / "sn" / "artifact.json").read_text())["forecast"]
     assert plan["season_length"] == 7  # detected: competition.yaml gives none
     assert seasonal["cvScore"] < 0.8 * naive
-    features = [{"kind": "lags", "lags": [1, 2, 7, 14]}, {"kind": "rolling", "windows": [7, 28]},
-                {"kind": "calendar", "parts": ["dayofweek"]}, {"kind": "series_id"}]
+    features = [
+        {"kind": "lags", "lags": [1, 2, 7, 14]},
+        {"kind": "rolling", "windows": [7, 28]},
+        {"kind": "calendar", "parts": ["dayofweek"]},
+        {"kind": "series_id"},
+    ]
     for strategy in ("recursive", "direct"):
-        result = train(daily, tmp_path / strategy, spec(
-            {"template": "lightgbm", "params": {"epochs": 6, "learning_rate": 0.1}, "early_stopping": {},
-             "forecast": {"strategy": strategy}}, features))[-1]
+        result = train(
+            daily,
+            tmp_path / strategy,
+            spec(
+                {
+                    "template": "lightgbm",
+                    "params": {"epochs": 6, "learning_rate": 0.1},
+                    "early_stopping": {},
+                    "forecast": {"strategy": strategy},
+                },
+                features,
+            ),
+        )[-1]
         assert result["cvScore"] < 0.8 * naive, (strategy, result["cvScore"], naive)
         assert len(pd.read_csv(result["submission"])) == 10 * 14
     # The fold forecasts are out-of-fold predictions too: forecasters blend like any other steps.
-    blend = train(daily, tmp_path / "blend", {"version": 1, "ensemble": {"members": ["sn", "direct"]}},
-                  artifacts={"sn": str(tmp_path / "sn"), "direct": str(tmp_path / "direct")})[-1]
+    blend = train(
+        daily,
+        tmp_path / "blend",
+        {"version": 1, "ensemble": {"members": ["sn", "direct"]}},
+        artifacts={"sn": str(tmp_path / "sn"), "direct": str(tmp_path / "direct")},
+    )[-1]
     report = json.loads((tmp_path / "blend" / "artifact.json").read_text())["ensemble"]
     assert blend["cvScore"] <= min(report["memberScores"]["sn"], report["memberScores"]["direct"])
 

@@ -7,23 +7,34 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_sample_images, load_wine
 
+from haste_runner.competition import ImageSpec
 from haste_runner.errors import SolutionError
 from haste_runner.pipeline.base import Context
-from haste_runner.competition import ImageSpec
 from haste_runner.pipeline.columns import DataColumns
 from haste_runner.pipeline.features import FeaturePipeline
 from haste_runner.pipeline.image import Pixels
 from haste_runner.pipeline.sequence import Kmer, Positional, is_sequence
 from haste_runner.pipeline.spec import parse
 from haste_runner.pipeline.tabular import (
-    DateTime, Frequency, Impute, OneHot, Ordinal, Scale, TargetEncoding, TextStats,
+    DateTime,
+    Frequency,
+    Impute,
+    OneHot,
+    Ordinal,
+    Scale,
+    TargetEncoding,
+    TextStats,
 )
 from haste_runner.pipeline.text import Tfidf
 from haste_runner.pipeline.timeseries import detect_season
 
 
-def ctx(task: str = "regression", classes: np.ndarray | None = None, text: tuple[str, ...] = (),
-        image: ImageSpec | None = None) -> Context:
+def ctx(
+    task: str = "regression",
+    classes: np.ndarray | None = None,
+    text: tuple[str, ...] = (),
+    image: ImageSpec | None = None,
+) -> Context:
     return Context(task, classes, 0, DataColumns(text, image, "series_id", "timestamp", "value", None))
 
 
@@ -129,15 +140,30 @@ def test_datetime_parts() -> None:
 
 
 def test_text_in_a_table_tfidf_and_length_features() -> None:
-    frame = pd.DataFrame({"title": ["cheap pills now", "meeting at noon", "cheap watches"],
-                          "body": ["BUY 100 now!!!", "see you there", "only 5 left"], "price": [1.0, None, 3.0]})
+    frame = pd.DataFrame(
+        {
+            "title": ["cheap pills now", "meeting at noon", "cheap watches"],
+            "body": ["BUY 100 now!!!", "see you there", "only 5 left"],
+            "price": [1.0, None, 3.0],
+        }
+    )
     c = ctx(text=("title", "body"))
     stats, _ = step(TextStats).fit_apply(frame, None, c)
     assert stats["body__digits"].iloc[0] == pytest.approx(3 / 14)
     assert stats["title__words"].tolist() == [3.0, 3.0, 2.0]
-    pipe = FeaturePipeline(parse({"version": 1, "features": [
-        {"kind": "tfidf", "analyzer": "word"}, {"kind": "tfidf", "analyzer": "char_wb", "ngram_range": [2, 3]},
-        {"kind": "impute"}], "model": {"template": "ridge"}})["features"])
+    pipe = FeaturePipeline(
+        parse(
+            {
+                "version": 1,
+                "features": [
+                    {"kind": "tfidf", "analyzer": "word"},
+                    {"kind": "tfidf", "analyzer": "char_wb", "ngram_range": [2, 3]},
+                    {"kind": "impute"},
+                ],
+                "model": {"template": "ridge"},
+            }
+        )["features"]
+    )
     X = pipe.fit_transform(frame, np.zeros(3), c)
     word_vocab = sum(len(v.vocabulary_) for v in pipe.steps[0].vectorisers.values())
     char_vocab = sum(len(v.vocabulary_) for v in pipe.steps[1].vectorisers.values())

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli, run_main
 
 from haste_runner.competition import SERIES_COLUMN, TIME_COLUMN, Competition, read_csv
 from haste_runner.datasets import BUILDERS
 from haste_runner.prepare import DEFAULT_DEFINITIONS, MANIFEST, main
-from conftest import run_cli, run_main
 
 BUILT_IN = sorted(BUILDERS)
 # The heavy ones (10k+ rows) are re-prepared only on this sample in the byte-identity check; the

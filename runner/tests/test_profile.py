@@ -78,13 +78,15 @@ def test_symbols_dates_skew_sign_and_high_cardinality(prepared: Path, tmp_path: 
     shutil.copytree(prepared / "diabetes", folder)
     rng = np.random.default_rng(0)
     n = 300
-    train = pd.DataFrame({
-        "id": range(n),
-        "seq": ["".join(rng.choice(list("ACGT"), 20)) for _ in range(n)],
-        "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "zip": [f"z{i % 57}" for i in range(n)],
-        "target": -np.exp(rng.normal(0, 1, n)),  # negative and skewed to the left
-    })
+    train = pd.DataFrame(
+        {
+            "id": range(n),
+            "seq": ["".join(rng.choice(list("ACGT"), 20)) for _ in range(n)],
+            "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "zip": [f"z{i % 57}" for i in range(n)],
+            "target": -np.exp(rng.normal(0, 1, n)),  # negative and skewed to the left
+        }
+    )
     train.to_csv(folder / "train.csv", index=False)
     train.drop(columns="target").head(10).to_csv(folder / "test.csv", index=False)
     p = profile(folder)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from haste_runner.events import EventLog
 from haste_runner.train import Job, run
 
@@ -16,8 +17,18 @@ PARAMS = {"epochs": 4, "trees_per_epoch": 5}
 
 
 def _job(competition: Path, workdir: Path, **extra) -> dict:
-    return {"competitionDir": str(competition), "template": "random_forest", "params": PARAMS, "seed": 1, "folds": 3,
-            "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1, **extra}
+    return {
+        "competitionDir": str(competition),
+        "template": "random_forest",
+        "params": PARAMS,
+        "seed": 1,
+        "folds": 3,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+        **extra,
+    }
 
 
 def _run(job: dict) -> list[dict]:
@@ -64,13 +75,14 @@ def test_a_first_attempt_never_picks_up_leftovers(competitions: Path, finished, 
     assert _resumed_from(_run(_job(competitions / "breast-cancer", workdir))) == 0
 
 
-def test_invalid_candidates_are_skipped_for_the_next_older(competitions: Path, finished, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_invalid_candidates_are_skipped_for_the_next_older(
+    competitions: Path, finished, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     workdir = _copy(finished, tmp_path)
     ckpts = workdir / "checkpoints"
-    (ckpts / "epoch-4.pkl").write_bytes(b"not a pickle")            # torn / tampered
+    (ckpts / "epoch-4.pkl").write_bytes(b"not a pickle")  # torn / tampered
     os.symlink(finished[0] / "checkpoints" / "epoch-4.pkl", ckpts / "epoch-9.pkl")  # valid content, but a link
-    outside = tmp_path / "elsewhere" / "epoch-7.pkl"                    # a hint outside the workdir
+    outside = tmp_path / "elsewhere" / "epoch-7.pkl"  # a hint outside the workdir
     outside.parent.mkdir()
     shutil.copy(finished[0] / "checkpoints" / "epoch-4.pkl", outside)
     events = _run(_job(competitions / "breast-cancer", workdir, resumeFrom=str(outside), attempt=3))
@@ -82,11 +94,19 @@ def test_invalid_candidates_are_skipped_for_the_next_older(competitions: Path, f
     assert events[-1]["cvScore"] == finished[1][-1]["cvScore"]
 
 
-def test_checkpoints_of_another_run_are_not_resumed(competitions: Path, finished, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_checkpoints_of_another_run_are_not_resumed(
+    competitions: Path, finished, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     workdir = _copy(finished, tmp_path)
-    events = _run(_job(competitions / "breast-cancer", workdir, seed=2, attempt=2,
-                       resumeFrom=str(workdir / "checkpoints" / "epoch-4.pkl")))
+    events = _run(
+        _job(
+            competitions / "breast-cancer",
+            workdir,
+            seed=2,
+            attempt=2,
+            resumeFrom=str(workdir / "checkpoints" / "epoch-4.pkl"),
+        )
+    )
     assert _resumed_from(events) == 0
     assert events[-1]["event"] == "result"
     assert "from a different run" in capsys.readouterr().err

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_main, run_train
 
 from haste_runner.competition import Competition, read_csv
 from haste_runner.grade import main as grade_main
-from conftest import run_main, run_train
 
 
 def _spec(features: list[dict], model: dict, target: str | None = None) -> dict:
@@ -31,8 +31,9 @@ CASES = {
     # High-cardinality country: out-of-fold target encoding.
     "world-fertility": _spec([{"kind": "target_encoding"}], SMALL_HGB),
     # Text next to numeric columns in one frame.
-    "titanic-text": _spec([{"kind": "impute"}, {"kind": "one_hot"}, {"kind": "tfidf"}],
-                          {"template": "logistic_regression", "params": {}}),
+    "titanic-text": _spec(
+        [{"kind": "impute"}, {"kind": "one_hot"}, {"kind": "tfidf"}], {"template": "logistic_regression", "params": {}}
+    ),
     # Seven long daily series: seasonal naive with the season detected from the data.
     "eop-daily": _spec([], {"template": "seasonal_naive"}),
     # Fixed-length symbol sequences: position-wise one-hot.
@@ -66,11 +67,17 @@ def test_the_cases_have_their_shape(competitions: Path) -> None:
 
 
 @pytest.mark.parametrize("comp_id", sorted(CASES))
-def test_case_trains_end_to_end_and_beats_naive(competitions: Path, tmp_path: Path, comp_id: str,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_case_trains_end_to_end_and_beats_naive(
+    competitions: Path, tmp_path: Path, comp_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     comp_dir = competitions / comp_id
-    job = {"competitionDir": str(comp_dir), **CASES[comp_id], "folds": 2, "workdir": str(tmp_path / "work"),
-           "checkpointEvery": 0}
+    job = {
+        "competitionDir": str(comp_dir),
+        **CASES[comp_id],
+        "folds": 2,
+        "workdir": str(tmp_path / "work"),
+        "checkpointEvery": 0,
+    }
     result = run_train(tmp_path, job)
     assert result.rc == 0, result.stderr[-2000:]
     outcome = result.events[-1]

@@ -60,8 +60,10 @@ def test_seasonal_drift_continues_a_seasonal_line_exactly_and_is_drift_without_a
     future = np.arange(48.0, 58.0)
     expected = 10 + 0.5 * future + pattern[future.astype(int) % 4]
     np.testing.assert_allclose(_build("seasonal_naive", {"method": "seasonal_drift"}, 4).forecast([s], 10)[0], expected)
-    np.testing.assert_allclose(_build("seasonal_naive", {"method": "seasonal_drift"}, 1).forecast([s], 5)[0],
-                               _build("seasonal_naive", {"method": "drift"}, 1).forecast([s], 5)[0])
+    np.testing.assert_allclose(
+        _build("seasonal_naive", {"method": "seasonal_drift"}, 1).forecast([s], 5)[0],
+        _build("seasonal_naive", {"method": "drift"}, 1).forecast([s], 5)[0],
+    )
 
 
 @pytest.mark.parametrize("members", [[], ["naive", "naive"], ["arima"], "naive"])

@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, run_train, runner_env
+from test_domain_templates import DOMAIN_FAST
 
 from haste_runner import grade
 from haste_runner.competition import Competition, read_csv
 from haste_runner.errors import SolutionError
 from haste_runner.events import EventLog
 from haste_runner.train import Job, run
-from test_domain_templates import DOMAIN_FAST
-from conftest import run_cli, run_train, runner_env
 
 FAST = {
     "random_forest": {"epochs": 2, "trees_per_epoch": 10},
@@ -28,15 +28,31 @@ FAST = {
     "ridge": {},
     "knn": {},
 }
-CASES = [("titanic", t) for t in FAST if t != "ridge"] + [("diabetes", t) for t in FAST if t != "logistic_regression"] + [
-    ("wine", "hist_gradient_boosting"), ("wine", "mlp"), ("kr-vs-kp", "logistic_regression"),
-    ("breast-cancer", "extra_trees"),
-]
+CASES = (
+    [("titanic", t) for t in FAST if t != "ridge"]
+    + [("diabetes", t) for t in FAST if t != "logistic_regression"]
+    + [
+        ("wine", "hist_gradient_boosting"),
+        ("wine", "mlp"),
+        ("kr-vs-kp", "logistic_regression"),
+        ("breast-cancer", "extra_trees"),
+    ]
+)
 
 
 def _job(competition: Path, workdir: Path, template: str, params: dict, **extra) -> dict:
-    return {"competitionDir": str(competition), "template": template, "params": params, "seed": 1, "folds": 3,
-            "workdir": str(workdir), "resumeFrom": None, "checkpointEvery": 1, "attempt": 1, **extra}
+    return {
+        "competitionDir": str(competition),
+        "template": template,
+        "params": params,
+        "seed": 1,
+        "folds": 3,
+        "workdir": str(workdir),
+        "resumeFrom": None,
+        "checkpointEvery": 1,
+        "attempt": 1,
+        **extra,
+    }
 
 
 def _events(path: Path) -> list[dict]:
@@ -86,8 +102,12 @@ def test_resume_after_sigkill_equals_uninterrupted_run(competitions: Path, tmp_p
     workdir = tmp_path / "crashed"
     job_path = tmp_path / "attempt1.json"
     job_path.write_text(json.dumps(_job(d, workdir, "random_forest", params)))
-    proc = subprocess.Popen([sys.executable, "-m", "haste_runner.train", "--job", str(job_path)],
-                            stdout=subprocess.PIPE, text=True, env=runner_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "haste_runner.train", "--job", str(job_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=runner_env(),
+    )
     for line in proc.stdout:
         if json.loads(line).get("epoch") == 2:
             proc.kill()
@@ -101,8 +121,9 @@ def test_resume_after_sigkill_equals_uninterrupted_run(competitions: Path, tmp_p
     # Attempt 2: resume from the newest checkpoint on disk. It is epoch 2 even when the kill landed
     # before attempt 1 logged it: the reported one (the heartbeat's) is only a hint.
     assert sorted(p.name for p in (workdir / "checkpoints").iterdir())[-1] == "epoch-2.pkl"
-    resumed = run_train(tmp_path, _job(d, workdir, "random_forest", params, resumeFrom=last["checkpoint"], attempt=2),
-                        "attempt2.json")
+    resumed = run_train(
+        tmp_path, _job(d, workdir, "random_forest", params, resumeFrom=last["checkpoint"], attempt=2), "attempt2.json"
+    )
     assert resumed.rc == 0, resumed.stderr
     assert resumed.events[0] == {"event": "start", "epochs": 6, "resumedFromEpoch": 2}
     assert [e["epoch"] for e in resumed.events if e["event"] == "progress"] == list(range(3, 7))
@@ -127,14 +148,18 @@ def test_unknown_template_exits_2(competitions: Path, tmp_path: Path) -> None:
     assert _events(tmp_path / "w" / "progress.jsonl")[-1]["event"] == "error"
 
 
-@pytest.mark.parametrize("template, params, message", [
-    ("random_forest", {"n_trees": 5}, "'n_trees'"),
-    ("hist_gradient_boosting", {"learning_rate": -1}, "'learning_rate'"),
-    ("mlp", {"hidden": [0]}, "'hidden'"),
-    ("logistic_regression", {}, "does not support task type 'regression'"),
-])
-def test_bad_jobs_are_solution_errors(competitions: Path, tmp_path: Path, template: str, params: dict,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    "template, params, message",
+    [
+        ("random_forest", {"n_trees": 5}, "'n_trees'"),
+        ("hist_gradient_boosting", {"learning_rate": -1}, "'learning_rate'"),
+        ("mlp", {"hidden": [0]}, "'hidden'"),
+        ("logistic_regression", {}, "does not support task type 'regression'"),
+    ],
+)
+def test_bad_jobs_are_solution_errors(
+    competitions: Path, tmp_path: Path, template: str, params: dict, message: str
+) -> None:
     with pytest.raises(SolutionError, match=message):
         _run_in_process(_job(competitions / "diabetes", tmp_path, template, params))
 
@@ -160,8 +185,10 @@ def test_runner_dies_with_its_parent(competitions: Path, tmp_path: Path) -> None
     workdir = tmp_path / "w"
     job_path = tmp_path / "job.json"
     job_path.write_text(json.dumps(_job(competitions / "kr-vs-kp", workdir, "random_forest", {"epochs": 200})))
-    parent_code = ("import subprocess, sys; p = subprocess.Popen([sys.executable, '-m', 'haste_runner.train', "
-                   f"'--job', {str(job_path)!r}], stdout=subprocess.DEVNULL); print(p.pid, flush=True); p.wait()")
+    parent_code = (
+        "import subprocess, sys; p = subprocess.Popen([sys.executable, '-m', 'haste_runner.train', "
+        f"'--job', {str(job_path)!r}], stdout=subprocess.DEVNULL); print(p.pid, flush=True); p.wait()"
+    )
     parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True, env=runner_env())
     child = int(parent.stdout.readline())
     deadline = time.monotonic() + 30

@@ -15,7 +15,14 @@ const store = SqliteSkillStore.open({ file: file!, embedder });
 export function batchSkills(batch: number, size: number) {
   return Array.from({ length: size }, (_, i) =>
     createSkill(
-      { tier: 'domain', scope: { domain: 'tabular' }, kind: 'technique', title: `batch ${batch} skill ${i}`, body: `Skill ${i} of batch ${batch}: gradient boosting with learning rate ${(i % 7) / 10} and ${i % 13} leaves.`, status: 'active' },
+      {
+        tier: 'domain',
+        scope: { domain: 'tabular' },
+        kind: 'technique',
+        title: `batch ${batch} skill ${i}`,
+        body: `Skill ${i} of batch ${batch}: gradient boosting with learning rate ${(i % 7) / 10} and ${i % 13} leaves.`,
+        status: 'active',
+      },
       new Date('2026-01-01T00:00:00Z'),
     ),
   );

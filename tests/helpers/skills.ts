@@ -94,7 +94,10 @@ export function tempSkillStores(prefix: string): () => SkillStore {
     await Promise.all(stores.splice(0).map((s) => s.close()));
   });
   return () => {
-    const store = SqliteSkillStore.open({ file: path.join(mkdtempSync(path.join(os.tmpdir(), `haste-${prefix}-`)), 'skills.sqlite'), embedder: embedderFromConfig({ kind: 'hashing' }) });
+    const store = SqliteSkillStore.open({
+      file: path.join(mkdtempSync(path.join(os.tmpdir(), `haste-${prefix}-`)), 'skills.sqlite'),
+      embedder: embedderFromConfig({ kind: 'hashing' }),
+    });
     stores.push(store);
     return store;
   };

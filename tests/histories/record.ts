@@ -32,7 +32,11 @@ const index: Record<string, string> = {};
 
 function save(config: HasteConfig, name: string, workflowId: string): void {
   index[name] = workflowId;
-  const json = execFileSync(findTemporalCli(config), ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporalAddress, '--namespace', config.namespace, '--output', 'json'], { maxBuffer: 256 << 20 }).toString();
+  const json = execFileSync(
+    findTemporalCli(config),
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', config.temporalAddress, '--namespace', config.namespace, '--output', 'json'],
+    { maxBuffer: 256 << 20 },
+  ).toString();
   writeFileSync(path.join(outDir, `${name}.json`), json);
   const events = (JSON.parse(json) as { events: unknown[] }).events.length;
   console.log(`${name}: ${events} events, ${json.length} bytes`);
@@ -63,15 +67,30 @@ async function main(): Promise<void> {
     }
 
     const failed = await startEpisode(config, client, {
-      competition: 'wine', budget: { maxSteps: 2 }, stopAtTarget: false, skills: false, runTag: `${tag}-failed`,
-      initialCandidates: [{ template: 'random_forest', params: { bogus_param: 1 } }, { template: 'logistic_regression', params: {} }],
+      competition: 'wine',
+      budget: { maxSteps: 2 },
+      stopAtTarget: false,
+      skills: false,
+      runTag: `${tag}-failed`,
+      initialCandidates: [
+        { template: 'random_forest', params: { bogus_param: 1 } },
+        { template: 'logistic_regression', params: {} },
+      ],
     });
     await failed.handle.result();
     save(config, 'episode-failed-step', failed.handle.workflowId);
 
     const controlled = await startEpisode(config, client, {
-      competition: 'wine', budget: { maxSteps: 1 }, stopAtTarget: false, skills: false, runTag: `${tag}-controls`,
-      initialCandidates: [{ template: 'logistic_regression', params: { C: 0.1 } }, { template: 'logistic_regression', params: { C: 1 } }, { template: 'knn', params: { n_neighbors: 15 } }],
+      competition: 'wine',
+      budget: { maxSteps: 1 },
+      stopAtTarget: false,
+      skills: false,
+      runTag: `${tag}-controls`,
+      initialCandidates: [
+        { template: 'logistic_regression', params: { C: 0.1 } },
+        { template: 'logistic_regression', params: { C: 1 } },
+        { template: 'knn', params: { n_neighbors: 15 } },
+      ],
     });
     await controlled.handle.executeUpdate(pauseUpdate);
     await sleep(3000);

@@ -27,8 +27,14 @@ describe('CLI input handling', () => {
   const suite = withSuiteWorkers();
   const haste = (...args: string[]) => run(path.join(PROJECT_ROOT, 'bin', 'haste'), args, configEnv(suite.config));
   const temporal = (...args: string[]) => run(findTemporalCli(suite.config), [...args, '--address', suite.config.temporalAddress], process.env);
-  const exists = (workflowId: string) => suite.client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
-
+  const exists = (workflowId: string) =>
+    suite.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
 
   it('an unknown competition: a clear error, exit 2, and no workflow started', async () => {
     const r = await haste('run', 'no-such-competition', '--json');
@@ -100,7 +106,10 @@ describe('CLI input handling', () => {
 
   it('`haste competitions init` drafts competition.yaml from the data, prints it, and writes it only when absent', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'haste-init-'));
-    const data = await run(suite.config.python, [path.join(PROJECT_ROOT, 'runner', 'tests', 'byo_folders.py'), 'text', path.join(root, 'data')], { ...process.env, PYTHONPATH: path.join(PROJECT_ROOT, 'runner') });
+    const data = await run(suite.config.python, [path.join(PROJECT_ROOT, 'runner', 'tests', 'byo_folders.py'), 'text', path.join(root, 'data')], {
+      ...process.env,
+      PYTHONPATH: path.join(PROJECT_ROOT, 'runner'),
+    });
     expect(data.code).toBe(0);
     const dir = path.join(root, 'titanic-text');
     const args = ['competitions', 'init', dir, '--train', path.join(root, 'data', 'train.csv'), '--test', path.join(root, 'data', 'test.csv'), '--target', 'survived_flag'];
@@ -108,7 +117,12 @@ describe('CLI input handling', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^task_type: binary$/m);
     expect(first.stdout).toMatch(/^text_columns:\n- name\n- home_dest$/m);
-    expect(readFileSync(path.join(dir, 'competition.yaml'), 'utf8')).toBe(first.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n'));
+    expect(readFileSync(path.join(dir, 'competition.yaml'), 'utf8')).toBe(
+      first.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    );
     const again = await haste(...args);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/not written: .*competition\.yaml exists \(pass --force to replace it\)/);
@@ -126,16 +140,40 @@ describe('CLI input handling', () => {
 
   it('temporal CLI: schema-invalid input fails the episode at once, naming the field, before any activity', async () => {
     const id = `invalid-${Date.now()}`;
-    const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"computeSeconds":-1}}');
+    const start = await temporal(
+      'workflow',
+      'start',
+      '--type',
+      'competitionEpisode',
+      '--task-queue',
+      'haste-orchestrator',
+      '--workflow-id',
+      id,
+      '--input',
+      '{"competition":"breast-cancer","budget":{"computeSeconds":-1}}',
+    );
     expect(start.code).toBe(0);
-    await expect(suite.client.workflow.getHandle(id).result()).rejects.toSatisfy((err: Error) => /budget\.computeSeconds: must be a positive number/.test(String((err.cause as Error)?.message)));
+    await expect(suite.client.workflow.getHandle(id).result()).rejects.toSatisfy((err: Error) =>
+      /budget\.computeSeconds: must be a positive number/.test(String((err.cause as Error)?.message)),
+    );
     const history = await suite.client.workflow.getHandle(id).fetchHistory();
     expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
   });
 
   it('temporal CLI start + query, then `haste run --wait --json` and `haste status --json`', async () => {
     const id = `ops-${Date.now()}`;
-    const start = await temporal('workflow', 'start', '--type', 'competitionEpisode', '--task-queue', 'haste-orchestrator', '--workflow-id', id, '--input', '{"competition":"breast-cancer","budget":{"maxSteps":1}}');
+    const start = await temporal(
+      'workflow',
+      'start',
+      '--type',
+      'competitionEpisode',
+      '--task-queue',
+      'haste-orchestrator',
+      '--workflow-id',
+      id,
+      '--input',
+      '{"competition":"breast-cancer","budget":{"maxSteps":1}}',
+    );
     expect(start.code).toBe(0);
     const summary = (await suite.client.workflow.getHandle(id).result()) as EpisodeSummary;
     expect(summary.steps).toBe(1);

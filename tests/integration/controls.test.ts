@@ -22,9 +22,14 @@ describe('episode controls', () => {
       (err: Error) => (err.cause instanceof Error ? err.cause.message : err.message),
     );
 
-
   it('pause holds the episode, extendBudget raises its limits, resume lets it finish', async () => {
-    const { handle } = await startEpisode(suite.config, suite.client, { competition: 'wine', budget: { maxSteps: 1 }, stopAtTarget: false, runTag: `controls-${Date.now()}`, initialCandidates: FAST });
+    const { handle } = await startEpisode(suite.config, suite.client, {
+      competition: 'wine',
+      budget: { maxSteps: 1 },
+      stopAtTarget: false,
+      runTag: `controls-${Date.now()}`,
+      initialCandidates: FAST,
+    });
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
     await sleep(4000);
@@ -65,7 +70,10 @@ describe('episode controls', () => {
       competition: 'kr-vs-kp',
       budget: { maxSteps: 5 },
       runTag: `stop-${Date.now()}`,
-      initialCandidates: [{ template: 'logistic_regression', params: { C: 1 } }, { template: 'random_forest', params: { epochs: 12, trees_per_epoch: 80 } }],
+      initialCandidates: [
+        { template: 'logistic_regression', params: { C: 1 } },
+        { template: 'random_forest', params: { epochs: 12, trees_per_epoch: 80 } },
+      ],
     });
     const workdir = stepWorkdir(suite.config.artifactsDir, handle.workflowId, 1);
     await waitUntil(() => lastEpochOfAttempt(readProgress(workdir), 1) >= 1, 120_000, 'step 1 to be training');

@@ -1,10 +1,8 @@
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepJobFile, stepWorkdir } from '../../activities/training.js';
 import { startEpisode } from '../../cli/client.js';
 import type { HasteConfig } from '../../infra/config.js';
-import { statusQuery } from '../../workflows/episode.js';
 import { lastEpochOfAttempt, newestCheckpointOnDisk, newestLoggedCheckpoint, processesMentioning, readProgress } from '../helpers/progress.js';
 import { killAndWait, spawnWorker, startWorkers, suiteConfig, testClient, waitUntil } from '../helpers/workers.js';
 
@@ -92,7 +90,9 @@ describe('crash recovery', () => {
       expect(summary.ledger.every((s) => s.status === 'ok')).toBe(true);
       const history = await handle.fetchHistory();
       const gradingIds = new Set(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'gradeSubmission').map((e) => String(e.eventId)));
-      const retried = history.events!.filter((e) => gradingIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && e.activityTaskStartedEventAttributes!.attempt! > 1);
+      const retried = history.events!.filter(
+        (e) => gradingIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && e.activityTaskStartedEventAttributes!.attempt! > 1,
+      );
       expect(retried).toHaveLength(1);
       // The heartbeat timeout (30 s), not the 10-minute start-to-close, brought the retry.
       expect(Date.now() - killedAt).toBeLessThan(180_000);

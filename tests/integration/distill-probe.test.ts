@@ -12,15 +12,27 @@ describe('distillSkills settles a conflict by a probe run on the GPU queue', () 
 
   it('trains both conflicting candidates on a competition of their evidence and sends the worse one back to candidate', async () => {
     // A finished episode on breast-cancer, so the competition is prepared and its trajectory recorded.
-    const { handle } = await startEpisode(suite.config, suite.client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, skills: false, learn: false, runTag: `probe-${Date.now()}` });
+    const { handle } = await startEpisode(suite.config, suite.client, {
+      competition: 'breast-cancer',
+      budget: { maxSteps: 1 },
+      skills: false,
+      learn: false,
+      runTag: `probe-${Date.now()}`,
+    });
     const summary = await handle.result();
     const runId = (await handle.describe()).runId;
     // Two active tabular skills recommending different templates, learned on the same competition:
     // rows cannot separate them.
     const skill = (template: string, params: Record<string, number>) =>
       createSkill({
-        tier: 'domain', scope: { domain: 'tabular' }, kind: 'recipe', title: `tabular: start with ${template}`, body: template, recipe: { template, params },
-        conditions: { taskTypes: ['binary'] }, status: 'active',
+        tier: 'domain',
+        scope: { domain: 'tabular' },
+        kind: 'recipe',
+        title: `tabular: start with ${template}`,
+        body: template,
+        recipe: { template, params },
+        conditions: { taskTypes: ['binary'] },
+        status: 'active',
         evidence: [{ competition: 'breast-cancer', runId: `${summary.workflowId}/${runId}`, metric: 'roc_auc', deltaVsBaseline: 0.4, computeSeconds: 3 }],
       });
     const [linear, neighbours] = [skill('logistic_regression', { C: 1 }), skill('knn', { n_neighbors: 3 })];

@@ -27,7 +27,10 @@ describe('competitionEpisode on a real Temporal dev server', () => {
       expect(step.peakRssMb).toBeGreaterThan(10);
       expect(step.gradedScore).toBeTypeOf('number');
     }
-    expect(summary.computeSeconds).toBeCloseTo(summary.ledger.reduce((s, l) => s + l.computeSeconds, 0), 6);
+    expect(summary.computeSeconds).toBeCloseTo(
+      summary.ledger.reduce((s, l) => s + l.computeSeconds, 0),
+      6,
+    );
     expect(['max-steps', 'target-reached']).toContain(summary.stopReason);
     expect(existsSync(summary.trajectory!)).toBe(true);
     expect(JSON.parse(readFileSync(summary.trajectory!, 'utf8')).state.steps).toHaveLength(summary.steps);
@@ -38,12 +41,16 @@ describe('competitionEpisode on a real Temporal dev server', () => {
     expect(description.typedSearchAttributes.get(CompetitionIdKey)).toBe('breast-cancer');
     expect(description.typedSearchAttributes.get(PhaseKey)).toBe('completed');
     expect(description.typedSearchAttributes.get(BestScoreKey)).toBeCloseTo(summary.bestCvScore!, 9);
-    const found = await waitUntil(async () => {
-      for await (const w of suite.client.workflow.list({ query: `CompetitionId = "breast-cancer" AND Phase = "completed"` })) {
-        if (w.workflowId === workflowId) return true;
-      }
-      return false;
-    }, 30_000, 'visibility to index the episode');
+    const found = await waitUntil(
+      async () => {
+        for await (const w of suite.client.workflow.list({ query: `CompetitionId = "breast-cancer" AND Phase = "completed"` })) {
+          if (w.workflowId === workflowId) return true;
+        }
+        return false;
+      },
+      30_000,
+      'visibility to index the episode',
+    );
     expect(found).toBe(true);
   });
 
@@ -71,7 +78,10 @@ describe('competitionEpisode on a real Temporal dev server', () => {
       budget: { maxSteps: 2 },
       stopAtTarget: false,
       runTag: `bad-solution-${Date.now()}`,
-      initialCandidates: [{ template: 'random_forest', params: { bogus_param: 1 } }, { template: 'logistic_regression', params: {} }],
+      initialCandidates: [
+        { template: 'random_forest', params: { bogus_param: 1 } },
+        { template: 'logistic_regression', params: {} },
+      ],
     });
     const summary = await handle.result();
     expect(summary.ledger.map((s) => s.status)).toEqual(['failed', 'ok']);

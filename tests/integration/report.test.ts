@@ -11,7 +11,19 @@ function run(seed: number, arm: string, costPerStep: number, scores: number[], t
   let best = -Infinity;
   const curve = scores.map((s) => ((compute += costPerStep), (best = Math.max(best, s)), { compute, best }));
   const hit = curve.find((p) => p.best >= target);
-  return { seed, workflowId: `${arm}-${seed}`, finalScore: best, computeToTarget: hit?.compute ?? null, computeSeconds: compute, computeUnit: 'cpu-seconds', steps: scores.length, stepsToBest: scores.length, keepRate: 0.5, curve, skillsUsed: arm === 'warm' ? ['s1'] : [] };
+  return {
+    seed,
+    workflowId: `${arm}-${seed}`,
+    finalScore: best,
+    computeToTarget: hit?.compute ?? null,
+    computeSeconds: compute,
+    computeUnit: 'cpu-seconds',
+    steps: scores.length,
+    stepsToBest: scores.length,
+    keepRate: 0.5,
+    curve,
+    skillsUsed: arm === 'warm' ? ['s1'] : [],
+  };
 }
 
 function fixture(): TransferResult {
@@ -24,16 +36,57 @@ function fixture(): TransferResult {
     };
     const ratios = arms.cold.map((c, i) => c.computeToTarget! / arms.warm[i]!.computeToTarget!);
     const skills = [{ id: 's1', tier: 'domain', title: 'tabular: target:log1p', status: 'active', uses: 3 }];
-    return { competition, metric: 'accuracy', direction: 'maximize' as const, target, targetSource: 'competition' as const, arms, ratio: meanSem(ratios), train: ['breast-cancer'], skills, noise: 0.01, negativeTransfer: k === 1 };
+    return {
+      competition,
+      metric: 'accuracy',
+      direction: 'maximize' as const,
+      target,
+      targetSource: 'competition' as const,
+      arms,
+      ratio: meanSem(ratios),
+      train: ['breast-cancer'],
+      skills,
+      noise: 0.01,
+      negativeTransfer: k === 1,
+    };
   });
   return TransferResultSchema.parse({
-    createdAt: '2026-11-24T00:00:00Z', rotation: 'tabular', split: [{ heldout: 'titanic', train: ['breast-cancer', 'kr-vs-kp'] }, { heldout: 'wine', train: ['breast-cancer', 'kr-vs-kp'] }], computeUnit: 'cpu-seconds', train: ['breast-cancer', 'kr-vs-kp'], heldout: ['titanic', 'wine'], seeds: [0, 1, 2], budgetSeconds: 60,
+    createdAt: '2026-11-24T00:00:00Z',
+    rotation: 'tabular',
+    split: [
+      { heldout: 'titanic', train: ['breast-cancer', 'kr-vs-kp'] },
+      { heldout: 'wine', train: ['breast-cancer', 'kr-vs-kp'] },
+    ],
+    computeUnit: 'cpu-seconds',
+    train: ['breast-cancer', 'kr-vs-kp'],
+    heldout: ['titanic', 'wine'],
+    seeds: [0, 1, 2],
+    budgetSeconds: 60,
     skills: [{ id: 's1', tier: 'domain', title: 'tabular: HGB lr 0.05', status: 'active', uses: 6 }],
-    competitions, total: { ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])), reached: { cold: 6, warm: 6, cold2x: 6 }, warmNotWorse: 6, comparisons: 6, warmBeatsCold2x: 6, negative: 1, stepsToBest: { cold: meanSem([3, 3]), warm: meanSem([2, 2]), cold2x: meanSem([4, 4]) }, keepRate: { cold: meanSem([0.5]), warm: meanSem([0.5]), cold2x: meanSem([0.5]) } },
+    competitions,
+    total: {
+      ratio: meanSem(competitions.flatMap((c) => [c.ratio.mean])),
+      reached: { cold: 6, warm: 6, cold2x: 6 },
+      warmNotWorse: 6,
+      comparisons: 6,
+      warmBeatsCold2x: 6,
+      negative: 1,
+      stepsToBest: { cold: meanSem([3, 3]), warm: meanSem([2, 2]), cold2x: meanSem([4, 4]) },
+      keepRate: { cold: meanSem([0.5]), warm: meanSem([0.5]), cold2x: meanSem([0.5]) },
+    },
   });
 }
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 describe('transfer report', () => {
   it('is one self-contained page whose charts render in headless Chromium', () => {
@@ -43,7 +96,11 @@ describe('transfer report', () => {
     expect(renderTransferReport(fixture())).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
 
     const profile = () => `--user-data-dir=${mkdtempSync(path.join(os.tmpdir(), 'haste-chromium-'))}`;
-    const dom = execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const dom = execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--dump-dom', `file://${html}`], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     expect(dom).toMatch(/<body data-charts="3">/); // the bars and one curve chart per competition
     expect(dom.match(/<polyline[^>]+data-arm=/g)).toHaveLength(2 * 9); // 2 competitions × 3 arms × 3 seeds
     expect(dom.match(/<rect[^>]+data-arm=/g)).toHaveLength(2 * 2);
@@ -56,8 +113,11 @@ describe('transfer report', () => {
     expect(dom).toMatch(/<td>1<\/td><td>titanic<\/td><td>breast-cancer, kr-vs-kp<\/td>/);
 
     const png = path.join(dir, 'report.png');
-    execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`], { timeout: 60_000, stdio: 'ignore' });
+    execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`], {
+      timeout: 60_000,
+      stdio: 'ignore',
+    });
     expect(statSync(png).size).toBeGreaterThan(30_000); // a page of charts, not a blank one
-    process.env.HASTE_KEEP_REPORT && console.log(`report screenshot: ${png}`);
+    if (process.env.HASTE_KEEP_REPORT) console.log(`report screenshot: ${png}`);
   });
 });

@@ -143,7 +143,12 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
   });
 
   it('no view of ../, the project or HASTE_HOME', async () => {
-    await expectContained(solution(`assert "HASTE_HOME" not in os.environ and "TEMPORAL_ADDRESS" not in os.environ, "env leaked"\nentries = os.listdir(os.path.join(os.getcwd(), ".."))\nraise RuntimeError(f"parent holds {entries}")`), /parent holds \['step-\d+'\]/);
+    await expectContained(
+      solution(
+        `assert "HASTE_HOME" not in os.environ and "TEMPORAL_ADDRESS" not in os.environ, "env leaked"\nentries = os.listdir(os.path.join(os.getcwd(), ".."))\nraise RuntimeError(f"parent holds {entries}")`,
+      ),
+      /parent holds \['step-\d+'\]/,
+    );
     await expectContained(solution(`os.listdir(${JSON.stringify(config.home)})`), /FileNotFoundError/);
     await expectContained(solution(`open(${JSON.stringify(path.join(process.cwd(), 'package.json'))}).read()`), /FileNotFoundError/);
   });

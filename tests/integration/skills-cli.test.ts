@@ -40,12 +40,17 @@ describe('haste skills', () => {
     expect((await haste(home, 'skills', 'import', file)).stderr).toMatch(new RegExp(`${skills.length} new`));
 
     const domain = JSON.parse((await haste(home, 'skills', 'ls', '--tier', 'domain', '--domain', 'tabular', '--json')).stdout) as { title: string }[];
-    expect(domain.map((s) => s.title).sort()).toEqual(['Gradient boosting for mostly numeric binary tabular data', 'Ridge regression with log target for skewed regression targets']);
+    expect(domain.map((s) => s.title).sort()).toEqual([
+      'Gradient boosting for mostly numeric binary tabular data',
+      'Ridge regression with log target for skewed regression targets',
+    ]);
     const bad = await haste(home, 'skills', 'ls', '--status', 'shiny');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--status: .*"candidate"\|"active"/);
 
-    const hits = JSON.parse((await haste(home, 'skills', 'search', 'stop training early on a validation fold', '--tier', 'global', '--json')).stdout) as { skill: { title: string } }[];
+    const hits = JSON.parse((await haste(home, 'skills', 'search', 'stop training early on a validation fold', '--tier', 'global', '--json')).stdout) as {
+      skill: { title: string };
+    }[];
     expect(hits[0]!.skill.title).toBe('Early stopping on a validation fold');
 
     const target = skills[0]!;

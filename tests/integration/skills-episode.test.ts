@@ -31,7 +31,13 @@ describe('competitionEpisode with skills in the store', () => {
   });
 
   it('uses the retrieved recipes first and records on each step the skills that shaped it', async () => {
-    const { handle } = await startEpisode(config, client, { competition: 'breast-cancer', budget: { maxSteps: 2 }, stopAtTarget: false, learn: false, runTag: `skills-${Date.now()}` });
+    const { handle } = await startEpisode(config, client, {
+      competition: 'breast-cancer',
+      budget: { maxSteps: 2 },
+      stopAtTarget: false,
+      learn: false,
+      runTag: `skills-${Date.now()}`,
+    });
     const summary = await handle.result();
     // Task recipe first, then the domain recipe: the skills are the engineer's prior. The engineer
     // screens pipeline prototypes; a recipe's model takes the place of the prototype of its family.

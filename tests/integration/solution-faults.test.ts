@@ -50,7 +50,12 @@ describe('solution faults on a real Temporal dev server', () => {
 
   it('an empty TF-IDF vocabulary: one attempt, the reason in the ledger and in what the agent sees', async () => {
     // Titanic's string columns are `sex` and one-letter `embarked` codes: with min_df=40 no term of `embarked` remains.
-    const { handle, summary } = await runFaultyThenSound('titanic', { template: 'tfidf_logistic', params: { min_df: 40 } }, { template: 'logistic_regression', params: {} }, 'empty-vocab');
+    const { handle, summary } = await runFaultyThenSound(
+      'titanic',
+      { template: 'tfidf_logistic', params: { min_df: 40 } },
+      { template: 'logistic_regression', params: {} },
+      'empty-vocab',
+    );
     expect(summary.ledger.map((s) => s.status)).toEqual(['failed', 'ok']);
     const failed = summary.ledger[0]!;
     expect(failed.error).toMatch(/After pruning, no terms remain/);
@@ -69,7 +74,13 @@ describe('solution faults on a real Temporal dev server', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-rmsle-'));
     cpSync(source.dir, dir, { recursive: true });
     const yaml = readFileSync(path.join(dir, 'competition.yaml'), 'utf8');
-    writeFileSync(path.join(dir, 'competition.yaml'), yaml.replace('id: rand-doctor-visits', 'id: visits-rmsle').replace('name: rmse', 'name: rmsle').replace(/^target_score:.*$/m, ''));
+    writeFileSync(
+      path.join(dir, 'competition.yaml'),
+      yaml
+        .replace('id: rand-doctor-visits', 'id: visits-rmsle')
+        .replace('name: rmse', 'name: rmsle')
+        .replace(/^target_score:.*$/m, ''),
+    );
     // A far too large step makes the MLP diverge: predictions below -1, where log1p (and RMSLE) is NaN.
     const { handle, summary } = await runFaultyThenSound(dir, { template: 'mlp', params: { learning_rate_init: 1.0, epochs: 3 } }, { template: 'ridge', params: {} }, 'rmsle-nan');
     expect(summary.ledger.map((s) => s.status)).toEqual(['failed', 'ok']);

@@ -62,7 +62,8 @@ describe('the engineer in stages on a real Temporal dev server', () => {
     expect(phases.indexOf('profiling')).toBeLessThan(phases.indexOf('screening'));
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.HASTE_WORKFLOW_BUNDLE! } }, history, handle.workflowId)).resolves.toBeUndefined();
 
-    for (const s of summary.ledger) console.log(`step ${s.step} ${s.stage} cv ${s.cvScore?.toFixed(4)} graded ${s.gradedScore?.toFixed(4)} ${s.computeSeconds.toFixed(1)} s — ${s.rationale}`);
+    for (const s of summary.ledger)
+      console.log(`step ${s.step} ${s.stage} cv ${s.cvScore?.toFixed(4)} graded ${s.gradedScore?.toFixed(4)} ${s.computeSeconds.toFixed(1)} s — ${s.rationale}`);
     for (const d of summary.learnings!) console.log(`learning ${d.technique}: delta ${d.delta.toFixed(4)} (steps ${d.steps.join(' vs ')})`);
     console.log(`final graded ${summary.finalScore}, best cv ${summary.bestCvScore}, compute ${summary.computeSeconds.toFixed(1)} s`);
   }, 900_000);

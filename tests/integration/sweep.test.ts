@@ -15,7 +15,11 @@ describe('sweep', () => {
     const input = await validateSweep(suite.config, { competitions: ['breast-cancer', 'wine', 'kr-vs-kp'], concurrency: 2, episode: QUICK });
     const handle = await suite.client.workflow.start<typeof sweep>('sweep', { taskQueue: TASK_QUEUES.orchestrator, workflowId: sweepWorkflowId(tag), args: [input] });
     const summary = await handle.result();
-    expect(summary.entries.map((e) => [e.competition, e.status])).toEqual([['breast-cancer', 'completed'], ['wine', 'completed'], ['kr-vs-kp', 'completed']]);
+    expect(summary.entries.map((e) => [e.competition, e.status])).toEqual([
+      ['breast-cancer', 'completed'],
+      ['wine', 'completed'],
+      ['kr-vs-kp', 'completed'],
+    ]);
     for (const e of summary.entries) {
       expect(e.workflowId).toBe(sweepChildId(handle.workflowId, e.competition));
       expect(e.finalScore!).toBeGreaterThan(e.baselineScore!);

@@ -47,48 +47,53 @@ describe('transfer end to end', () => {
     if (config) await stopDevServer(config);
   });
 
-  it('learns a portfolio lesson on the train split, validates it by leave-one-out, and reaches the held-out target with less compute warm than cold', { timeout: 900_000 }, async () => {
-    const result = await runTransferBenchmark(config, client, {
-      train: [...SPLIT.train],
-      heldout: [...SPLIT.heldout],
-      seeds: 1,
-      // Held-out runs: three steps each, with a budget no load can exhaust first (the budget is wall
-      // time; on a machine at load 12 a 15 s budget ended cold after one step). Compute-to-target is
-      // counted in CPU seconds of the runner, which load does not inflate.
-      budgetSeconds: 600,
-      heldoutSteps: 3,
-      // Each learning run tries the whole tabular portfolio once (7 candidates), whatever the load.
-      trainBudgetSeconds: 300,
-      trainSteps: 7,
-      coldTwice: false,
-      log: (line) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`${line}\n`),
-    });
-    for (const c of SPLIT.train) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
-    expect(result.skills.some((s) => s.title.startsWith('diabetes:'))).toBe(false);
+  it(
+    'learns a portfolio lesson on the train split, validates it by leave-one-out, and reaches the held-out target with less compute warm than cold',
+    { timeout: 900_000 },
+    async () => {
+      const result = await runTransferBenchmark(config, client, {
+        train: [...SPLIT.train],
+        heldout: [...SPLIT.heldout],
+        seeds: 1,
+        // Held-out runs: three steps each, with a budget no load can exhaust first (the budget is wall
+        // time; on a machine at load 12 a 15 s budget ended cold after one step). Compute-to-target is
+        // counted in CPU seconds of the runner, which load does not inflate.
+        budgetSeconds: 600,
+        heldoutSteps: 3,
+        // Each learning run tries the whole tabular portfolio once (7 candidates), whatever the load.
+        trainBudgetSeconds: 300,
+        trainSteps: 7,
+        coldTwice: false,
+        log: (line) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`${line}\n`),
+      });
+      for (const c of SPLIT.train) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
+      expect(result.skills.some((s) => s.title.startsWith('diabetes:'))).toBe(false);
 
-    const store = await openSkillStore(config.skills);
-    const [lesson] = (await store.list({ tier: ['domain'], domain: 'tabular' })).filter((s) => s.recipe.portfolio);
-    const active = (await store.list({ status: ['active'] })).map((s) => s.id);
-    await store.close();
-    expect(lesson!.evidence.map((e) => e.competition).sort()).toEqual([...SPLIT.train].sort());
-    // The lesson learned from CPU seconds, not wall seconds that move with the machine's load.
-    expect(lesson!.evidence.every((e) => e.computeUnit === 'cpu-seconds')).toBe(true);
-    expect(result.computeUnit).toBe('cpu-seconds');
-    expect(lesson).toMatchObject({ status: 'active' });
-    expect(lesson!.statusReason).toMatch(/^leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving \d+\.\d%, \d win\(s\), 0 loss\(es\)$/);
-    expect(active).toEqual([lesson!.id]);
+      const store = await openSkillStore(config.skills);
+      const [lesson] = (await store.list({ tier: ['domain'], domain: 'tabular' })).filter((s) => s.recipe.portfolio);
+      const active = (await store.list({ status: ['active'] })).map((s) => s.id);
+      await store.close();
+      expect(lesson!.evidence.map((e) => e.competition).sort()).toEqual([...SPLIT.train].sort());
+      // The lesson learned from CPU seconds, not wall seconds that move with the machine's load.
+      expect(lesson!.evidence.every((e) => e.computeUnit === 'cpu-seconds')).toBe(true);
+      expect(result.computeUnit).toBe('cpu-seconds');
+      expect(lesson).toMatchObject({ status: 'active' });
+      expect(lesson!.statusReason).toMatch(/^leave-one-competition-out over 3 run\(s\): mean compute-to-near-best saving \d+\.\d%, \d win\(s\), 0 loss\(es\)$/);
+      expect(active).toEqual([lesson!.id]);
 
-    const [diabetes] = result.competitions;
-    const [cold, warm] = [diabetes!.arms.cold[0]!, diabetes!.arms.warm[0]!];
-    expect(cold.skillsUsed).toEqual([]);
-    expect(warm.skillsUsed).toEqual([lesson!.id]);
-    const firstStep = async (workflowId: string) => (await client.workflow.getHandle(workflowId).result()).ledger[0].candidate;
-    expect(await firstStep(warm.workflowId)).toEqual(lesson!.recipe.portfolio!.find((c) => templateFits(c.template, 'tabular', 'regression')));
-    expect(await firstStep(cold.workflowId)).toEqual({ template: 'hist_gradient_boosting', params: {} });
-    expect(cold.computeToTarget).not.toBeNull();
-    expect(warm.computeToTarget).not.toBeNull();
-    process.env.HASTE_TEST_VERBOSE && process.stderr.write(`diabetes compute-to-target (CPU s): cold ${cold.computeToTarget} warm ${warm.computeToTarget}; ratio ${diabetes!.ratio.mean}\n`);
-    expect(diabetes!.ratio.mean).toBeGreaterThan(1.8);
-    expect(cold.computeToTarget! - warm.computeToTarget!).toBeGreaterThan(2);
-  });
+      const [diabetes] = result.competitions;
+      const [cold, warm] = [diabetes!.arms.cold[0]!, diabetes!.arms.warm[0]!];
+      expect(cold.skillsUsed).toEqual([]);
+      expect(warm.skillsUsed).toEqual([lesson!.id]);
+      const firstStep = async (workflowId: string) => (await client.workflow.getHandle(workflowId).result()).ledger[0].candidate;
+      expect(await firstStep(warm.workflowId)).toEqual(lesson!.recipe.portfolio!.find((c) => templateFits(c.template, 'tabular', 'regression')));
+      expect(await firstStep(cold.workflowId)).toEqual({ template: 'hist_gradient_boosting', params: {} });
+      expect(cold.computeToTarget).not.toBeNull();
+      expect(warm.computeToTarget).not.toBeNull();
+      if (process.env.HASTE_TEST_VERBOSE)
+        process.stderr.write(`diabetes compute-to-target (CPU s): cold ${cold.computeToTarget} warm ${warm.computeToTarget}; ratio ${diabetes!.ratio.mean}\n`);
+      expect(diabetes!.ratio.mean).toBeGreaterThan(1.8);
+      expect(cold.computeToTarget! - warm.computeToTarget!).toBeGreaterThan(2);
+    },
+  );
 });

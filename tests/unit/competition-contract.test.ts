@@ -80,8 +80,14 @@ describe('competition.yaml: one contract, both sides', () => {
     for (const name of badCases) {
       const dir = path.join(BAD, name);
       const raw: unknown = YAML.parse(readFileSync(path.join(dir, 'competition.yaml'), 'utf8'));
-      const zodFields = competitionYamlProblems(CompetitionYamlSchema.safeParse(raw).error!, raw).map((p) => p.field || null).sort();
-      const pyFields = python.get(dir)!.problems.filter((p) => p.file === 'competition.yaml').map((p) => p.field).sort();
+      const zodFields = competitionYamlProblems(CompetitionYamlSchema.safeParse(raw).error!, raw)
+        .map((p) => p.field || null)
+        .sort();
+      const pyFields = python
+        .get(dir)!
+        .problems.filter((p) => p.file === 'competition.yaml')
+        .map((p) => p.field)
+        .sort();
       expect(pyFields, name).toEqual(zodFields);
     }
   });

@@ -9,13 +9,26 @@ import { applyOutcome } from '../../skill-store/store.js';
 import { tempSkillStores } from '../helpers/skills.js';
 
 function spec(id: string, domain: string, rows: number, taskType: CompetitionSpec['taskType'] = 'binary'): CompetitionSpec {
-  return { id, title: id, domain, taskType, dir: `/data/${id}`, metric: 'accuracy', direction: 'maximize', budget: { computeSeconds: 60, maxSteps: 5 }, traits: { rows, features: 8, numericFeatures: 8, categoricalFeatures: 0 } };
+  return {
+    id,
+    title: id,
+    domain,
+    taskType,
+    dir: `/data/${id}`,
+    metric: 'accuracy',
+    direction: 'maximize',
+    budget: { computeSeconds: 60, maxSteps: 5 },
+    traits: { rows, features: 8, numericFeatures: 8, categoricalFeatures: 0 },
+  };
 }
 
 /** An episode in which `winner` was the best step. */
 function trajectory(c: CompetitionSpec, winner: { template: string; params: Record<string, unknown> }, run: string, final = 0.9, baseline = 0.6): Trajectory {
   return {
-    workflowId: `haste-episode-${c.id}-t`, runId: run, finalScore: final, baselineScore: baseline,
+    workflowId: `haste-episode-${c.id}-t`,
+    runId: run,
+    finalScore: final,
+    baselineScore: baseline,
     state: {
       competition: c,
       steps: [
@@ -36,7 +49,7 @@ describe('distillation rules', () => {
     const store = await openStore();
     const first = await distill(store, [trajectory(spec('a', 'tabular', 500), HGB(0.05), 'r1')], { rowsOf: rows });
     expect(first.audit.map((a) => a.action)).toEqual(['created']);
-    expect((await store.list({ tier: ['domain'] }))).toHaveLength(0); // one competition is no evidence for a domain
+    expect(await store.list({ tier: ['domain'] })).toHaveLength(0); // one competition is no evidence for a domain
 
     const second = await distill(store, [trajectory(spec('b', 'tabular', 800), HGB(0.1), 'r2')], { rowsOf: rows });
     expect(second.audit.map((a) => a.action)).toEqual(['created', 'promoted']);
@@ -82,8 +95,15 @@ describe('distillation rules', () => {
 
   const domainSkill = (template: string, meanDelta: number, competitions: string[]): SkillRecord =>
     createSkill({
-      tier: 'domain', scope: { domain: 'tabular' }, kind: 'recipe', title: `start with ${template}`, body: template, recipe: { template, params: {} },
-      conditions: { taskTypes: ['binary'] }, status: 'active', stats: { uses: 3, wins: 2, losses: 1, meanDelta, recent: [] },
+      tier: 'domain',
+      scope: { domain: 'tabular' },
+      kind: 'recipe',
+      title: `start with ${template}`,
+      body: template,
+      recipe: { template, params: {} },
+      conditions: { taskTypes: ['binary'] },
+      status: 'active',
+      stats: { uses: 3, wins: 2, losses: 1, meanDelta, recent: [] },
       evidence: competitions.map((c) => ({ competition: c, runId: `run-${c}`, metric: 'accuracy', deltaVsBaseline: 0.1, computeSeconds: 5 })),
     });
 
@@ -111,13 +131,24 @@ describe('distillation rules', () => {
     const target = { competition: 'a', dir: '/data/a', direction: 'maximize' as const };
     const change = resolveConflicts([weak, strong], rows, (competitions) => (competitions.includes('a') ? target : undefined));
     expect(change.write).toEqual([]);
-    expect(change.probes).toEqual([{ skills: [weak.id, strong.id], candidates: [{ template: 'random_forest', params: {} }, { template: 'hist_gradient_boosting', params: {} }], target }]);
+    expect(change.probes).toEqual([
+      {
+        skills: [weak.id, strong.id],
+        candidates: [
+          { template: 'random_forest', params: {} },
+          { template: 'hist_gradient_boosting', params: {} },
+        ],
+        target,
+      },
+    ]);
     const probe = change.probes![0]!;
     // The probe overrules the mean deltas: here the forest scored better.
     const settled = settleProbe(probe, [weak, strong], [0.91, 0.9]);
     expect(settled.write).toHaveLength(1);
     expect(settled.write[0]).toMatchObject({ id: strong.id, status: 'candidate' });
-    expect(settled.write[0]!.statusReason).toBe(`conflicts with ${weak.id} (random_forest); probe on a: hist_gradient_boosting cv 0.9000 vs random_forest cv 0.9100; kept random_forest active`);
+    expect(settled.write[0]!.statusReason).toBe(
+      `conflicts with ${weak.id} (random_forest); probe on a: hist_gradient_boosting cv 0.9000 vs random_forest cv 0.9100; kept random_forest active`,
+    );
     expect(settleProbe(probe, [weak, strong], [null, 0.5]).write[0]).toMatchObject({ id: weak.id }); // a failed run loses
     expect(settleProbe(probe, [weak, settled.write[0]!], [0.91, 0.9]).write).toEqual([]); // settled already
   });

@@ -75,7 +75,13 @@ function toyScore(spec: ModelSpec | null): number {
   if (!spec) return 1;
   const base = spec.model.template === 'lightgbm' ? 0.5 : spec.model.template === 'extra_trees' ? 0.6 : 0.8;
   const lr = 'params' in spec.model ? Number(spec.model.params.learning_rate ?? 0.1) : 0.1;
-  return base - (spec.target === 'log1p' ? 0.1 : 0) - 0.01 * spec.features.length - ('early_stopping' in spec.model && spec.model.early_stopping ? 0.02 : 0) + Math.abs(Math.log(lr / 0.05)) * 0.01;
+  return (
+    base -
+    (spec.target === 'log1p' ? 0.1 : 0) -
+    0.01 * spec.features.length -
+    ('early_stopping' in spec.model && spec.model.early_stopping ? 0.02 : 0) +
+    Math.abs(Math.log(lr / 0.05)) * 0.01
+  );
 }
 
 describe('stage 2: prototypes from the profile', () => {
@@ -103,10 +109,21 @@ describe('stage 2: prototypes from the profile', () => {
       ['lightgbm', expect.objectContaining({ analyzer: 'word' })],
     ]);
     const symbols = prototypes({ ...base, counts: { numeric: 0, categorical: 0, text: 0, symbols: 1, datetime: 0 } });
-    expect(symbols.map((s) => `${s.features.map((f) => f.kind).join('+')}:${s.model.template}`)).toEqual(['positional:lightgbm', 'kmer:lightgbm', 'positional:logistic_regression']);
+    expect(symbols.map((s) => `${s.features.map((f) => f.kind).join('+')}:${s.model.template}`)).toEqual([
+      'positional:lightgbm',
+      'kmer:lightgbm',
+      'positional:logistic_regression',
+    ]);
     const image = prototypes({ ...base, counts: { numeric: 0, categorical: 0, text: 0, symbols: 0, datetime: 0 }, image: { height: 8, width: 8, channels: 3 } });
     expect(image.every((s) => s.features[0]?.kind === 'pixels')).toBe(true);
-    const series = prototypes({ ...tabular, taskType: 'forecasting', metric: 'mae', columns: [], counts: { numeric: 0, categorical: 0, text: 0, symbols: 0, datetime: 0 }, series: { count: 20, minLength: 500, meanLength: 500, maxLength: 500, frequency: 'D', season: 7, horizon: 28 } });
+    const series = prototypes({
+      ...tabular,
+      taskType: 'forecasting',
+      metric: 'mae',
+      columns: [],
+      counts: { numeric: 0, categorical: 0, text: 0, symbols: 0, datetime: 0 },
+      series: { count: 20, minLength: 500, meanLength: 500, maxLength: 500, frequency: 'D', season: 7, horizon: 28 },
+    });
     expect(series.map((s) => s.model.template)).toEqual(['theta', 'lightgbm', 'ets']);
     expect(series[0]!.model).toMatchObject({ season_length: 7 });
     expect(series[1]!.features.find((f) => f.kind === 'lags')).toEqual({ kind: 'lags', lags: [1, 2, 3, 7, 8, 14] });
@@ -115,7 +132,15 @@ describe('stage 2: prototypes from the profile', () => {
 });
 
 describe('stage selection', () => {
-  const ok = (step: number, stage: StepView['stage'], extra: Partial<StepView> = {}): StepView => ({ step, candidate: { template: 'pipeline', params: { version: 1, model: { template: 'ridge', params: { alpha: step } } } }, status: 'ok', cvScore: 1, computeSeconds: 1, stage, ...extra });
+  const ok = (step: number, stage: StepView['stage'], extra: Partial<StepView> = {}): StepView => ({
+    step,
+    candidate: { template: 'pipeline', params: { version: 1, model: { template: 'ridge', params: { alpha: step } } } },
+    status: 'ok',
+    cvScore: 1,
+    computeSeconds: 1,
+    stage,
+    ...extra,
+  });
 
   it('screens all prototypes first, even with a budget of three steps, and then stops', () => {
     expect(nextStage([], 3, 3, 0)?.stage).toBe('screening');
@@ -188,14 +213,26 @@ describe('the staged engineer over an episode', () => {
     const profile: Profile = { ...tabular, metric: 'rmse', missingShare: 0, columns: tabular.columns.map((c) => ({ ...c, missingShare: 0 })) };
     const [booster, linear, forest] = prototypes(profile);
     expect(linear!.features[0]!.kind).toBe('impute'); // test.csv may still have gaps: the linear prototype imputes
-    const view = (step: number, spec: ModelSpec, cvScore: number, stage: StepView['stage'], parent?: number): StepView => ({ step, candidate: { template: 'pipeline', params: spec as never }, status: 'ok', cvScore, computeSeconds: 1, stage, ...(parent === undefined ? {} : { parent }) });
+    const view = (step: number, spec: ModelSpec, cvScore: number, stage: StepView['stage'], parent?: number): StepView => ({
+      step,
+      candidate: { template: 'pipeline', params: spec as never },
+      status: 'ok',
+      cvScore,
+      computeSeconds: 1,
+      stage,
+      ...(parent === undefined ? {} : { parent }),
+    });
     const history: StepView[] = [
       view(0, booster!, 0.8, 'screening'),
       view(1, linear!, 0.25, 'screening'),
       view(2, forest!, 0.8, 'screening'),
       view(3, { ...linear!, model: { template: 'ridge', params: { alpha: 10 } } }, 0.5, 'refining', 1),
       view(4, { ...linear!, model: { template: 'ridge', params: { alpha: 0.1 } } }, 0.5, 'refining', 1),
-      { ...view(5, linear!, 0.25, 'ensembling'), candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: [1, 0, 2], method: 'nnls' } } }, artifactSteps: [1, 0, 2] },
+      {
+        ...view(5, linear!, 0.25, 'ensembling'),
+        candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: [1, 0, 2], method: 'nnls' } } },
+        artifactSteps: [1, 0, 2],
+      },
     ];
     const proposal = await proposeOffline(await context(history, { remainingSteps: 1 }, profile, { ...competition, metric: 'rmse' }));
     expect(proposal).toMatchObject({ stage: 'ablating', ablation: { of: 1, technique: 'feature:one_hot' } });
@@ -203,7 +240,15 @@ describe('the staged engineer over an episode', () => {
 
   it('after 2 non-improvements of a lineage the change is structural; it always starts from the incumbent (a regression is reverted)', async () => {
     // Nothing after screening improves: every refinement is worse than the prototype it came from.
-    const flat = (spec: ModelSpec | null) => (spec && spec.model.template === 'lightgbm' && 'params' in spec.model && spec.model.params.iters_per_epoch === 25 && Object.keys(spec.model.params).length === 3 && spec.features.length === 5 ? 0.4 : 0.9);
+    const flat = (spec: ModelSpec | null) =>
+      spec &&
+      spec.model.template === 'lightgbm' &&
+      'params' in spec.model &&
+      spec.model.params.iters_per_epoch === 25 &&
+      Object.keys(spec.model.params).length === 3 &&
+      spec.features.length === 5
+        ? 0.4
+        : 0.9;
     const { history, proposals } = await play(8, flat, { remainingSteps: 30 });
     const winner = proposals.map((p, i) => ({ p, h: history[i]! })).filter(({ p }) => p.stage === 'refining' && p.parent === 0);
     expect(winner.length).toBeGreaterThanOrEqual(3);
@@ -231,7 +276,9 @@ describe('the staged engineer over an episode', () => {
     const first = await proposeOffline(await context([], { skills: { domain: [skill, misfit], task: [] } }));
     expect(first?.skillIds).toEqual(['skill-freq']);
     expect(specOf(first!.candidate).features.map((f) => f.kind)).toContain('frequency');
-    const second = await proposeOffline(await context([{ step: 0, candidate: first!.candidate, status: 'ok', cvScore: 0.5, computeSeconds: 1, stage: 'screening' }], { skills: { domain: [skill], task: [] } }));
+    const second = await proposeOffline(
+      await context([{ step: 0, candidate: first!.candidate, status: 'ok', cvScore: 0.5, computeSeconds: 1, stage: 'screening' }], { skills: { domain: [skill], task: [] } }),
+    );
     expect(second?.skillIds ?? []).toEqual([]);
   });
 
@@ -265,7 +312,15 @@ describe('stage 5: technique deltas from the ledger', () => {
     const without = techniquesOf(spec)[0]!;
     const history: StepView[] = [
       { step: 0, candidate: { template: 'pipeline', params: spec as never }, status: 'ok', cvScore: 0.8, computeSeconds: 2, stage: 'screening' },
-      { step: 1, candidate: without.without, status: 'ok', cvScore: 0.85, computeSeconds: 3, stage: 'ablating', ablation: { technique: without.technique, of: 0, recipe: without.recipe } },
+      {
+        step: 1,
+        candidate: without.without,
+        status: 'ok',
+        cvScore: 0.85,
+        computeSeconds: 3,
+        stage: 'ablating',
+        ablation: { technique: without.technique, of: 0, recipe: without.recipe },
+      },
     ];
     expect(techniqueDeltas(history, 'maximize')).toEqual([
       expect.objectContaining({ technique: 'feature:frequency', delta: expect.closeTo(-0.05, 6), steps: [0, 1], computeSeconds: 5, recipe: { features: [{ kind: 'frequency' }] } }),
@@ -277,7 +332,10 @@ describe('skills from the library before pipeline fragments', () => {
   it("a recipe's model takes the place of the prototype of its family and goes first, task skills before domain ones", async () => {
     const skill = (id: string, tier: 'task' | 'domain', template: string, params: Record<string, unknown>) =>
       ({ id, tier, kind: 'recipe', title: id, body: '', score: 1, recipe: { template, preprocessing: [], params } }) as unknown as RetrievedSkill;
-    const skills = { task: [skill('t-ridge', 'task', 'ridge', { alpha: 3 })], domain: [skill('d-hgb', 'domain', 'hist_gradient_boosting', { learning_rate: 0.05 }), skill('d-lag', 'domain', 'lag_gbm', {})] };
+    const skills = {
+      task: [skill('t-ridge', 'task', 'ridge', { alpha: 3 })],
+      domain: [skill('d-hgb', 'domain', 'hist_gradient_boosting', { learning_rate: 0.05 }), skill('d-lag', 'domain', 'lag_gbm', {})],
+    };
     const { proposals } = await play(4, toyScore, { skills });
     expect(proposals.slice(0, 3).map((p) => [specOf(p.candidate).model.template, p.skillIds])).toEqual([
       ['ridge', ['t-ridge']],

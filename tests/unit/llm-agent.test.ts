@@ -36,19 +36,31 @@ function scriptedEndpoint(replies: string[]) {
       requests.push(JSON.parse(body));
       const content = replies[Math.min(requests.length - 1, replies.length - 1)]!;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        id: `c${requests.length}`, object: 'chat.completion', created: 0, model: 'test-model',
-        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
-        usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
-      }));
+      res.end(
+        JSON.stringify({
+          id: `c${requests.length}`,
+          object: 'chat.completion',
+          created: 0,
+          model: 'test-model',
+          choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+          usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+        }),
+      );
     });
   });
   return { server, requests };
 }
 
 const competition: CompetitionSpec = {
-  id: 'toy', title: 'toy', domain: 'tabular', taskType: 'regression', dir: '/nowhere', metric: 'rmse', direction: 'minimize',
-  budget: { computeSeconds: 100, maxSteps: 5 }, traits: { rows: 500, features: 8, numericFeatures: 8, categoricalFeatures: 0 },
+  id: 'toy',
+  title: 'toy',
+  domain: 'tabular',
+  taskType: 'regression',
+  dir: '/nowhere',
+  metric: 'rmse',
+  direction: 'minimize',
+  budget: { computeSeconds: 100, maxSteps: 5 },
+  traits: { rows: 500, features: 8, numericFeatures: 8, categoricalFeatures: 0 },
 };
 
 async function listen(server: Server): Promise<string> {
@@ -120,7 +132,10 @@ describe('LLM roles against a scripted endpoint (exact error paths)', () => {
 
 describe('context for the roles', () => {
   const step = (i: number, status: StepView['status'] = 'ok'): StepView => ({
-    step: i, candidate: { template: i % 2 ? 'ridge' : 'hist_gradient_boosting', params: { alpha: i } }, status, computeSeconds: 1,
+    step: i,
+    candidate: { template: i % 2 ? 'ridge' : 'hist_gradient_boosting', params: { alpha: i } },
+    status,
+    computeSeconds: 1,
     ...(status === 'ok' ? { cvScore: 1 / (i + 1) } : { error: `ValueError: alpha ${i} is bad` }),
   });
 
@@ -143,7 +158,13 @@ describe('context for the roles', () => {
 
   it('the offline debugger drops the params an error names, then reverts to defaults, then gives up', async () => {
     const plan = await planOffline({ competition, seed: 0, skills: [] });
-    const failed: StepView = { step: 0, candidate: { template: 'ridge', params: { alpha: 3, bogus: 1 } }, status: 'failed', error: "unexpected keyword 'bogus'", computeSeconds: 0 };
+    const failed: StepView = {
+      step: 0,
+      candidate: { template: 'ridge', params: { alpha: 3, bogus: 1 } },
+      status: 'failed',
+      error: "unexpected keyword 'bogus'",
+      computeSeconds: 0,
+    };
     const ctx = { competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1 };
     expect((await debugOffline(ctx))?.candidate).toEqual({ template: 'ridge', params: { alpha: 3 } });
     const second = { ...failed, step: 1, candidate: { template: 'ridge', params: { alpha: 3 } } };
@@ -176,7 +197,11 @@ describe('agent activities', () => {
 
   it('moves prompts and replies to the artifact store and keeps only the path and the counts', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-agent-activities-'));
-    const activities = createAgentActivities({ resolveAgent: () => fake, artifactsDir: dir, openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }) });
+    const activities = createAgentActivities({
+      resolveAgent: () => fake,
+      artifactsDir: dir,
+      openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
+    });
     const plan = await planOffline({ competition, seed: 0, skills: [] });
     const failed: StepView = { step: 0, candidate: { template: 'ridge', params: { alpha: -1 } }, status: 'failed', error: 'alpha', computeSeconds: 0 };
     const fix = await activities.debugCandidate({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1, backend: 'llm' });
@@ -190,7 +215,10 @@ describe('agent activities', () => {
     const store = SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing });
     try {
       const skills = await Promise.all(learned.skillIds.map((id) => store.get(id)));
-      expect(skills.map((s) => [s!.tier, s!.status, s!.scope])).toEqual([['task', 'candidate', { domain: 'tabular', competition: 'toy' }], ['domain', 'candidate', { domain: 'tabular' }]]);
+      expect(skills.map((s) => [s!.tier, s!.status, s!.scope])).toEqual([
+        ['task', 'candidate', { domain: 'tabular', competition: 'toy' }],
+        ['domain', 'candidate', { domain: 'tabular' }],
+      ]);
       expect(skills[0]!.provenance).toMatchObject({ workflowId: 'w', runId: 'r', agentBackend: 'llm', model: 'm' });
     } finally {
       await store.close();

@@ -49,10 +49,27 @@ describe('offline engineer', () => {
     const proposal = await proposeOffline({ ...ctx, initialCandidates: [requested] });
     expect(proposal?.candidate).toEqual(requested);
     // Also before the stages of an episode that profiled its data; the stages follow once it has run.
-    const profile: Profile = { version: 1, taskType: 'binary', metric: 'roc_auc', rows: 1000, testRows: 300, columns: [], counts: { numeric: 10, categorical: 0, text: 0, symbols: 0, datetime: 0 }, maxCardinality: 0, missingShare: 0, target: { classes: 2, minorityShare: 0.3 } };
+    const profile: Profile = {
+      version: 1,
+      taskType: 'binary',
+      metric: 'roc_auc',
+      rows: 1000,
+      testRows: 300,
+      columns: [],
+      counts: { numeric: 10, categorical: 0, text: 0, symbols: 0, datetime: 0 },
+      maxCardinality: 0,
+      missingShare: 0,
+      target: { classes: 2, minorityShare: 0.3 },
+    };
     const staged = await proposeOffline({ ...ctx, profile, initialCandidates: [requested] });
     expect(staged?.candidate).toEqual(requested);
-    const next = await proposeOffline({ ...ctx, profile, initialCandidates: [requested], history: [{ step: 0, candidate: requested, status: 'ok', cvScore: 0.9, computeSeconds: 1 }], step: 1 });
+    const next = await proposeOffline({
+      ...ctx,
+      profile,
+      initialCandidates: [requested],
+      history: [{ step: 0, candidate: requested, status: 'ok', cvScore: 0.9, computeSeconds: 1 }],
+      step: 1,
+    });
     expect(next).toMatchObject({ stage: 'screening', candidate: { template: 'pipeline' } });
   });
 
@@ -86,7 +103,12 @@ describe('offline engineer', () => {
 });
 
 describe('offline planner priors and domains', () => {
-  const spec = (domain: string, taskType: CompetitionSpec['taskType']): CompetitionSpec => ({ ...competition, domain, taskType, metric: taskType === 'forecasting' ? 'mae' : competition.metric });
+  const spec = (domain: string, taskType: CompetitionSpec['taskType']): CompetitionSpec => ({
+    ...competition,
+    domain,
+    taskType,
+    metric: taskType === 'forecasting' ? 'mae' : competition.metric,
+  });
 
   it('gives every built-in domain its own neutral portfolio, only with templates that fit', async () => {
     const text = await planOffline({ competition: spec('text', 'multiclass'), seed: 1, skills: [] });

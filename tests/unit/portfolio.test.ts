@@ -12,7 +12,12 @@ import type { RetrievedSkill } from '../../skill-store/retriever.js';
 import { tempSkillStores } from '../helpers/skills.js';
 
 const c = (template: string, params: Record<string, unknown> = {}): Candidate => ({ template, params });
-const step = (candidate: Candidate, cvScore: number | undefined, computeSeconds: number) => ({ candidate, status: cvScore === undefined ? ('failed' as const) : ('ok' as const), cvScore, computeSeconds });
+const step = (candidate: Candidate, cvScore: number | undefined, computeSeconds: number) => ({
+  candidate,
+  status: cvScore === undefined ? ('failed' as const) : ('ok' as const),
+  cvScore,
+  computeSeconds,
+});
 
 describe('run profiles', () => {
   it('measures each candidate as the share of the run’s gain over the baseline it missed, in the metric’s direction', () => {
@@ -52,7 +57,17 @@ describe('learned portfolio order', () => {
 });
 
 function spec(id: string, rows: number): CompetitionSpec {
-  return { id, title: id, domain: 'tabular', taskType: 'binary', dir: `/data/${id}`, metric: 'accuracy', direction: 'maximize', budget: { computeSeconds: 60, maxSteps: 9 }, traits: { rows, features: 8, numericFeatures: 8, categoricalFeatures: 0 } };
+  return {
+    id,
+    title: id,
+    domain: 'tabular',
+    taskType: 'binary',
+    dir: `/data/${id}`,
+    metric: 'accuracy',
+    direction: 'maximize',
+    budget: { computeSeconds: 60, maxSteps: 9 },
+    traits: { rows, features: 8, numericFeatures: 8, categoricalFeatures: 0 },
+  };
 }
 
 /** A cold tabular episode (neutral order) in which logistic regression scored `linear` and the rest as given. */
@@ -63,8 +78,14 @@ function episode(id: string, run: string, linear: number): Trajectory {
     [c('random_forest'), 0.84, 9],
   ];
   return {
-    workflowId: `haste-episode-${id}-t`, runId: run, finalScore: 0.86, baselineScore: 0.5,
-    state: { competition: spec(id, 1000), steps: scores.map(([candidate, cvScore, computeSeconds], i) => ({ step: i, candidate, status: 'ok', cvScore, improved: i === 0, computeSeconds })) },
+    workflowId: `haste-episode-${id}-t`,
+    runId: run,
+    finalScore: 0.86,
+    baselineScore: 0.5,
+    state: {
+      competition: spec(id, 1000),
+      steps: scores.map(([candidate, cvScore, computeSeconds], i) => ({ step: i, candidate, status: 'ok', cvScore, improved: i === 0, computeSeconds })),
+    },
   };
 }
 
@@ -108,7 +129,15 @@ describe('the portfolio lesson', () => {
 
   it('reorders the neutral portfolio and names itself on the candidates it moved forward, and only those', async () => {
     const competition = spec('held-out', 1000);
-    const lesson: RetrievedSkill = { id: 'order', tier: 'domain', kind: 'technique', title: 'order', body: 'order', score: 1, recipe: { preprocessing: [], params: {}, portfolio: [c('logistic_regression'), c('ridge'), c('hist_gradient_boosting')] } };
+    const lesson: RetrievedSkill = {
+      id: 'order',
+      tier: 'domain',
+      kind: 'technique',
+      title: 'order',
+      body: 'order',
+      score: 1,
+      recipe: { preprocessing: [], params: {}, portfolio: [c('logistic_regression'), c('ridge'), c('hist_gradient_boosting')] },
+    };
     const plan = await offlineAgent.plan({ competition, seed: 0, skills: [], tiered: { global: [], domain: [lesson], task: [] } });
     const neutral = neutralPrior('tabular', 'binary').candidates;
     expect(plan.portfolio.slice(0, 2)).toEqual([c('logistic_regression'), c('hist_gradient_boosting')]); // ridge cannot do binary
@@ -121,8 +150,20 @@ describe('the portfolio lesson', () => {
     await distill(store, [episode('a', 'r1', 0.86), episode('b', 'r2', 0.855)], { rowsOf: () => 1000 });
     const [lesson] = (await store.list({ tier: ['domain'] })).filter((s) => s.recipe.portfolio);
     // A warm episode on competition d that followed the lesson: logistic first, then the rest.
-    const steps = [step(c('logistic_regression'), 0.86, 3), step(c('hist_gradient_boosting'), 0.85, 8), step(c('random_forest'), 0.84, 9)].map((s) => ({ ...s, skillIds: [] as string[] }));
-    const input = { workflowId: 'haste-episode-d-t', runId: 'r4', competitionId: 'd', domain: 'tabular', taskType: 'binary' as const, direction: 'maximize' as const, steps, baselineScore: 0.5 };
+    const steps = [step(c('logistic_regression'), 0.86, 3), step(c('hist_gradient_boosting'), 0.85, 8), step(c('random_forest'), 0.84, 9)].map((s) => ({
+      ...s,
+      skillIds: [] as string[],
+    }));
+    const input = {
+      workflowId: 'haste-episode-d-t',
+      runId: 'r4',
+      competitionId: 'd',
+      domain: 'tabular',
+      taskType: 'binary' as const,
+      direction: 'maximize' as const,
+      steps,
+      baselineScore: 0.5,
+    };
     const outcome = portfolioOutcome(lesson!, input)!;
     expect(outcome).toEqual({ delta: Number(((11 - 3) / 11).toFixed(4)), won: true }); // neutral: boosting (8 s, short of near-best), then logistic (3 s)
     // Where the order cannot be replayed (a candidate in its prefix never ran), there is no outcome.

@@ -26,8 +26,14 @@ describe('episode input', () => {
 
 describe('competition.yaml', () => {
   const valid = {
-    id: 'credit', title: 'Credit', domain: 'tabular', task_type: 'binary', target_column: 'y', id_column: 'id',
-    metric: { name: 'roc_auc', direction: 'maximize' }, budget: { compute_seconds: 60, max_steps: 5 },
+    id: 'credit',
+    title: 'Credit',
+    domain: 'tabular',
+    task_type: 'binary',
+    target_column: 'y',
+    id_column: 'id',
+    metric: { name: 'roc_auc', direction: 'maximize' },
+    budget: { compute_seconds: 60, max_steps: 5 },
   };
   const problems = (raw: Record<string, unknown>) => {
     const parsed = CompetitionYamlSchema.safeParse(raw);
@@ -52,11 +58,15 @@ describe('competition.yaml', () => {
   it('rejects unknown keys, and keys of another task type, saying which keys fit', () => {
     expect(problems({ ...valid, target_col: 'y' })).toEqual([expect.stringMatching(/^target_col: unknown key "target_col": remove or rename \(keys here: id, /)]);
     expect(problems({ ...valid, horizon: 3 })[0]).toMatch(/^horizon: unknown key/);
-    expect(problems({ ...valid, budget: { compute_seconds: 1, max_step: 2 } })).toContain('budget.max_step: unknown key "max_step": remove or rename (keys here: compute_seconds, max_steps)');
+    expect(problems({ ...valid, budget: { compute_seconds: 1, max_step: 2 } })).toContain(
+      'budget.max_step: unknown key "max_step": remove or rename (keys here: compute_seconds, max_steps)',
+    );
   });
 
   it('ties domains to the task types the templates serve', () => {
-    expect(problems({ ...valid, task_type: 'regression', domain: 'text', metric: { name: 'rmse', direction: 'minimize' } })[0]).toMatch(/^domain: got "text"; .*binary or multiclass only/);
+    expect(problems({ ...valid, task_type: 'regression', domain: 'text', metric: { name: 'rmse', direction: 'minimize' } })[0]).toMatch(
+      /^domain: got "text"; .*binary or multiclass only/,
+    );
     expect(problems({ ...valid, domain: 'time-series' })[0]).toMatch(/^domain: /);
     const forecasting = { ...valid, task_type: 'forecasting', domain: 'time-series', metric: { name: 'mae', direction: 'minimize' } };
     expect(problems(forecasting)).toEqual([expect.stringMatching(/^horizon: missing; /)]);
@@ -73,8 +83,19 @@ describe('competition.yaml', () => {
 
 describe('compute to target', () => {
   const step = (computeSeconds: number, cvScore: number, gradedScore: number): StepRecord => ({
-    step: 0, candidate: { template: 't', params: {} }, rationale: '', status: 'ok', improved: true, computeSeconds, cvScore, gradedScore,
-    cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 1, resumedFromEpoch: 0,
+    step: 0,
+    candidate: { template: 't', params: {} },
+    rationale: '',
+    status: 'ok',
+    improved: true,
+    computeSeconds,
+    cvScore,
+    gradedScore,
+    cpuSeconds: 0,
+    gpuSeconds: 0,
+    peakRssMb: 0,
+    attempts: 1,
+    resumedFromEpoch: 0,
   });
   it('sums compute until the incumbent (best by CV) first scores the target when graded', () => {
     expect(computeToTarget([step(10, 0.7, 0.7), step(5, 0.8, 0.81), step(7, 0.9, 0.9)], 0.8, 'maximize')).toBe(15);

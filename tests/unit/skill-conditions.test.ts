@@ -38,7 +38,13 @@ describe('skill conditions over profile traits', () => {
   });
 
   it('all `where` conditions and the legacy fields must hold together', () => {
-    const c = SkillConditionsSchema.parse({ taskTypes: ['regression'], where: [{ trait: 'target.skew', op: '>', value: 1 }, { trait: 'metric', op: 'in', value: ['rmsle'] }] });
+    const c = SkillConditionsSchema.parse({
+      taskTypes: ['regression'],
+      where: [
+        { trait: 'target.skew', op: '>', value: 1 },
+        { trait: 'metric', op: 'in', value: ['rmsle'] },
+      ],
+    });
     expect(conditionsHold(c, traits)).toBe(true);
     expect(conditionsHold(c, profileTraits(regressionProfile({ metric: 'rmse' })))).toBe(false);
     expect(conditionsHold(c, profileTraits(regressionProfile({ skew: 0.2 })))).toBe(false);
@@ -55,7 +61,17 @@ describe('skill conditions over profile traits', () => {
   });
 
   it('without a profile, conditions read the same trait names from competition.yaml', () => {
-    const spec: CompetitionSpec = { id: 'h', title: 'h', domain: 'tabular', taskType: 'regression', dir: '/d', metric: 'rmsle', direction: 'minimize', budget: { computeSeconds: 60, maxSteps: 5 }, traits: { rows: 1460, features: 79, numericFeatures: 36, categoricalFeatures: 43, targetSkew: 1.88 } };
+    const spec: CompetitionSpec = {
+      id: 'h',
+      title: 'h',
+      domain: 'tabular',
+      taskType: 'regression',
+      dir: '/d',
+      metric: 'rmsle',
+      direction: 'minimize',
+      budget: { computeSeconds: 60, maxSteps: 5 },
+      traits: { rows: 1460, features: 79, numericFeatures: 36, categoricalFeatures: 43, targetSkew: 1.88 },
+    };
     const t = competitionTraits(spec);
     expect(t).toMatchObject({ taskType: 'regression', metric: 'rmsle', rows: 1460, 'target.skew': 1.88, 'columns.categorical': 43 });
     expect(conditionHolds({ trait: 'columns.maxCardinality', op: '>', value: 1 }, t)).toBe(false);

@@ -6,8 +6,15 @@ import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { RetrievedSkill, TieredSkills } from '../../skill-store/retriever.js';
 
 const competition: CompetitionSpec = {
-  id: 'held-out', title: 'held-out', domain: 'tabular', taskType: 'binary', dir: '/nowhere', metric: 'accuracy', direction: 'maximize',
-  budget: { computeSeconds: 100, maxSteps: 20 }, traits: { rows: 1000, features: 10, numericFeatures: 10, categoricalFeatures: 0 },
+  id: 'held-out',
+  title: 'held-out',
+  domain: 'tabular',
+  taskType: 'binary',
+  dir: '/nowhere',
+  metric: 'accuracy',
+  direction: 'maximize',
+  budget: { computeSeconds: 100, maxSteps: 20 },
+  traits: { rows: 1000, features: 10, numericFeatures: 10, categoricalFeatures: 0 },
 };
 const skill = (id: string, tier: RetrievedSkill['tier'], recipe: RetrievedSkill['recipe']): RetrievedSkill => ({ id, tier, kind: 'recipe', title: id, body: id, recipe, score: 1 });
 const none: TieredSkills = { global: [], domain: [], task: [] };
@@ -29,12 +36,24 @@ describe('skills as the offline prior', () => {
 
     const history: StepView[] = [];
     for (let step = 0; step < 14; step++) {
-      const p = await offlineAgent.propose({ competition, plan, history, seed: 1, step, remainingComputeSeconds: 50, initialCandidates: [], skills: { domain: [forest], task: [] } });
+      const p = await offlineAgent.propose({
+        competition,
+        plan,
+        history,
+        seed: 1,
+        step,
+        remainingComputeSeconds: 50,
+        initialCandidates: [],
+        skills: { domain: [forest], task: [] },
+      });
       if (!p) break;
       if (p.candidate.template === 'random_forest') {
         expect(p.skillIds).toContain('forest-skill');
         const leaf = p.candidate.params.min_samples_leaf as number | undefined;
-        if (leaf !== undefined) expect(leaf).toBeGreaterThanOrEqual(2), expect(leaf).toBeLessThanOrEqual(8);
+        if (leaf !== undefined) {
+          expect(leaf).toBeGreaterThanOrEqual(2);
+          expect(leaf).toBeLessThanOrEqual(8);
+        }
       }
       if (p.candidate.template === 'logistic_regression') expect(p.skillIds).toEqual([]);
       // The forest does best, so local search stays around it.

@@ -56,21 +56,32 @@ describe('SKILL.md libraries', () => {
 
   it('a hand-written skill (no id) imports as a candidate, whatever status it claims', async () => {
     const dir = tmp();
-    writeSkill(dir, 'log-target', [
-      '---',
-      'name: Train on log1p of a skewed positive target',
-      'description: When the metric is RMSLE and the target is positive and skewed, fit on log1p(target) and invert.',
-      'tier: domain',
-      'scope: { domain: tabular }',
-      'kind: technique',
-      'status: active',
-      'conditions: { taskTypes: [regression], targetSkew: { min: 1 } }',
-      '---',
-      '',
-      'RMSLE is RMSE on log1p; fitting there matches the loss to the metric.',
-    ].join('\n'), { template: 'hist_gradient_boosting', preprocessing: ['log1p-target'], params: {} });
+    writeSkill(
+      dir,
+      'log-target',
+      [
+        '---',
+        'name: Train on log1p of a skewed positive target',
+        'description: When the metric is RMSLE and the target is positive and skewed, fit on log1p(target) and invert.',
+        'tier: domain',
+        'scope: { domain: tabular }',
+        'kind: technique',
+        'status: active',
+        'conditions: { taskTypes: [regression], targetSkew: { min: 1 } }',
+        '---',
+        '',
+        'RMSLE is RMSE on log1p; fitting there matches the loss to the metric.',
+      ].join('\n'),
+      { template: 'hist_gradient_boosting', preprocessing: ['log1p-target'], params: {} },
+    );
     const [skill] = readSkillMdLibrary(dir);
-    expect(skill).toMatchObject({ status: 'candidate', version: 1, tier: 'domain', scope: { domain: 'tabular' }, conditions: { taskTypes: ['regression'], targetSkew: { min: 1 } } });
+    expect(skill).toMatchObject({
+      status: 'candidate',
+      version: 1,
+      tier: 'domain',
+      scope: { domain: 'tabular' },
+      conditions: { taskTypes: ['regression'], targetSkew: { min: 1 } },
+    });
     expect(skill!.description).toMatch(/^When the metric is RMSLE/);
     expect(skill!.recipe.preprocessing).toEqual(['log1p-target']);
     expect(skill!.id).toBe(skillId(skill!));

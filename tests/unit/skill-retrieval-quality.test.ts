@@ -17,7 +17,9 @@ const DISTRACTORS = [
   ['time-series', 'Validate forecasts with expanding windows', 'Never shuffle time: use expanding-window splits so validation always follows training.'],
   ['vision', 'Resize images to the pretrained resolution', 'Pretrained CNNs expect 224 pixel inputs; resizing keeps their features meaningful.'],
   ['audio', 'Log-mel spectrograms for audio classification', 'Convert waveforms to log-mel spectrograms and treat them as images.'],
-].map(([domain, title, body]) => createSkill({ tier: 'domain', scope: { domain: domain! }, kind: 'technique', title: title!, body: body!, status: 'active' }, new Date('2026-01-01T00:00:00Z')));
+].map(([domain, title, body]) =>
+  createSkill({ tier: 'domain', scope: { domain: domain! }, kind: 'technique', title: title!, body: body!, status: 'active' }, new Date('2026-01-01T00:00:00Z')),
+);
 
 const spec = (over: Partial<CompetitionSpec> & Pick<CompetitionSpec, 'id' | 'title' | 'domain' | 'taskType' | 'traits'>): CompetitionSpec => ({
   dir: '/nowhere',
@@ -28,10 +30,37 @@ const spec = (over: Partial<CompetitionSpec> & Pick<CompetitionSpec, 'id' | 'tit
 });
 
 const COMPETITIONS = {
-  breastCancer: spec({ id: 'breast-cancer', title: 'Breast cancer diagnosis', domain: 'tabular', taskType: 'binary', metric: 'roc_auc', traits: { rows: 455, features: 30, numericFeatures: 30, categoricalFeatures: 0, minorityClassShare: 0.37 } }),
-  titanic: spec({ id: 'titanic', title: 'Titanic passenger survival', domain: 'tabular', taskType: 'binary', traits: { rows: 1047, features: 8, numericFeatures: 5, categoricalFeatures: 3, minorityClassShare: 0.38 } }),
-  houses: spec({ id: 'house-prices', title: 'House sale prices', domain: 'tabular', taskType: 'regression', metric: 'rmsle', direction: 'minimize', traits: { rows: 1460, features: 79, numericFeatures: 36, categoricalFeatures: 43, targetSkew: 1.9 } }),
-  pets: spec({ id: 'pets', title: 'Cat or dog pictures', domain: 'vision', taskType: 'binary', traits: { rows: 5000, features: 1024, numericFeatures: 1024, categoricalFeatures: 0 } }),
+  breastCancer: spec({
+    id: 'breast-cancer',
+    title: 'Breast cancer diagnosis',
+    domain: 'tabular',
+    taskType: 'binary',
+    metric: 'roc_auc',
+    traits: { rows: 455, features: 30, numericFeatures: 30, categoricalFeatures: 0, minorityClassShare: 0.37 },
+  }),
+  titanic: spec({
+    id: 'titanic',
+    title: 'Titanic passenger survival',
+    domain: 'tabular',
+    taskType: 'binary',
+    traits: { rows: 1047, features: 8, numericFeatures: 5, categoricalFeatures: 3, minorityClassShare: 0.38 },
+  }),
+  houses: spec({
+    id: 'house-prices',
+    title: 'House sale prices',
+    domain: 'tabular',
+    taskType: 'regression',
+    metric: 'rmsle',
+    direction: 'minimize',
+    traits: { rows: 1460, features: 79, numericFeatures: 36, categoricalFeatures: 43, targetSkew: 1.9 },
+  }),
+  pets: spec({
+    id: 'pets',
+    title: 'Cat or dog pictures',
+    domain: 'vision',
+    taskType: 'binary',
+    traits: { rows: 5000, features: 1024, numericFeatures: 1024, categoricalFeatures: 0 },
+  }),
 };
 
 describe('retrieval quality on a labelled library', () => {
@@ -62,11 +91,20 @@ describe('retrieval quality on a labelled library', () => {
           relevant++;
           if (ids.includes(id(prefix))) found++;
         }
-        expect(got[tier].every((s) => s.tier === tier), `${name}/${tier}`).toBe(true);
+        expect(
+          got[tier].every((s) => s.tier === tier),
+          `${name}/${tier}`,
+        ).toBe(true);
       }
       const all = [...got.domain, ...got.task];
-      expect(all.every((s) => [...skills, ...DISTRACTORS].find((k) => k.id === s.id)!.scope.domain === COMPETITIONS[name].domain), name).toBe(true);
-      expect(got.task.every((s) => s.title.startsWith(COMPETITIONS[name].id)), name).toBe(true);
+      expect(
+        all.every((s) => [...skills, ...DISTRACTORS].find((k) => k.id === s.id)!.scope.domain === COMPETITIONS[name].domain),
+        name,
+      ).toBe(true);
+      expect(
+        got.task.every((s) => s.title.startsWith(COMPETITIONS[name].id)),
+        name,
+      ).toBe(true);
     }
     // Recall@2 per tier over the labelled pairs: all of them are found (asserted ≥ 0.9 for margin).
     expect(found / relevant).toBeGreaterThanOrEqual(0.9);

@@ -79,7 +79,10 @@ describe('SqliteSkillStore search', () => {
         for (const filter of filters) {
           const filtered = await store.search({ text, mode, filter, limit: 1000 });
           const expected = everything.filter((h) => passes(byId.get(h.skill.id)!, filter));
-          expect(filtered.map((h) => [h.skill.id, h.score]), `${text} ${JSON.stringify(filter)}`).toEqual(expected.map((h) => [h.skill.id, h.score]));
+          expect(
+            filtered.map((h) => [h.skill.id, h.score]),
+            `${text} ${JSON.stringify(filter)}`,
+          ).toEqual(expected.map((h) => [h.skill.id, h.score]));
         }
       }
     });
@@ -111,7 +114,10 @@ describe('SqliteSkillStore text ranking', () => {
     const check = async (stage: string) => {
       for (const text of texts) {
         const hits = await reader.search({ text, mode: 'text', limit: 1000 });
-        expect(hits.map((h) => [h.skill.id, -h.score]), `${stage}: ${text}`).toEqual(fts5Ranking(file, text).slice(0, 1000));
+        expect(
+          hits.map((h) => [h.skill.id, -h.score]),
+          `${stage}: ${text}`,
+        ).toEqual(fts5Ranking(file, text).slice(0, 1000));
       }
     };
     try {
@@ -137,11 +143,19 @@ describe('SqliteSkillStore vector cache', () => {
     const file = tmpFile();
     const reader = SqliteSkillStore.open({ file, embedder });
     const writer = SqliteSkillStore.open({ file, embedder });
-    const draft = (title: string) => createSkill({ tier: 'domain', scope: { domain: 'tabular' }, kind: 'technique', title, body: `${title}: gradient boosting with early stopping.`, status: 'active' });
+    const draft = (title: string) =>
+      createSkill({ tier: 'domain', scope: { domain: 'tabular' }, kind: 'technique', title, body: `${title}: gradient boosting with early stopping.`, status: 'active' });
     const [kept, dropped, replacement] = [draft('Kept skill'), draft('Dropped skill'), draft('Replacement skill')];
     const filter: SkillFilter = { tier: ['domain'], status: ['active'] };
     const found = async () =>
-      Object.fromEntries(await Promise.all((['hybrid', 'dense', 'text'] as const).map(async (mode) => [mode, (await reader.search({ text: 'gradient boosting', filter, mode, limit: 10 })).map((h) => h.skill.title).sort()])));
+      Object.fromEntries(
+        await Promise.all(
+          (['hybrid', 'dense', 'text'] as const).map(async (mode) => [
+            mode,
+            (await reader.search({ text: 'gradient boosting', filter, mode, limit: 10 })).map((h) => h.skill.title).sort(),
+          ]),
+        ),
+      );
     const everyMode = (titles: string[]) => ({ hybrid: titles, dense: titles, text: titles });
     try {
       await writer.upsert([kept, dropped]);

@@ -7,7 +7,20 @@ import type { Candidate } from '../../schemas/training.js';
 import { chargeOfFailure, estimateStepSeconds } from '../../workflows/step-cost.js';
 
 function step(candidate: Candidate, computeSeconds: number, extra: Partial<StepRecord> = {}): StepRecord {
-  return { step: 0, candidate, rationale: '', status: 'ok', improved: false, computeSeconds, cpuSeconds: 0, gpuSeconds: 0, peakRssMb: 0, attempts: 1, resumedFromEpoch: 0, ...extra };
+  return {
+    step: 0,
+    candidate,
+    rationale: '',
+    status: 'ok',
+    improved: false,
+    computeSeconds,
+    cpuSeconds: 0,
+    gpuSeconds: 0,
+    peakRssMb: 0,
+    attempts: 1,
+    resumedFromEpoch: 0,
+    ...extra,
+  };
 }
 
 describe('estimateStepSeconds', () => {
@@ -44,7 +57,13 @@ describe('chargeOfFailure', () => {
 
 describe('planOffline and the episode budget', () => {
   const competition: CompetitionSpec = {
-    id: 'toy', title: 'toy', domain: 'tabular', taskType: 'binary', dir: '/nowhere', metric: 'roc_auc', direction: 'maximize',
+    id: 'toy',
+    title: 'toy',
+    domain: 'tabular',
+    taskType: 'binary',
+    dir: '/nowhere',
+    metric: 'roc_auc',
+    direction: 'maximize',
     budget: { computeSeconds: 100, maxSteps: 20 },
     traits: { rows: 1000, features: 10, numericFeatures: 10, categoricalFeatures: 0 },
   };

@@ -58,7 +58,20 @@ describe('the suite benchmark', () => {
       const work = path.join(dir, String(n));
       mkdirSync(work);
       writeFileSync(path.join(work, 'artifact.json'), JSON.stringify(kept === null ? { template: 'lightgbm' } : { ensemble: { kept } }));
-      return { step: n, candidate: { template: 'pipeline', params: {} }, rationale: '', status: 'ok', improved: true, computeSeconds: 1, cpuSeconds: 1, gpuSeconds: 0, peakRssMb: 1, attempts: 1, resumedFromEpoch: 0, submission: path.join(work, 'submission.csv') };
+      return {
+        step: n,
+        candidate: { template: 'pipeline', params: {} },
+        rationale: '',
+        status: 'ok',
+        improved: true,
+        computeSeconds: 1,
+        cpuSeconds: 1,
+        gpuSeconds: 0,
+        peakRssMb: 1,
+        attempts: 1,
+        resumedFromEpoch: 0,
+        submission: path.join(work, 'submission.csv'),
+      };
     };
     expect(ensembleKept([step(1, null), step(2, false)])).toBe(false);
     expect(ensembleKept([step(3, null), step(4, true)])).toBe(true);

@@ -18,7 +18,17 @@ import { tempSkillStores } from '../helpers/skills.js';
 const openStore = tempSkillStores('techniques');
 
 function spec(id: string, domain: string, metric: CompetitionSpec['metric'] = 'rmsle'): CompetitionSpec {
-  return { id, title: id, domain, taskType: 'regression', dir: `/data/${id}`, metric, direction: 'minimize', budget: { computeSeconds: 60, maxSteps: 5 }, traits: { rows: 1460, features: 2, numericFeatures: 1, categoricalFeatures: 1 } };
+  return {
+    id,
+    title: id,
+    domain,
+    taskType: 'regression',
+    dir: `/data/${id}`,
+    metric,
+    direction: 'minimize',
+    budget: { computeSeconds: 60, maxSteps: 5 },
+    traits: { rows: 1460, features: 2, numericFeatures: 1, categoricalFeatures: 1 },
+  };
 }
 
 const RIDGE = { version: 1, target: 'none', features: [], model: { template: 'ridge', params: {} } };
@@ -37,7 +47,10 @@ const LOG1P: TechniqueDelta = {
 /** An episode whose engineer profiled the data and measured log1p with vs without. */
 function episode(c: CompetitionSpec, profile: Profile, delta: number, run = 'r1'): Trajectory {
   return {
-    workflowId: `haste-episode-${c.id}`, runId: run, finalScore: 0.14, baselineScore: 0.4,
+    workflowId: `haste-episode-${c.id}`,
+    runId: run,
+    finalScore: 0.14,
+    baselineScore: 0.4,
     state: {
       competition: c,
       steps: [
@@ -62,7 +75,11 @@ describe('technique skills learned from measured deltas', () => {
     await distill(store, [episode(spec('houses', 'tabular'), regressionProfile({ skew: 1.9 }), 0.06)], { rowsOf: () => 1460 });
     expect(await store.list({ tier: ['domain'] })).toHaveLength(0); // one competition is no evidence for a domain
     const [observation] = (await store.list({ tier: ['task'] })).filter((s) => s.kind === 'technique');
-    expect(observation).toMatchObject({ kind: 'technique', recipe: { pipeline: { target: 'log1p' } }, evidence: [{ technique: 'target:log1p', deltaVsBaseline: 0.06, computeUnit: 'cpu-seconds' }] });
+    expect(observation).toMatchObject({
+      kind: 'technique',
+      recipe: { pipeline: { target: 'log1p' } },
+      evidence: [{ technique: 'target:log1p', deltaVsBaseline: 0.06, computeUnit: 'cpu-seconds' }],
+    });
 
     await distill(store, [episode(spec('bikes', 'tabular'), regressionProfile({ skew: 1.3, maxCardinality: 24 }), 0.03)], { rowsOf: () => 1460 });
     const [skill] = (await store.list({ tier: ['domain'] })).filter((s) => s.title.endsWith('target:log1p'));
@@ -93,7 +110,10 @@ describe('technique skills learned from measured deltas', () => {
   it('needs k competitions (policy): with k = 3 two are not enough', async () => {
     const store = await openStore();
     const policy = { promoteDomainAfter: 3 };
-    await distill(store, [episode(spec('houses', 'tabular'), regressionProfile(), 0.06), episode(spec('bikes', 'tabular'), regressionProfile(), 0.03)], { rowsOf: () => 1, policy });
+    await distill(store, [episode(spec('houses', 'tabular'), regressionProfile(), 0.06), episode(spec('bikes', 'tabular'), regressionProfile(), 0.03)], {
+      rowsOf: () => 1,
+      policy,
+    });
     expect((await store.list({ tier: ['domain'] })).filter((s) => s.title.endsWith('target:log1p'))).toHaveLength(0);
     await distill(store, [episode(spec('prices', 'tabular'), regressionProfile(), 0.01)], { rowsOf: () => 1, policy });
     expect((await store.list({ tier: ['domain'] })).filter((s) => s.title.endsWith('target:log1p'))).toHaveLength(1);
@@ -121,11 +141,17 @@ describe('technique skills learned from measured deltas', () => {
   it('leaves an unseparable conflict to a probe: with vs without on a competition where it hurt', async () => {
     const store = await openStore();
     const same = regressionProfile();
-    await distill(store, [episode(spec('houses', 'tabular'), same, 0.06), episode(spec('bikes', 'tabular'), same, 0.03), episode(spec('flat', 'tabular'), same, -0.02)], { rowsOf: () => 1 });
+    await distill(store, [episode(spec('houses', 'tabular'), same, 0.06), episode(spec('bikes', 'tabular'), same, 0.03), episode(spec('flat', 'tabular'), same, -0.02)], {
+      rowsOf: () => 1,
+    });
     expect(deriveConditions((await store.list({ tier: ['domain'] })).find((s) => s.title.endsWith('target:log1p'))!.evidence).separated).toBe(false);
     const id = await active(store, 'tabular: target:log1p');
     const target = { competition: 'flat', dir: '/data/flat', direction: 'minimize' as const };
-    const change = resolveConflicts(await store.list({}), () => 1, (cs) => (cs.includes('flat') ? target : undefined));
+    const change = resolveConflicts(
+      await store.list({}),
+      () => 1,
+      (cs) => (cs.includes('flat') ? target : undefined),
+    );
     expect(change.probes).toEqual([{ skills: [id, id], candidates: [LOG1P.with, LOG1P.without], target }]);
     const skill = (await store.get(id))!;
     const lost = settleProbe(change.probes![0]!, [skill, skill], [0.25, 0.2]);
@@ -134,7 +160,13 @@ describe('technique skills learned from measured deltas', () => {
     const kept = settleProbe(change.probes![0]!, [skill, skill], [0.18, 0.2]);
     expect(kept.write[0]).toMatchObject({ status: 'active' });
     // Once settled there, the same probe is not asked again.
-    expect(resolveConflicts([kept.write[0]!], () => 1, () => target).probes).toEqual([]);
+    expect(
+      resolveConflicts(
+        [kept.write[0]!],
+        () => 1,
+        () => target,
+      ).probes,
+    ).toEqual([]);
   });
 
   it('becomes a global skill once it is a domain skill in two domains, under the conditions they share', async () => {

@@ -16,7 +16,10 @@ interface RunnerTemplate {
 const NOT_SEARCHED = new Set(['custom', 'pipeline']);
 
 const python = suiteConfig().python;
-const catalogue = JSON.parse(execFileSync(python, ['-m', 'haste_runner.train', '--list-templates'], { cwd: PROJECT_ROOT, env: pythonEnv() }).toString()).templates as Record<string, RunnerTemplate>;
+const catalogue = JSON.parse(execFileSync(python, ['-m', 'haste_runner.train', '--list-templates'], { cwd: PROJECT_ROOT, env: pythonEnv() }).toString()).templates as Record<
+  string,
+  RunnerTemplate
+>;
 
 /** Each range's ends (every value of a choice), one param at a time, the others at the runner's defaults. */
 function boundaryCandidates(): Candidate[] {
@@ -32,7 +35,11 @@ function boundaryCandidates(): Candidate[] {
 
 describe("the offline engineer's search space against the runner's catalogue", () => {
   it('covers every runner template, for the same task types', () => {
-    expect(Object.keys(TEMPLATE_SPACES).sort()).toEqual(Object.keys(catalogue).filter((t) => !NOT_SEARCHED.has(t)).sort());
+    expect(Object.keys(TEMPLATE_SPACES).sort()).toEqual(
+      Object.keys(catalogue)
+        .filter((t) => !NOT_SEARCHED.has(t))
+        .sort(),
+    );
     for (const [name, space] of Object.entries(TEMPLATE_SPACES)) expect([...space.taskTypes].sort(), name).toEqual([...catalogue[name]!.taskTypes].sort());
   });
 
@@ -49,7 +56,9 @@ describe("the offline engineer's search space against the runner's catalogue", (
       '    except Exception as e:',
       '        print(c["template"], json.dumps(c["params"]), e)',
     ].join('\n');
-    const rejected = execFileSync(python, ['-c', check], { cwd: PROJECT_ROOT, env: pythonEnv(), input: JSON.stringify(boundaryCandidates()) }).toString().trim();
+    const rejected = execFileSync(python, ['-c', check], { cwd: PROJECT_ROOT, env: pythonEnv(), input: JSON.stringify(boundaryCandidates()) })
+      .toString()
+      .trim();
     expect(rejected).toBe('');
   });
 });

@@ -42,7 +42,11 @@ describe('transfer rotation: a split declared before anything runs', () => {
   it('prints the whole split before the first fold runs', async () => {
     const events: string[] = [];
     const split = rotationSplit('tabular', SUITE);
-    await runRotation(split, async (fold) => void events.push(`run ${fold.heldout}`), (line) => events.push(line));
+    await runRotation(
+      split,
+      async (fold) => void events.push(`run ${fold.heldout}`),
+      (line) => events.push(line),
+    );
     expect(events).toEqual([...describeSplit(split), 'run breast-cancer', 'run titanic', 'run wine']);
     expect(events[1]).toBe('fold 1: held out breast-cancer; learn on titanic, wine');
   });
@@ -56,8 +60,19 @@ describe('transfer rotation: a split declared before anything runs', () => {
 });
 
 const step = (i: number, cv: number, graded: number, cpu: number, wall = cpu * 3): StepRecord => ({
-  step: i, candidate: { template: 't', params: { i } }, rationale: '', status: 'ok', cvScore: cv, gradedScore: graded, improved: true,
-  computeSeconds: wall, cpuSeconds: cpu, gpuSeconds: 0, peakRssMb: 0, attempts: 1, resumedFromEpoch: 0,
+  step: i,
+  candidate: { template: 't', params: { i } },
+  rationale: '',
+  status: 'ok',
+  cvScore: cv,
+  gradedScore: graded,
+  improved: true,
+  computeSeconds: wall,
+  cpuSeconds: cpu,
+  gpuSeconds: 0,
+  peakRssMb: 0,
+  attempts: 1,
+  resumedFromEpoch: 0,
 });
 
 describe('transfer figures', () => {
@@ -91,7 +106,11 @@ describe('portfolio lessons learn from CPU seconds', () => {
     const profile = profileOf(steps, 0.5, 'maximize')!;
     expect(Object.values(profile).map((m) => m.computeSeconds)).toEqual([2, 1]);
     // Records from before CPU seconds were kept: wall (slot) seconds, as they were learned.
-    const old = profileOf(steps.map(({ cpuSeconds: _c, gpuSeconds: _g, ...s }) => s), 0.5, 'maximize')!;
+    const old = profileOf(
+      steps.map(({ cpuSeconds: _c, gpuSeconds: _g, ...s }) => s),
+      0.5,
+      'maximize',
+    )!;
     expect(Object.values(old).map((m) => m.computeSeconds)).toEqual([30, 3]);
   });
 });

@@ -45,14 +45,27 @@ def _closest(error: ValidationError) -> list[ValidationError]:
     if all(keys) and len({tuple(e.absolute_path) for e in keys}) == 1:
         values = (e.validator_value if e.validator == "enum" else [e.validator_value] for e in keys)
         first = keys[0]
-        return [ValidationError(f"got {_show(first.instance)}, expected one of "
-                                f"{', '.join(_show(v) for v in dict.fromkeys(v for vs in values for v in vs))}",
-                                validator="enum", path=first.absolute_path, instance=first.instance,
-                                validator_value=[])]
+        return [
+            ValidationError(
+                f"got {_show(first.instance)}, expected one of "
+                f"{', '.join(_show(v) for v in dict.fromkeys(v for vs in values for v in vs))}",
+                validator="enum",
+                path=first.absolute_path,
+                instance=first.instance,
+                validator_value=[],
+            )
+        ]
     # Closest: no missing required key, no missed constant, fewest errors, no enum miss, deepest.
-    return min(branches.values(), key=lambda errs: (
-        sum(e.validator == "required" for e in errs), sum(e.validator == "const" for e in errs), len(errs),
-        sum(e.validator == "enum" for e in errs), -max(len(e.absolute_path) for e in errs)))
+    return min(
+        branches.values(),
+        key=lambda errs: (
+            sum(e.validator == "required" for e in errs),
+            sum(e.validator == "const" for e in errs),
+            len(errs),
+            sum(e.validator == "enum" for e in errs),
+            -max(len(e.absolute_path) for e in errs),
+        ),
+    )
 
 
 def _show(value: Any) -> str:
@@ -85,8 +98,9 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
         if key is not None and not isinstance(instance, dict):
             return [(path, _with_fix(f"got {type(instance).__name__} {_show(instance)}, expected a mapping", schema))]
         if key is not None:
-            chosen = [i for i, b in enumerate(branches)
-                      if key in instance and b["properties"][key]["const"] == instance[key]]
+            chosen = [
+                i for i, b in enumerate(branches) if key in instance and b["properties"][key]["const"] == instance[key]
+            ]
             if chosen:
                 return [p for e in error.context or [] if e.relative_schema_path[0] == chosen[0] for p in _explain(e)]
             options = ", ".join(_show(b["properties"][key]["const"]) for b in branches)
@@ -100,8 +114,9 @@ def _explain(error: ValidationError) -> list[tuple[list[Any], str]]:
     if error.validator == "additionalProperties":
         known = list(schema.get("properties", {}))
         extra = [k for k in instance if k not in known]
-        return [(path + [k], f"unknown key {_show(k)}: remove or rename (keys here: {', '.join(known)})")
-                for k in extra]
+        return [
+            (path + [k], f"unknown key {_show(k)}: remove or rename (keys here: {', '.join(known)})") for k in extra
+        ]
     if error.validator == "const":
         what = f"got {_show(instance)}, expected {_show(error.validator_value)}"
     elif error.validator == "enum" and not error.validator_value:

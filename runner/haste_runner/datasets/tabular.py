@@ -88,8 +88,15 @@ def regime_durations() -> pd.DataFrame:
     # and so are cowcode2 / politycode (numeric twins of the country name).
     frame = pd.read_csv(package_dir("lifelines") / "datasets" / "dd.csv")
     frame = frame[frame["observed"] == 1]
-    frame = frame.rename(columns={"ctryname": "country", "un_region_name": "region", "un_continent_name": "continent",
-                                  "ehead": "leader", "duration": "target"})
+    frame = frame.rename(
+        columns={
+            "ctryname": "country",
+            "un_region_name": "region",
+            "un_continent_name": "continent",
+            "ehead": "leader",
+            "duration": "target",
+        }
+    )
     columns = ["country", "region", "continent", "leader", "democracy", "regime", "start_year", "target"]
     return frame[columns].astype({"start_year": "int64", "target": "int64"}).reset_index(drop=True)
 
@@ -102,8 +109,9 @@ def world_fertility() -> pd.DataFrame:
     frame = data.melt(id_vars=["Country Name", "Country Code"], value_vars=years, var_name="year", value_name="target")
     frame = frame.dropna(subset=["target"]).rename(columns={"Country Name": "country", "Country Code": "country_code"})
     frame["year"] = frame["year"].astype("int64")
-    return frame.sort_values(["country_code", "year"], kind="stable")[["country", "country_code", "year", "target"]] \
-        .reset_index(drop=True)
+    return frame.sort_values(["country_code", "year"], kind="stable")[
+        ["country", "country_code", "year", "target"]
+    ].reset_index(drop=True)
 
 
 def titanic_text() -> pd.DataFrame:
@@ -111,8 +119,22 @@ def titanic_text() -> pd.DataFrame:
     # Mrs / Master / Rev, is the classic signal), ticket, cabin and home.dest. boat and body still leak survival.
     frame = _read_arff("id_40945/data-v1-dl-16826755.arff.gz")
     frame = frame.rename(columns={"home.dest": "home_dest"})
-    frame = frame[["pclass", "name", "sex", "age", "sibsp", "parch", "ticket", "fare", "cabin", "embarked", "home_dest",
-                   "survived"]]
+    frame = frame[
+        [
+            "pclass",
+            "name",
+            "sex",
+            "age",
+            "sibsp",
+            "parch",
+            "ticket",
+            "fare",
+            "cabin",
+            "embarked",
+            "home_dest",
+            "survived",
+        ]
+    ]
     frame = frame.astype({"pclass": "int64", "sibsp": "int64", "parch": "int64", "age": "float64", "fare": "float64"})
     frame["survived"] = frame["survived"].astype("int64")
     return frame.rename(columns={"survived": "target"})

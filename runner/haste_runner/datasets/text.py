@@ -21,15 +21,65 @@ FORTUNES_DIR = Path("/usr/share/games/fortunes")
 
 # Databases of the `fortunes` package (English), minus art/ascii-art (pictures, not prose) and
 # translate-me (a placeholder).
-ENGLISH = ("computers", "cookie", "debian", "definitions", "disclaimer", "drugs", "education", "ethnic", "food",
-           "fortunes", "goedel", "humorists", "kids", "knghtbrd", "law", "linux", "linuxcookie", "literature",
-           "love", "magic", "medicine", "men-women", "miscellaneous", "news", "paradoxum", "people", "perl", "pets",
-           "platitudes", "politics", "pratchett", "riddles", "science", "songs-poems", "sports", "startrek", "tao",
-           "wisdom", "work", "zippy")
+ENGLISH = (
+    "computers",
+    "cookie",
+    "debian",
+    "definitions",
+    "disclaimer",
+    "drugs",
+    "education",
+    "ethnic",
+    "food",
+    "fortunes",
+    "goedel",
+    "humorists",
+    "kids",
+    "knghtbrd",
+    "law",
+    "linux",
+    "linuxcookie",
+    "literature",
+    "love",
+    "magic",
+    "medicine",
+    "men-women",
+    "miscellaneous",
+    "news",
+    "paradoxum",
+    "people",
+    "perl",
+    "pets",
+    "platitudes",
+    "politics",
+    "pratchett",
+    "riddles",
+    "science",
+    "songs-poems",
+    "sports",
+    "startrek",
+    "tao",
+    "wisdom",
+    "work",
+    "zippy",
+)
 TOPICS = ("people", "definitions", "cookie", "computers", "songs-poems", "politics", "work", "science")
 COMPUTING = ("computers", "linux", "linuxcookie", "perl", "debian")
-ITALIAN = ("adams", "computer", "definizioni", "formiche", "italia", "itatrek", "jackfr", "leggi", "luke",
-           "luttazzi", "norm", "paolotedeschi", "zuse")
+ITALIAN = (
+    "adams",
+    "computer",
+    "definizioni",
+    "formiche",
+    "italia",
+    "itatrek",
+    "jackfr",
+    "leggi",
+    "luke",
+    "luttazzi",
+    "norm",
+    "paolotedeschi",
+    "zuse",
+)
 MIN_PER_SOURCE = 100
 PER_LANGUAGE = 4000
 LANGUAGE_SEED = 5  # fixed forever
@@ -37,8 +87,10 @@ LANGUAGE_SEED = 5  # fixed forever
 
 def _read_database(path: Path) -> list[str]:
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: install Debian's fortunes, fortunes-de, fortunes-it and "
-                                "fortunes-es packages (infra/setup.sh does)")
+        raise FileNotFoundError(
+            f"{path} is missing: install Debian's fortunes, fortunes-de, fortunes-it and "
+            "fortunes-es packages (infra/setup.sh does)"
+        )
     # Prefer the UTF-8 twin (`.u8`) where the package ships one.
     u8 = path.with_name(path.name + ".u8")
     raw = (u8 if u8.exists() else path).read_bytes().decode("utf-8", errors="replace")
@@ -82,17 +134,21 @@ def fortune_language() -> pd.DataFrame:
     # A seeded sample of at most PER_LANGUAGE entries per language keeps the classes balanced.
     german = sorted(p for p in (FORTUNES_DIR / "de").iterdir() if p.is_file() and p.suffix not in (".dat", ".u8"))
     spanish = sorted((FORTUNES_DIR / "es").glob("*.fortunes"))
-    frame = _frame({
-        "en": [FORTUNES_DIR / n for n in ENGLISH],
-        "de": german,
-        "it": [FORTUNES_DIR / "it" / n for n in ITALIAN],
-        "es": spanish,
-    })
+    frame = _frame(
+        {
+            "en": [FORTUNES_DIR / n for n in ENGLISH],
+            "de": german,
+            "it": [FORTUNES_DIR / "it" / n for n in ITALIAN],
+            "es": spanish,
+        }
+    )
     rand = np.random.RandomState(LANGUAGE_SEED)
-    keep = np.concatenate([
-        np.sort(rand.choice(idx, min(PER_LANGUAGE, len(idx)), replace=False))
-        for idx in (np.flatnonzero(frame["target"].to_numpy() == lang) for lang in ("en", "de", "it", "es"))
-    ])
+    keep = np.concatenate(
+        [
+            np.sort(rand.choice(idx, min(PER_LANGUAGE, len(idx)), replace=False))
+            for idx in (np.flatnonzero(frame["target"].to_numpy() == lang) for lang in ("en", "de", "it", "es"))
+        ]
+    )
     return frame.iloc[np.sort(keep)].reset_index(drop=True)
 
 
@@ -106,12 +162,13 @@ def power_demand_sax() -> pd.DataFrame:
     # standard normal's octiles, so a row is a fixed-length 24-letter string. Which hour is high says the season,
     # so where a letter stands matters, not only which letters occur.
     from scipy.stats import norm
+
     cuts = norm.ppf(np.arange(1, len(SAX_ALPHABET)) / len(SAX_ALPHABET))
     folder = package_dir("aeon") / "datasets" / "data" / "ItalyPowerDemand"
     words, labels = [], []
     for part in ("TRAIN", "TEST"):
         lines = (folder / f"ItalyPowerDemand_{part}.ts").read_text().splitlines()
-        for line in lines[next(i for i, x in enumerate(lines) if x.strip() == "@data") + 1:]:
+        for line in lines[next(i for i, x in enumerate(lines) if x.strip() == "@data") + 1 :]:
             if not line.strip():
                 continue
             values, label = line.rsplit(":", 1)

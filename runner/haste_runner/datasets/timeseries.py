@@ -50,8 +50,15 @@ def macro_quarterly() -> pd.DataFrame:
 
 # EOP 20 C04 columns kept (name, column index, unit scale): the pole's position and its rates, the length of day
 # and the celestial pole offsets. UT1-UTC is left out: leap seconds make it jump by 1 s.
-EOP_SERIES = (("pole_x_mas", 5, 1e3), ("pole_y_mas", 6, 1e3), ("dX_mas", 8, 1e3), ("dY_mas", 9, 1e3),
-              ("pole_x_rate_mas", 10, 1e3), ("pole_y_rate_mas", 11, 1e3), ("lod_ms", 12, 1e3))
+EOP_SERIES = (
+    ("pole_x_mas", 5, 1e3),
+    ("pole_y_mas", 6, 1e3),
+    ("dX_mas", 8, 1e3),
+    ("dY_mas", 9, 1e3),
+    ("pole_x_rate_mas", 10, 1e3),
+    ("pole_y_rate_mas", 11, 1e3),
+    ("lod_ms", 12, 1e3),
+)
 EOP_LAST_DAY = "2026-09-29"  # fixed: later releases of astropy-iers-data append days, the data set stays put
 EOP_DAYS = 5600
 
@@ -64,10 +71,11 @@ def eop_daily() -> pd.DataFrame:
     rows = [line.split() for line in path.read_text().splitlines() if line[:1].isdigit()]
     dates = [f"{int(r[0]):04d}-{int(r[1]):02d}-{int(r[2]):02d}" for r in rows]
     end = dates.index(EOP_LAST_DAY) + 1
-    stamps = dates[end - EOP_DAYS:end]
-    values = np.array([[float(x) for x in r] for r in rows[end - EOP_DAYS:end]])
-    return pd.concat([_long(name, stamps, np.round(values[:, col] * scale, 4)) for name, col, scale in EOP_SERIES],
-                     ignore_index=True)
+    stamps = dates[end - EOP_DAYS : end]
+    values = np.array([[float(x) for x in r] for r in rows[end - EOP_DAYS : end]])
+    return pd.concat(
+        [_long(name, stamps, np.round(values[:, col] * scale, 4)) for name, col, scale in EOP_SERIES], ignore_index=True
+    )
 
 
 BUILDERS: dict[str, Callable[[], pd.DataFrame]] = {

@@ -23,8 +23,9 @@ FASHION_SEED = 7  # fixed forever: picks the fashion-mnist subset
 def pixel_frame(images: np.ndarray, target: np.ndarray) -> pd.DataFrame:
     """(n, h, w) integer images -> px_<r>_<c> columns + target."""
     n, h, w = images.shape
-    frame = pd.DataFrame(images.reshape(n, h * w).astype("int64"),
-                         columns=[f"px_{r}_{c}" for r in range(h) for c in range(w)])
+    frame = pd.DataFrame(
+        images.reshape(n, h * w).astype("int64"), columns=[f"px_{r}_{c}" for r in range(h) for c in range(w)]
+    )
     frame["target"] = target
     return frame
 
@@ -38,12 +39,14 @@ def digits() -> pd.DataFrame:
 def read_idx(name: str, directory: Path = FASHION_DIR) -> np.ndarray:
     path = directory / name
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: install Debian's dataset-fashion-mnist package "
-                                "(apt-get install dataset-fashion-mnist; infra/setup.sh does)")
+        raise FileNotFoundError(
+            f"{path} is missing: install Debian's dataset-fashion-mnist package "
+            "(apt-get install dataset-fashion-mnist; infra/setup.sh does)"
+        )
     with gzip.open(path, "rb") as f:
         raw = f.read()
     dims = raw[3]
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims))
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
@@ -72,6 +75,7 @@ def fashion_shirts() -> pd.DataFrame:
 
 def _skimage_data() -> Path:
     import skimage.data
+
     return Path(skimage.data.__file__).parent
 
 
@@ -82,6 +86,7 @@ def textures() -> pd.DataFrame:
     # Non-overlapping 16x16 patches of three 512x512 texture photographs bundled with scikit-image,
     # each patch darkened/brightened by a seeded factor so mean brightness alone does not tell them apart.
     from skimage import io
+
     rand = np.random.RandomState(11)
     images, target = [], []
     for name in TEXTURES:
@@ -108,8 +113,10 @@ PHOTO_SEED = 13  # fixed forever: the brightness factors
 def rgb_pixel_frame(images: np.ndarray, target: np.ndarray) -> pd.DataFrame:
     """(n, h, w, c) integer images -> px_<r>_<c>_<ch> columns (row, column, channel order: hwc) + target."""
     n, h, w, c = images.shape
-    frame = pd.DataFrame(images.reshape(n, h * w * c).astype("int64"),
-                         columns=[f"px_{r}_{col}_{ch}" for r in range(h) for col in range(w) for ch in range(c)])
+    frame = pd.DataFrame(
+        images.reshape(n, h * w * c).astype("int64"),
+        columns=[f"px_{r}_{col}_{ch}" for r in range(h) for col in range(w) for ch in range(c)],
+    )
     frame["target"] = target
     return frame
 
@@ -120,13 +127,17 @@ def photo_patches() -> pd.DataFrame:
     # is scaled by one seeded brightness factor (all channels alike), so colour balance and texture decide, not
     # brightness. Patches of a single flat colour (channel std < 2 everywhere) are dropped: nothing to tell.
     from skimage import io
+
     rand = np.random.RandomState(PHOTO_SEED)
     images, target = [], []
     for name in PHOTOS:
-        image = io.imread(_skimage_data() / f"{name}.png" if (_skimage_data() / f"{name}.png").exists()
-                          else _skimage_data() / f"{name}.jpg")[..., :3].astype(np.float64)
+        image = io.imread(
+            _skimage_data() / f"{name}.png"
+            if (_skimage_data() / f"{name}.png").exists()
+            else _skimage_data() / f"{name}.jpg"
+        )[..., :3].astype(np.float64)
         rows, cols = image.shape[0] // PHOTO_PATCH, image.shape[1] // PHOTO_PATCH
-        grid = image[:rows * PHOTO_PATCH, :cols * PHOTO_PATCH].reshape(rows, PHOTO_PATCH, cols, PHOTO_PATCH, 3)
+        grid = image[: rows * PHOTO_PATCH, : cols * PHOTO_PATCH].reshape(rows, PHOTO_PATCH, cols, PHOTO_PATCH, 3)
         patches = grid.transpose(0, 2, 1, 3, 4).reshape(-1, PHOTO_PATCH, PHOTO_PATCH, 3)
         patches = patches[patches.std(axis=(1, 2)).max(axis=1) >= 2]
         factors = rand.uniform(0.7, 1.3, size=len(patches))[:, None, None, None]

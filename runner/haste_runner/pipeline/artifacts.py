@@ -57,7 +57,10 @@ def write(workdir: Path, cv: Any, meta: dict[str, Any]) -> None:
     classes = getattr(cv, "classes", None)
     positive = getattr(cv, "positive", None)
     info = {
-        "version": 1, **meta, "rows": int(len(target)), "foldsHash": folds_hash(folds, target),
+        "version": 1,
+        **meta,
+        "rows": int(len(target)),
+        "foldsHash": folds_hash(folds, target),
         "classes": None if classes is None else [_plain(c) for c in classes],
         "positive": _plain(positive),
     }

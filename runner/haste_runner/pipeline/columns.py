@@ -38,5 +38,11 @@ def data_columns(comp: Competition, features: pd.DataFrame) -> DataColumns:
     if not text:
         strings = [c for c in features.columns if not pd.api.types.is_numeric_dtype(features[c])]
         text = strings if comp.domain == "text" else [c for c in strings if _is_text(features[c])]
-    return DataColumns(text=tuple(text), image=comp.image, series=comp.series_column, time=comp.time_column,
-                       value=comp.value_column, frequency=comp.frequency)
+    return DataColumns(
+        text=tuple(text),
+        image=comp.image,
+        series=comp.series_column,
+        time=comp.time_column,
+        value=comp.value_column,
+        frequency=comp.frequency,
+    )

@@ -88,8 +88,13 @@ def _label(member: Any) -> str:
 class EnsembleValidation:
     """Quacks like CrossValidation for train.py: train_epoch, scores, predict_test, states, test_ids, oof."""
 
-    def __init__(self, comp: Competition, spec: dict[str, Any], artifacts: dict[str, Path],
-                 states: list[np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        comp: Competition,
+        spec: dict[str, Any],
+        artifacts: dict[str, Path],
+        states: list[np.ndarray] | None = None,
+    ) -> None:
         ens = spec["ensemble"]
         self.method = ens["method"]
         members: list[Member] = []
@@ -102,11 +107,14 @@ class EnsembleValidation:
         for m in members:
             for key in ("trainSha256", "foldsHash", "rows", "classes", "metric"):
                 if m.info.get(key) != first.info.get(key):
-                    raise SolutionError(f"ensemble member {m.label!r} differs from {first.label!r} in {key}: "
-                                        "members must be validated on the same data and folds")
+                    raise SolutionError(
+                        f"ensemble member {m.label!r} differs from {first.label!r} in {key}: "
+                        "members must be validated on the same data and folds"
+                    )
             if m.info["metric"] != comp.metric_name:
-                raise SolutionError(f"ensemble member {m.label!r} was scored with {m.info['metric']}, "
-                                    f"not {comp.metric_name}")
+                raise SolutionError(
+                    f"ensemble member {m.label!r} was scored with {m.info['metric']}, not {comp.metric_name}"
+                )
             if not np.array_equal(m.submission_ids, first.submission_ids):
                 raise SolutionError(f"ensemble member {m.label!r} predicts other test rows than {first.label!r}")
         self.members = members
@@ -127,8 +135,10 @@ class EnsembleValidation:
         self.overhead_seconds = 0.0
 
     def train_epoch(self, epoch: int) -> bool:
-        weights = [fit_weights(self.method, self.P[self.folds != f], self.target[self.folds != f], self.scorer)
-                   for f in self.fold_ids]
+        weights = [
+            fit_weights(self.method, self.P[self.folds != f], self.target[self.folds != f], self.scorer)
+            for f in self.fold_ids
+        ]
         self.states = [*weights, fit_weights(self.method, self.P, self.target, self.scorer)]
         self.epochs_done = [epoch] * len(self.fold_ids)
         return True
@@ -156,9 +166,15 @@ class EnsembleValidation:
         kept = self.scorer.better(float(np.mean(candidates["ensemble"])), float(np.mean(candidates[best])))
         self.choice = "ensemble" if kept else best
         self.oof_raw = ensemble if kept else self.P[..., [m.label for m in self.members].index(best)]
-        self.report = {"ensemble": {"kept": kept, "method": self.method, "bestMember": best,
-                                    "weights": [float(x) for x in self.states[-1]],
-                                    "memberScores": {k: float(np.mean(v)) for k, v in candidates.items()}}}
+        self.report = {
+            "ensemble": {
+                "kept": kept,
+                "method": self.method,
+                "bestMember": best,
+                "weights": [float(x) for x in self.states[-1]],
+                "memberScores": {k: float(np.mean(v)) for k, v in candidates.items()},
+            }
+        }
         return candidates[self.choice]
 
     def predict_test(self) -> np.ndarray:

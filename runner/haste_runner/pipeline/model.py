@@ -50,8 +50,15 @@ class GrowingModel:
         self.bad_epochs = 0
         self.stopped = False
 
-    def fit_epoch(self, X: Any, y: np.ndarray, epoch: int, classes: np.ndarray | None,
-                  X_val: Any = None, y_val: np.ndarray | None = None) -> None:
+    def fit_epoch(
+        self,
+        X: Any,
+        y: np.ndarray,
+        epoch: int,
+        classes: np.ndarray | None,
+        X_val: Any = None,
+        y_val: np.ndarray | None = None,
+    ) -> None:
         if self.stopped:
             return
         if self.name in DENSE and sp.issparse(X):
@@ -150,8 +157,9 @@ class PipelineModel:
         if early is None:
             return X, t, None, None
         stratify = t if classes is not None and np.min(np.unique(t, return_counts=True)[1]) >= 2 else None
-        idx_tr, idx_va = train_test_split(np.arange(len(t)), test_size=early["validation_fraction"],
-                                          random_state=self.seed % 2**32, stratify=stratify)
+        idx_tr, idx_va = train_test_split(
+            np.arange(len(t)), test_size=early["validation_fraction"], random_state=self.seed % 2**32, stratify=stratify
+        )
         return X[idx_tr], t[idx_tr], X[idx_va], t[idx_va]
 
     def train_epoch(self, frame: pd.DataFrame, y: np.ndarray, epoch: int, classes: np.ndarray | None) -> None:

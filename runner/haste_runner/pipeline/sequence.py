@@ -80,7 +80,7 @@ class Kmer(Step):
             self.vocab[c] = {k: i for i, k in enumerate(sorted(seen))}
 
     def _kmers(self, text: str) -> list[str]:
-        return [text[i:i + k] for k in self.spec["k"] for i in range(len(text) - k + 1)]
+        return [text[i : i + k] for k in self.spec["k"] for i in range(len(text) - k + 1)]
 
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[sp.csr_matrix]]:
         blocks = []

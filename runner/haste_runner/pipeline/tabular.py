@@ -20,8 +20,11 @@ def categorical_columns(frame: pd.DataFrame, ctx: Context) -> list[str]:
     """String columns that are categories: not free text, not dates, not fixed-length symbol sequences."""
     from .sequence import is_sequence  # sequences are their own domain
 
-    return [c for c in string_columns(frame)
-            if c not in ctx.columns.text and not is_date(frame[c]) and not is_sequence(frame[c])]
+    return [
+        c
+        for c in string_columns(frame)
+        if c not in ctx.columns.text and not is_date(frame[c]) and not is_sequence(frame[c])
+    ]
 
 
 def is_date(col: pd.Series) -> bool:
@@ -111,8 +114,10 @@ class Ordinal(Step):
         self.codes = {c: {v: float(i) for i, v in enumerate(sorted(set(categories(frame[c]))))} for c in self.columns}
 
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-        new = {f"{c}__ord": pd.Series(categories(frame[c])).map(self.codes[c]).fillna(-1.0).to_numpy(dtype=float)
-               for c in self.columns}
+        new = {
+            f"{c}__ord": pd.Series(categories(frame[c])).map(self.codes[c]).fillna(-1.0).to_numpy(dtype=float)
+            for c in self.columns
+        }
         return add_columns(frame, new), []
 
 
@@ -126,8 +131,10 @@ class Frequency(Step):
         self.freq = {c: pd.Series(categories(frame[c])).value_counts(normalize=True).to_dict() for c in self.columns}
 
     def apply(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list]:
-        new = {f"{c}__freq": pd.Series(categories(frame[c])).map(self.freq[c]).fillna(0.0).to_numpy(dtype=float)
-               for c in self.columns}
+        new = {
+            f"{c}__freq": pd.Series(categories(frame[c])).map(self.freq[c]).fillna(0.0).to_numpy(dtype=float)
+            for c in self.columns
+        }
         return add_columns(frame, new), []
 
 
@@ -194,9 +201,14 @@ class TargetEncoding(Step):
 
 
 DATE_PARTS = {
-    "year": lambda d: d.dt.year, "month": lambda d: d.dt.month, "day": lambda d: d.dt.day,
-    "dayofweek": lambda d: d.dt.day_of_week, "dayofyear": lambda d: d.dt.day_of_year, "hour": lambda d: d.dt.hour,
-    "minute": lambda d: d.dt.minute, "is_weekend": lambda d: (d.dt.day_of_week >= 5).astype(float),
+    "year": lambda d: d.dt.year,
+    "month": lambda d: d.dt.month,
+    "day": lambda d: d.dt.day,
+    "dayofweek": lambda d: d.dt.day_of_week,
+    "dayofyear": lambda d: d.dt.day_of_year,
+    "hour": lambda d: d.dt.hour,
+    "minute": lambda d: d.dt.minute,
+    "is_weekend": lambda d: (d.dt.day_of_week >= 5).astype(float),
 }
 
 

@@ -26,9 +26,14 @@ class Tfidf(Step):
             raise SolutionError(f"feature step 'tfidf': ngram_range [{lo}, {hi}] is empty")
         self.vectorisers = {}
         for c in self.columns:
-            v = TfidfVectorizer(analyzer=self.spec["analyzer"], ngram_range=(lo, hi),
-                                min_df=self.spec["min_df"], max_features=self.spec["max_features"],
-                                sublinear_tf=self.spec["sublinear_tf"], dtype=np.float64)
+            v = TfidfVectorizer(
+                analyzer=self.spec["analyzer"],
+                ngram_range=(lo, hi),
+                min_df=self.spec["min_df"],
+                max_features=self.spec["max_features"],
+                sublinear_tf=self.spec["sublinear_tf"],
+                dtype=np.float64,
+            )
             try:
                 v.fit(text_values(frame, c))
             except ValueError as e:  # "empty vocabulary", "no terms remain": the spec does not fit this text

@@ -21,8 +21,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..errors import SolutionError
 from ..templates.timeseries import ETS, SeasonalNaive, Theta
 from .model import GrowingModel
-from .target import clip_to_metric
 from .spec import property_defaults
+from .target import clip_to_metric
 
 # ---- season detection ----------------------------------------------------------------------
 
@@ -104,8 +104,13 @@ class StatisticalForecaster:
             keep = int((per_series - a) / b) if per_series > a else 0
             if keep < MIN_SEASONS_KEPT * max(m, 2) + horizon:
                 model, keep = "seasonal_naive", max(len(s) for s in histories)
-        self.plan = {"model": model, "season_length": m, "estimatedSeconds": round(estimate, 3),
-                     "historyKept": keep, "series": total}
+        self.plan = {
+            "model": model,
+            "season_length": m,
+            "estimatedSeconds": round(estimate, 3),
+            "historyKept": keep,
+            "series": total,
+        }
         histories = [s[-keep:] for s in histories]
         forecaster: Any
         if model == "ets":
@@ -154,9 +159,14 @@ class Timeline:
 
 
 CALENDAR = {
-    "year": lambda d: d.year, "month": lambda d: d.month, "day": lambda d: d.day, "dayofweek": lambda d: d.day_of_week,
-    "dayofyear": lambda d: d.day_of_year, "weekofyear": lambda d: d.isocalendar().week.to_numpy(),
-    "quarter": lambda d: d.quarter, "hour": lambda d: d.hour,
+    "year": lambda d: d.year,
+    "month": lambda d: d.month,
+    "day": lambda d: d.day,
+    "dayofweek": lambda d: d.day_of_week,
+    "dayofyear": lambda d: d.day_of_year,
+    "weekofyear": lambda d: d.isocalendar().week.to_numpy(),
+    "quarter": lambda d: d.quarter,
+    "hour": lambda d: d.hour,
 }
 
 
@@ -167,8 +177,9 @@ class GlobalForecaster:
         steps = spec["features"]
         bad = [s["kind"] for s in steps if s["kind"] not in ("lags", "rolling", "calendar", "series_id")]
         if bad:
-            raise SolutionError(f"feature step {bad[0]!r} does not apply to forecasting "
-                                "(use lags, rolling, calendar, series_id)")
+            raise SolutionError(
+                f"feature step {bad[0]!r} does not apply to forecasting (use lags, rolling, calendar, series_id)"
+            )
         self.steps, self.target, self.timelines = steps, spec["target"], timelines
         lags = sorted({lag for s in steps if s["kind"] == "lags" for lag in s["lags"]})
         if not lags:
@@ -189,7 +200,7 @@ class GlobalForecaster:
 
     def _scaled(self, histories: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         values = [transform(s, self.target) for s in histories]
-        scales = np.array([float(np.mean(np.abs(v[-max(self.need, 4 * self.horizon):]))) or 1.0 for v in values])
+        scales = np.array([float(np.mean(np.abs(v[-max(self.need, 4 * self.horizon) :]))) or 1.0 for v in values])
         return [v / c for v, c in zip(values, scales, strict=True)], scales
 
     def _features(self, z: np.ndarray, origins: np.ndarray, steps: np.ndarray, series: int) -> np.ndarray:
@@ -244,8 +255,7 @@ class GlobalForecaster:
     # The validation forecasts one series at a time (to stop at a deadline) and says which one it is.
     takes_series_index = True
 
-    def forecast(self, histories: list[np.ndarray], horizon: int,
-                 series: list[int] | None = None) -> list[np.ndarray]:
+    def forecast(self, histories: list[np.ndarray], horizon: int, series: list[int] | None = None) -> list[np.ndarray]:
         index = series or list(range(len(histories)))
         z_all, scales = self._scaled(histories)
         if any(len(z) < self.need for z in z_all):
@@ -258,13 +268,14 @@ class GlobalForecaster:
             extended = [list(z) for z in z_all]
             pred = np.empty((len(z_all), horizon))
             for h in range(horizon):
-                rows = [self._features(np.asarray(e), np.array([len(e)]), np.array([1]), k)
-                        for k, e in zip(index, extended, strict=True)]
+                rows = [
+                    self._features(np.asarray(e), np.array([len(e)]), np.array([1]), k)
+                    for k, e in zip(index, extended, strict=True)
+                ]
                 step = self.grower.predict(np.vstack(rows))
                 pred[:, h] = step
                 for e, v in zip(extended, step, strict=True):
                     e.append(float(v))
-        return [clip_to_metric(inverse(p * c, self.target), self.metric_name)
-                for p, c in zip(pred, scales, strict=True)]
-
-
+        return [
+            clip_to_metric(inverse(p * c, self.target), self.metric_name) for p, c in zip(pred, scales, strict=True)
+        ]

@@ -24,4 +24,3 @@ def get_template(name: Any) -> Template:
     if not isinstance(name, str) or name not in TEMPLATES:
         raise SolutionError(f"unknown template {name!r}; available: {sorted(TEMPLATES)}")
     return TEMPLATES[name]
-

@@ -87,8 +87,10 @@ def hidden_layers() -> tuple[str, Validator]:
     desc = "list of 1-4 ints in [1, 1024] (units per hidden layer)"
 
     def check(v: Any) -> Any:
-        ok = isinstance(v, list) and 1 <= len(v) <= 4 and all(
-            isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= 1024 for u in v
+        ok = (
+            isinstance(v, list)
+            and 1 <= len(v) <= 4
+            and all(isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= 1024 for u in v)
         )
         if not ok:
             raise ValueError(f"expected {desc}, got {v!r}")
@@ -101,8 +103,12 @@ def subset(*options: str) -> tuple[str, Validator]:
     desc = f"non-empty list of distinct names from {', '.join(repr(o) for o in options)}"
 
     def check(v: Any) -> Any:
-        ok = isinstance(v, list) and len(v) >= 1 and len(set(v)) == len(v) and all(
-            isinstance(x, str) and x in options for x in v)
+        ok = (
+            isinstance(v, list)
+            and len(v) >= 1
+            and len(set(v)) == len(v)
+            and all(isinstance(x, str) and x in options for x in v)
+        )
         if not ok:
             raise ValueError(f"expected {desc}, got {v!r}")
         return list(v)
@@ -178,5 +184,3 @@ class Template:
             "defaults": {k: p.default for k, p in self.params.items()},
             "available": True if self.available is None else self.available(),
         }
-
-

@@ -59,12 +59,14 @@ class PipelineTemplate(Template):
         if "ensemble" in params:
             # Blending stored predictions takes moments: no deadline planning, one epoch.
             return lambda comp, template, params, seed, folds, train, test, states, start=0, deadline=None: (
-                EnsembleValidation(comp, params, artifacts, states))
+                EnsembleValidation(comp, params, artifacts, states)
+            )
         if comp.task_type == "forecasting":
             return PipelineForecastCV
         if params["model"]["template"] in STATISTICAL:
-            raise SolutionError(f"model {params['model']['template']!r} forecasts series; "
-                                f"this task is {comp.task_type}")
+            raise SolutionError(
+                f"model {params['model']['template']!r} forecasts series; this task is {comp.task_type}"
+            )
         return PipelineCV
 
 

@@ -11,8 +11,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import (
-    ExtraTreesClassifier, ExtraTreesRegressor, HistGradientBoostingClassifier,
-    HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor,
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -20,10 +24,19 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from ..errors import SolutionError
 from .base import (
-    ALL_TASKS, CLASSIFICATION, REGRESSION, Param, Template, Validator, choice, float_range, hidden_layers, int_range,
-    max_features, param,
+    ALL_TASKS,
+    CLASSIFICATION,
+    REGRESSION,
+    Param,
+    Template,
+    Validator,
+    choice,
+    float_range,
+    hidden_layers,
+    int_range,
+    max_features,
+    param,
 )
-
 
 # ---- models ---------------------------------------------------------------------------
 
@@ -55,8 +68,16 @@ class StandardisedTargetMLP:
 def _forest(classifier: type, regressor: type) -> Callable[[dict, str, int], Any]:
     def build(p: dict, task: str, seed: int) -> Any:
         cls = classifier if task in CLASSIFICATION else regressor
-        return cls(n_estimators=0, warm_start=True, max_depth=p["max_depth"], min_samples_leaf=p["min_samples_leaf"],
-                   max_features=p["max_features"], random_state=seed, n_jobs=1)
+        return cls(
+            n_estimators=0,
+            warm_start=True,
+            max_depth=p["max_depth"],
+            min_samples_leaf=p["min_samples_leaf"],
+            max_features=p["max_features"],
+            random_state=seed,
+            n_jobs=1,
+        )
+
     return build
 
 
@@ -67,9 +88,16 @@ def _grow_forest(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, 
 
 def _build_hgb(p: dict, task: str, seed: int) -> Any:
     cls = HistGradientBoostingClassifier if task in CLASSIFICATION else HistGradientBoostingRegressor
-    return cls(max_iter=0, warm_start=True, early_stopping=False, learning_rate=p["learning_rate"],
-               max_leaf_nodes=p["max_leaf_nodes"], min_samples_leaf=p["min_samples_leaf"],
-               l2_regularization=p["l2_regularization"], random_state=seed)
+    return cls(
+        max_iter=0,
+        warm_start=True,
+        early_stopping=False,
+        learning_rate=p["learning_rate"],
+        max_leaf_nodes=p["max_leaf_nodes"],
+        min_samples_leaf=p["min_samples_leaf"],
+        l2_regularization=p["l2_regularization"],
+        random_state=seed,
+    )
 
 
 def _grow_hgb(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, classes: np.ndarray | None) -> None:
@@ -112,11 +140,18 @@ class LightGBMModel(ContinuedBooster):
     def __init__(self, params: dict, task: str, seed: int) -> None:
         super().__init__(params, task)
         self.lgb_params = {
-            "learning_rate": params["learning_rate"], "num_leaves": params["num_leaves"],
-            "min_data_in_leaf": params["min_child_samples"], "lambda_l2": params["reg_lambda"],
-            "feature_fraction": params["colsample"], "bagging_fraction": params["subsample"],
-            "bagging_freq": 1 if params["subsample"] < 1.0 else 0, "seed": seed, "num_threads": 1,
-            "deterministic": True, "force_row_wise": True, "verbosity": -1,
+            "learning_rate": params["learning_rate"],
+            "num_leaves": params["num_leaves"],
+            "min_data_in_leaf": params["min_child_samples"],
+            "lambda_l2": params["reg_lambda"],
+            "feature_fraction": params["colsample"],
+            "bagging_fraction": params["subsample"],
+            "bagging_freq": 1 if params["subsample"] < 1.0 else 0,
+            "seed": seed,
+            "num_threads": 1,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
         }
 
     def grow(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -127,8 +162,9 @@ class LightGBMModel(ContinuedBooster):
         if n_classes > 2:
             params["num_class"] = n_classes
         data = lgb.Dataset(X, label=target, params={"verbosity": -1}, free_raw_data=False)
-        self.booster = lgb.train(params, data, num_boost_round=self.rounds_per_epoch, init_model=self.booster,
-                                 keep_training_booster=True)
+        self.booster = lgb.train(
+            params, data, num_boost_round=self.rounds_per_epoch, init_model=self.booster, keep_training_booster=True
+        )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.booster.predict(X)
@@ -155,10 +191,17 @@ class XGBoostModel(ContinuedBooster):
     def __init__(self, params: dict, task: str, seed: int) -> None:
         super().__init__(params, task)
         self.xgb_params = {
-            "learning_rate": params["learning_rate"], "max_depth": params["max_depth"],
-            "min_child_weight": params["min_child_weight"], "subsample": params["subsample"],
-            "colsample_bytree": params["colsample_bytree"], "reg_lambda": params["reg_lambda"],
-            "tree_method": "hist", "nthread": 1, "seed": seed, "seed_per_iteration": True, "verbosity": 0,
+            "learning_rate": params["learning_rate"],
+            "max_depth": params["max_depth"],
+            "min_child_weight": params["min_child_weight"],
+            "subsample": params["subsample"],
+            "colsample_bytree": params["colsample_bytree"],
+            "reg_lambda": params["reg_lambda"],
+            "tree_method": "hist",
+            "nthread": 1,
+            "seed": seed,
+            "seed_per_iteration": True,
+            "verbosity": 0,
         }
 
     def grow(self, X: np.ndarray, y: np.ndarray) -> None:
@@ -197,8 +240,12 @@ def _grow_xgboost(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict,
 
 
 def _build_mlp(p: dict, task: str, seed: int) -> Any:
-    kwargs = dict(hidden_layer_sizes=tuple(p["hidden"]), alpha=p["alpha"], learning_rate_init=p["learning_rate_init"],
-                  random_state=seed)
+    kwargs = dict(
+        hidden_layer_sizes=tuple(p["hidden"]),
+        alpha=p["alpha"],
+        learning_rate_init=p["learning_rate_init"],
+        random_state=seed,
+    )
     if task in CLASSIFICATION:
         return MLPClassifier(**kwargs)
     return StandardisedTargetMLP(MLPRegressor(**kwargs))
@@ -291,68 +338,104 @@ BOOSTING_ROUNDS = {
 }
 
 TEMPLATES: list[Template] = [
-
-        Template("random_forest", ALL_TASKS, "tree", _forest_params(),
-                 _forest(RandomForestClassifier, RandomForestRegressor), _grow_forest),
-        Template("extra_trees", ALL_TASKS, "tree", _forest_params(),
-                 _forest(ExtraTreesClassifier, ExtraTreesRegressor), _grow_forest),
-        Template(
-            "hist_gradient_boosting", ALL_TASKS, "tree",
-            {
-                **BOOSTING_ROUNDS,
-                "max_leaf_nodes": param(int_range(2, 4096), 31),
-                "min_samples_leaf": param(int_range(1), 20),
-                "l2_regularization": param(float_range(0.0), 0.0),
-            },
-            _build_hgb, _grow_hgb,
-        ),
-        Template(
-            "lightgbm", ALL_TASKS, "tree",
-            {
-                **BOOSTING_ROUNDS,
-                "num_leaves": param(int_range(2, 4096), 31),
-                "min_child_samples": param(int_range(1), 20),
-                "reg_lambda": param(float_range(0.0), 0.0),
-                "colsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
-                "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
-            },
-            _build_lightgbm, _grow_lightgbm,
-        ),
-        Template(
-            "xgboost", ALL_TASKS, "tree",
-            {
-                **BOOSTING_ROUNDS,
-                "max_depth": param(int_range(1, 20), 6),
-                "min_child_weight": param(float_range(0.0), 1.0),
-                "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
-                "colsample_bytree": param(float_range(0.0, 1.0, lo_open=True), 1.0),
-                "reg_lambda": param(float_range(0.0), 1.0),
-            },
-            _build_xgboost, _grow_xgboost,
-        ),
-        Template(
-            "mlp", ALL_TASKS, "scaled",
-            {
-                "epochs": param(int_range(1, 1000), 30),
-                "hidden": param(hidden_layers(), [64]),
-                "alpha": param(float_range(0.0), 1e-4),
-                "learning_rate_init": param(float_range(0.0, 1.0, lo_open=True), 1e-2),
-            },
-            _build_mlp, _mlp_pass,
-        ),
-        Template("logistic_regression", CLASSIFICATION, "scaled",
-                 {"C": param(float_range(0.0, lo_open=True), 1.0)}, _build_logistic, _fit_once),
-        Template("ridge", REGRESSION, "scaled",
-                 {"alpha": param(float_range(0.0), 1.0)}, _build_ridge, _fit_once),
-        Template(
-            "knn", ALL_TASKS, "scaled",
-            {"n_neighbors": param(int_range(1, 500), 15), "weights": param(choice("uniform", "distance"), "uniform")},
-            _build_knn, _fit_once,
-        ),
-        # User code: solution.py defines make_model(task_type, seed) -> an estimator with fit(X, y) and
-        # predict(X) (regression) or predict_proba(X) + classes_ (classification), on preprocessed features.
-        Template("custom", ALL_TASKS, "scaled", {"code": param(source_code(), None)}, _build_custom, _fit_custom,
-                 setup=_load_solution),
+    Template(
+        "random_forest",
+        ALL_TASKS,
+        "tree",
+        _forest_params(),
+        _forest(RandomForestClassifier, RandomForestRegressor),
+        _grow_forest,
+    ),
+    Template(
+        "extra_trees",
+        ALL_TASKS,
+        "tree",
+        _forest_params(),
+        _forest(ExtraTreesClassifier, ExtraTreesRegressor),
+        _grow_forest,
+    ),
+    Template(
+        "hist_gradient_boosting",
+        ALL_TASKS,
+        "tree",
+        {
+            **BOOSTING_ROUNDS,
+            "max_leaf_nodes": param(int_range(2, 4096), 31),
+            "min_samples_leaf": param(int_range(1), 20),
+            "l2_regularization": param(float_range(0.0), 0.0),
+        },
+        _build_hgb,
+        _grow_hgb,
+    ),
+    Template(
+        "lightgbm",
+        ALL_TASKS,
+        "tree",
+        {
+            **BOOSTING_ROUNDS,
+            "num_leaves": param(int_range(2, 4096), 31),
+            "min_child_samples": param(int_range(1), 20),
+            "reg_lambda": param(float_range(0.0), 0.0),
+            "colsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+            "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+        },
+        _build_lightgbm,
+        _grow_lightgbm,
+    ),
+    Template(
+        "xgboost",
+        ALL_TASKS,
+        "tree",
+        {
+            **BOOSTING_ROUNDS,
+            "max_depth": param(int_range(1, 20), 6),
+            "min_child_weight": param(float_range(0.0), 1.0),
+            "subsample": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+            "colsample_bytree": param(float_range(0.0, 1.0, lo_open=True), 1.0),
+            "reg_lambda": param(float_range(0.0), 1.0),
+        },
+        _build_xgboost,
+        _grow_xgboost,
+    ),
+    Template(
+        "mlp",
+        ALL_TASKS,
+        "scaled",
+        {
+            "epochs": param(int_range(1, 1000), 30),
+            "hidden": param(hidden_layers(), [64]),
+            "alpha": param(float_range(0.0), 1e-4),
+            "learning_rate_init": param(float_range(0.0, 1.0, lo_open=True), 1e-2),
+        },
+        _build_mlp,
+        _mlp_pass,
+    ),
+    Template(
+        "logistic_regression",
+        CLASSIFICATION,
+        "scaled",
+        {"C": param(float_range(0.0, lo_open=True), 1.0)},
+        _build_logistic,
+        _fit_once,
+    ),
+    Template("ridge", REGRESSION, "scaled", {"alpha": param(float_range(0.0), 1.0)}, _build_ridge, _fit_once),
+    Template(
+        "knn",
+        ALL_TASKS,
+        "scaled",
+        {"n_neighbors": param(int_range(1, 500), 15), "weights": param(choice("uniform", "distance"), "uniform")},
+        _build_knn,
+        _fit_once,
+    ),
+    # User code: solution.py defines make_model(task_type, seed) -> an estimator with fit(X, y) and
+    # predict(X) (regression) or predict_proba(X) + classes_ (classification), on preprocessed features.
+    Template(
+        "custom",
+        ALL_TASKS,
+        "scaled",
+        {"code": param(source_code(), None)},
+        _build_custom,
+        _fit_custom,
+        setup=_load_solution,
+    ),
 ]
-
-

@@ -35,14 +35,26 @@ def _tfidf_params() -> dict[str, Param]:
 
 def _make_tfidf(schema: FeatureSchema, p: dict) -> ColumnTransformer:
     if not schema.text:
-        raise SolutionError("text templates need free-text columns: list them in competition.yaml text_columns "
-                            "(a column named text is used by default)")
+        raise SolutionError(
+            "text templates need free-text columns: list them in competition.yaml text_columns "
+            "(a column named text is used by default)"
+        )
     # char_wb n-grams start at 2 characters (single letters carry little), words at unigrams.
     ngram_min = 2 if p["analyzer"] == "char_wb" else 1
     vectorisers = [
-        (f"tfidf_{c}", TfidfVectorizer(analyzer=p["analyzer"], ngram_range=(ngram_min, max(ngram_min, p["ngram_max"])),
-                                       min_df=p["min_df"], max_features=p["max_features"],
-                                       sublinear_tf=p["sublinear_tf"], lowercase=True, dtype=np.float64), c)
+        (
+            f"tfidf_{c}",
+            TfidfVectorizer(
+                analyzer=p["analyzer"],
+                ngram_range=(ngram_min, max(ngram_min, p["ngram_max"])),
+                min_df=p["min_df"],
+                max_features=p["max_features"],
+                sublinear_tf=p["sublinear_tf"],
+                lowercase=True,
+                dtype=np.float64,
+            ),
+            c,
+        )
         for c in schema.text
     ]
     if schema.numeric:
@@ -77,14 +89,35 @@ def _sgd_pass(model: Any, X: Any, y: np.ndarray, epoch: int, p: dict, classes: n
 
 
 TEMPLATES: list[Template] = [
-    Template("tfidf_logistic", CLASSIFICATION, "text",
-             {**_tfidf_params(), "C": param(float_range(0.0, lo_open=True), 10.0)},
-             _build_logistic, _fit_once, make_preprocessor=_make_tfidf),
-    Template("tfidf_nb", CLASSIFICATION, "text",
-             {**_tfidf_params(), "alpha": param(float_range(0.0, lo_open=True), 0.3)},
-             _build_nb, _fit_once, make_preprocessor=_make_tfidf),
-    Template("tfidf_sgd", CLASSIFICATION, "text",
-             {**_tfidf_params(), "epochs": param(int_range(1, 200), 10),
-              "alpha": param(float_range(0.0, lo_open=True), 1e-5)},
-             _build_sgd, _sgd_pass, make_preprocessor=_make_tfidf),
+    Template(
+        "tfidf_logistic",
+        CLASSIFICATION,
+        "text",
+        {**_tfidf_params(), "C": param(float_range(0.0, lo_open=True), 10.0)},
+        _build_logistic,
+        _fit_once,
+        make_preprocessor=_make_tfidf,
+    ),
+    Template(
+        "tfidf_nb",
+        CLASSIFICATION,
+        "text",
+        {**_tfidf_params(), "alpha": param(float_range(0.0, lo_open=True), 0.3)},
+        _build_nb,
+        _fit_once,
+        make_preprocessor=_make_tfidf,
+    ),
+    Template(
+        "tfidf_sgd",
+        CLASSIFICATION,
+        "text",
+        {
+            **_tfidf_params(),
+            "epochs": param(int_range(1, 200), 10),
+            "alpha": param(float_range(0.0, lo_open=True), 1e-5),
+        },
+        _build_sgd,
+        _sgd_pass,
+        make_preprocessor=_make_tfidf,
+    ),
 ]

@@ -69,7 +69,9 @@ class ETS:
                 seasonal = "add"
             trend = None if self.p["trend"] == "none" else "add"
             model = ExponentialSmoothing(
-                s, trend=trend, damped_trend=bool(self.p["damped"]) and trend is not None,
+                s,
+                trend=trend,
+                damped_trend=bool(self.p["damped"]) and trend is not None,
                 seasonal=None if seasonal == "none" else seasonal,
                 seasonal_periods=self.season_length if seasonal != "none" else None,
                 initialization_method="estimated",
@@ -140,8 +142,14 @@ class LagRegression:
         self.season_length = 1
         if kind == "gbm":
             self.model: Any = HistGradientBoostingRegressor(
-                max_iter=0, warm_start=True, early_stopping=False, learning_rate=p["learning_rate"],
-                max_leaf_nodes=p["max_leaf_nodes"], min_samples_leaf=p["min_samples_leaf"], random_state=seed)
+                max_iter=0,
+                warm_start=True,
+                early_stopping=False,
+                learning_rate=p["learning_rate"],
+                max_leaf_nodes=p["max_leaf_nodes"],
+                min_samples_leaf=p["min_samples_leaf"],
+                random_state=seed,
+            )
         else:
             self.model = Ridge(alpha=p["alpha"])
 
@@ -157,7 +165,7 @@ class LagRegression:
         xs, ys = [], []
         for s in histories:
             for t in range(L, len(s)):
-                window = s[t - L:t]
+                window = s[t - L : t]
                 scale = self._scale(window)
                 xs.append(window / scale)
                 ys.append(s[t] / scale)
@@ -196,23 +204,58 @@ def _train_lag(model: Any, histories: Any, y: Any, epoch: int, p: dict, classes:
 
 
 TEMPLATES: list[Template] = [
-    Template("seasonal_naive", FORECASTING, "none",
-             {"method": param(choice("seasonal", "last", "drift", "seasonal_drift"), "seasonal")},
-             lambda p, task, seed: SeasonalNaive(p), _no_training),
-    Template("ets", FORECASTING, "none",
-             {"trend": param(choice("add", "none"), "add"), "damped": param(choice(True, False), True),
-              "seasonal": param(choice("add", "mul", "none"), "add")},
-             lambda p, task, seed: ETS(p), _no_training),
-    Template("combo", FORECASTING, "none",
-             {"members": param(subset(*COMBO_MEMBERS), list(COMBO_MEMBERS)),
-              "combine": param(choice("mean", "median"), "mean")},
-             lambda p, task, seed: Combo(p), _no_training),
-    Template("lag_gbm", FORECASTING, "none",
-             {"epochs": param(int_range(1, 1000), 6), "iters_per_epoch": param(int_range(1, 1000), 25),
-              "lags": param(int_range(1, 400), 24), "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
-              "max_leaf_nodes": param(int_range(2, 4096), 15), "min_samples_leaf": param(int_range(1), 10)},
-             lambda p, task, seed: LagRegression(p, seed, "gbm"), _train_lag),
-    Template("lag_ridge", FORECASTING, "none",
-             {"lags": param(int_range(1, 400), 24), "alpha": param(float_range(0.0), 1.0)},
-             lambda p, task, seed: LagRegression(p, seed, "ridge"), _train_lag),
+    Template(
+        "seasonal_naive",
+        FORECASTING,
+        "none",
+        {"method": param(choice("seasonal", "last", "drift", "seasonal_drift"), "seasonal")},
+        lambda p, task, seed: SeasonalNaive(p),
+        _no_training,
+    ),
+    Template(
+        "ets",
+        FORECASTING,
+        "none",
+        {
+            "trend": param(choice("add", "none"), "add"),
+            "damped": param(choice(True, False), True),
+            "seasonal": param(choice("add", "mul", "none"), "add"),
+        },
+        lambda p, task, seed: ETS(p),
+        _no_training,
+    ),
+    Template(
+        "combo",
+        FORECASTING,
+        "none",
+        {
+            "members": param(subset(*COMBO_MEMBERS), list(COMBO_MEMBERS)),
+            "combine": param(choice("mean", "median"), "mean"),
+        },
+        lambda p, task, seed: Combo(p),
+        _no_training,
+    ),
+    Template(
+        "lag_gbm",
+        FORECASTING,
+        "none",
+        {
+            "epochs": param(int_range(1, 1000), 6),
+            "iters_per_epoch": param(int_range(1, 1000), 25),
+            "lags": param(int_range(1, 400), 24),
+            "learning_rate": param(float_range(0.0, 1.0, lo_open=True), 0.1),
+            "max_leaf_nodes": param(int_range(2, 4096), 15),
+            "min_samples_leaf": param(int_range(1), 10),
+        },
+        lambda p, task, seed: LagRegression(p, seed, "gbm"),
+        _train_lag,
+    ),
+    Template(
+        "lag_ridge",
+        FORECASTING,
+        "none",
+        {"lags": param(int_range(1, 400), 24), "alpha": param(float_range(0.0), 1.0)},
+        lambda p, task, seed: LagRegression(p, seed, "ridge"),
+        _train_lag,
+    ),
 ]

@@ -30,19 +30,24 @@ def _torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise SolutionError("template 'cnn' needs PyTorch, which is not installed on this worker; install "
-                            "runner/requirements-gpu.txt (GPU hosts) or pick logistic_regression / mlp / "
-                            "hist_gradient_boosting for pixel columns") from None
+        raise SolutionError(
+            "template 'cnn' needs PyTorch, which is not installed on this worker; install "
+            "runner/requirements-gpu.txt (GPU hosts) or pick logistic_regression / mlp / "
+            "hist_gradient_boosting for pixel columns"
+        ) from None
     return torch
 
 
 def _image_preprocessor(schema: FeatureSchema, p: dict) -> Any:
     if schema.image is None:
-        raise SolutionError("template 'cnn' needs the image shape: add image: {height, width, channels} to "
-                            "competition.yaml (pixel columns px_{r}_{c}, or name yours with image.pixel_pattern)")
+        raise SolutionError(
+            "template 'cnn' needs the image shape: add image: {height, width, channels} to "
+            "competition.yaml (pixel columns px_{r}_{c}, or name yours with image.pixel_pattern)"
+        )
     if schema.image.height < 4 or schema.image.width < 4:
-        raise SolutionError(f"template 'cnn' needs images of at least 4x4 pixels, got "
-                            f"{schema.image.height}x{schema.image.width}")
+        raise SolutionError(
+            f"template 'cnn' needs images of at least 4x4 pixels, got {schema.image.height}x{schema.image.width}"
+        )
     return build_image_preprocessor(schema)
 
 
@@ -79,9 +84,15 @@ class SmallCNN:
         c = self.p["channels"]
         channels, height, width = shape
         return nn.Sequential(
-            nn.Conv2d(channels, c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c, 2 * c, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(self.p["dropout"]), nn.Linear(2 * c * (height // 4) * (width // 4), n_classes),
+            nn.Conv2d(channels, c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(c, 2 * c, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(self.p["dropout"]),
+            nn.Linear(2 * c * (height // 4) * (width // 4), n_classes),
         )
 
     def _load(self, torch: Any, shape: tuple[int, int, int]) -> tuple[Any, Any, Any]:
@@ -113,7 +124,7 @@ class SmallCNN:
         order = torch.randperm(len(xs), generator=generator).to(device)
         net.train()
         for start in range(0, len(xs), self.p["batch_size"]):
-            idx = order[start:start + self.p["batch_size"]]
+            idx = order[start : start + self.p["batch_size"]]
             opt.zero_grad()
             loss = torch.nn.functional.cross_entropy(net(xs[idx]), ys[idx])
             loss.backward()
@@ -127,7 +138,7 @@ class SmallCNN:
         with torch.no_grad():
             xs = torch.as_tensor(X, dtype=torch.float32)
             for start in range(0, len(xs), 1024):
-                out.append(torch.softmax(net(xs[start:start + 1024].to(device)), dim=1).cpu().numpy())
+                out.append(torch.softmax(net(xs[start : start + 1024].to(device)), dim=1).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
 
@@ -145,7 +156,9 @@ def _cnn_epoch(model: Any, X: np.ndarray, y: np.ndarray, epoch: int, p: dict, cl
 
 TEMPLATES: list[Template] = [
     Template(
-        "cnn", CLASSIFICATION, "scaled",
+        "cnn",
+        CLASSIFICATION,
+        "scaled",
         {
             "epochs": param(int_range(1, 200), 10),
             "channels": param(int_range(4, 128), 16),
@@ -154,6 +167,10 @@ TEMPLATES: list[Template] = [
             "dropout": param(float_range(0.0, 0.9), 0.2),
             "batch_size": param(int_range(8, 4096), 128),
         },
-        _build_cnn, _cnn_epoch, setup=_setup, make_preprocessor=_image_preprocessor, available=torch_available,
+        _build_cnn,
+        _cnn_epoch,
+        setup=_setup,
+        make_preprocessor=_image_preprocessor,
+        available=torch_available,
     ),
 ]
