@@ -59,6 +59,23 @@ describe('competitionEpisode on a real Temporal dev server', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: process.env.HASTE_WORKFLOW_BUNDLE! } }, history, workflowId)).resolves.toBeUndefined();
   });
 
+  it('a new episode takes the patched branches: its history records their markers (old histories replay without them)', async () => {
+    const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
+    const patches = history
+      .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) =>
+        Object.values(e.markerRecordedEventAttributes!.details ?? {})
+          .flatMap((p) => p.payloads ?? [])
+          .map((p) => Buffer.from(p.data ?? []).toString('utf8'))
+          .join(' '),
+      );
+    for (const id of ['budgets-hold', 'profile'])
+      expect(
+        patches.some((p) => p.includes(id)),
+        id,
+      ).toBe(true);
+  });
+
   it('a repeated start attaches to the running episode instead of creating a twin', async () => {
     const runTag = `twin-${Date.now()}`;
     const first = await startEpisode(suite.config, suite.client, { competition: 'breast-cancer', budget: { maxSteps: 1 }, runTag });
