@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import errno
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 # Exit code for failures caused by the job, the solution, the competition or the submission (not the platform).
 USER_FAULT_EXIT = 2
@@ -71,33 +71,30 @@ def is_environment_fault(e: BaseException) -> bool:
 
 
 @contextmanager
-def solution_code(what: str) -> Iterator[None]:
+def _fault_of(kind: type[SolutionError], what: str) -> Iterator[None]:
+    """Whatever the code inside raises becomes a `kind` naming `what`, unless the host failed (retried)."""
+    try:
+        yield
+    except SolutionError:
+        raise
+    except Exception as e:
+        if is_environment_fault(e):
+            raise
+        raise kind(f"{what}: {_describe(e)}") from e
+
+
+def solution_code(what: str) -> AbstractContextManager[None]:
     """Runs code on the solution's behalf: whatever it raises becomes a SolutionError naming `what`.
 
     Exception, not BaseException: KeyboardInterrupt stays a signal; SystemExit from user code is
     caught where that code is imported (templates/tabular.py).
     """
-    try:
-        yield
-    except SolutionError:
-        raise
-    except Exception as e:
-        if is_environment_fault(e):
-            raise
-        raise SolutionError(f"{what}: {_describe(e)}") from e
+    return _fault_of(SolutionError, what)
 
 
-@contextmanager
-def competition_data(what: str) -> Iterator[None]:
+def competition_data(what: str) -> AbstractContextManager[None]:
     """Loads or reads the competition's own files: a failure is the competition's (exit 2)."""
-    try:
-        yield
-    except SolutionError:
-        raise
-    except Exception as e:
-        if is_environment_fault(e):
-            raise
-        raise CompetitionError(f"{what}: {_describe(e)}") from e
+    return _fault_of(CompetitionError, what)
 
 
 def _describe(e: BaseException) -> str:

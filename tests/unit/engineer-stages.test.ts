@@ -11,18 +11,15 @@ import { TechniqueDeltaSchema } from '../../schemas/learning.js';
 import { PipelineSpecSchema } from '../../schemas/pipeline.js';
 import type { Profile } from '../../schemas/profile.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
+import { toyCompetition } from '../helpers/competition.js';
 
-const competition: CompetitionSpec = {
-  id: 'toy',
-  title: 'toy',
-  domain: 'tabular',
+const competition = toyCompetition({
   taskType: 'regression',
-  dir: '/nowhere',
   metric: 'rmsle',
   direction: 'minimize',
   budget: { computeSeconds: 1000, maxSteps: 12 },
   traits: { rows: 1000, features: 4, numericFeatures: 2, categoricalFeatures: 2 },
-};
+});
 
 const tabular: Profile = {
   version: 1,

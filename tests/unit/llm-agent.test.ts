@@ -17,6 +17,7 @@ import type { CompetitionSpec } from '../../schemas/competition.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
+import { toyCompetition } from '../helpers/competition.js';
 
 const hashing = embedderFromConfig({ kind: 'hashing' });
 
@@ -51,17 +52,13 @@ function scriptedEndpoint(replies: string[]) {
   return { server, requests };
 }
 
-const competition: CompetitionSpec = {
-  id: 'toy',
-  title: 'toy',
-  domain: 'tabular',
+const competition = toyCompetition({
   taskType: 'regression',
-  dir: '/nowhere',
   metric: 'rmse',
   direction: 'minimize',
   budget: { computeSeconds: 100, maxSteps: 5 },
   traits: { rows: 500, features: 8, numericFeatures: 8, categoricalFeatures: 0 },
-};
+});
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -6,18 +6,9 @@ import type { ProposeContext, StepView } from '../../agents/types.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { PriorSchema } from '../../schemas/prior.js';
 import type { Profile } from '../../schemas/profile.js';
+import { toyCompetition } from '../helpers/competition.js';
 
-const competition: CompetitionSpec = {
-  id: 'toy',
-  title: 'toy',
-  domain: 'tabular',
-  taskType: 'binary',
-  dir: '/nowhere',
-  metric: 'roc_auc',
-  direction: 'maximize',
-  budget: { computeSeconds: 100, maxSteps: 20 },
-  traits: { rows: 1000, features: 10, numericFeatures: 10, categoricalFeatures: 0 },
-};
+const competition = toyCompetition();
 
 async function context(history: StepView[], seed = 7): Promise<ProposeContext> {
   const plan = await planOffline({ competition, seed, skills: [] });

@@ -5,6 +5,7 @@ import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { StepRecord } from '../../schemas/episode.js';
 import type { Candidate } from '../../schemas/training.js';
 import { chargeOfFailure, estimateStepSeconds } from '../../workflows/step-cost.js';
+import { toyCompetition } from '../helpers/competition.js';
 
 function step(candidate: Candidate, computeSeconds: number, extra: Partial<StepRecord> = {}): StepRecord {
   return {
@@ -56,17 +57,7 @@ describe('chargeOfFailure', () => {
 });
 
 describe('planOffline and the episode budget', () => {
-  const competition: CompetitionSpec = {
-    id: 'toy',
-    title: 'toy',
-    domain: 'tabular',
-    taskType: 'binary',
-    dir: '/nowhere',
-    metric: 'roc_auc',
-    direction: 'maximize',
-    budget: { computeSeconds: 100, maxSteps: 20 },
-    traits: { rows: 1000, features: 10, numericFeatures: 10, categoricalFeatures: 0 },
-  };
+  const competition = toyCompetition();
 
   it('orders the portfolio for the episode’s --max-steps, not competition.yaml’s', async () => {
     const own = await planOffline({ competition, seed: 0, skills: [] });
