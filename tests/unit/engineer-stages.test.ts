@@ -6,7 +6,6 @@ import { prototypes, type ModelSpec } from '../../agents/offline/prototypes.js';
 import { candidateKey } from '../../agents/offline/search-space.js';
 import { nextStage, stepsLeft } from '../../agents/offline/stages.js';
 import type { Proposal, ProposeContext, StepView } from '../../agents/types.js';
-import type { CompetitionSpec } from '../../schemas/competition.js';
 import { TechniqueDeltaSchema } from '../../schemas/learning.js';
 import { PipelineSpecSchema } from '../../schemas/pipeline.js';
 import type { Profile } from '../../schemas/profile.js';

@@ -13,7 +13,6 @@ import { debugOffline } from '../../agents/offline/debugger.js';
 import { planOffline } from '../../agents/offline/planner.js';
 import type { Agent, AgentRole, ProposeContext, RoleUsage, StepView } from '../../agents/types.js';
 import { loadConfig } from '../../infra/config.js';
-import type { CompetitionSpec } from '../../schemas/competition.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
 import type { RetrievedSkill } from '../../skill-store/retriever.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';

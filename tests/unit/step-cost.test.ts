@@ -1,7 +1,6 @@
 import { ActivityFailure, ApplicationFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { planOffline } from '../../agents/offline/planner.js';
-import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { StepRecord } from '../../schemas/episode.js';
 import type { Candidate } from '../../schemas/training.js';
 import { chargeOfFailure, estimateStepSeconds } from '../../workflows/step-cost.js';
