@@ -22,11 +22,14 @@ const relativeCost = (template: string) => TEMPLATE_SPACES[template]?.relativeCo
 /**
  * What the next step will probably cost in slot seconds, from the steps already taken: the latest
  * completed step of the same template scaled by the work asked for, else the latest completed step
- * of any template scaled by the templates' relative costs. Null before any step completed (nothing
- * measured yet: the runner's deadline bounds that first step).
+ * of any template scaled by the templates' relative costs. Steps a deadline cut short count only when
+ * no step finished: their compute is a lower bound of what they needed. Null before any step
+ * completed (nothing measured yet: the runner's deadline bounds that first step).
  */
 export function estimateStepSeconds(candidate: Candidate, ledger: readonly StepRecord[]): number | null {
-  const measured = ledger.filter((s) => s.status === 'ok' && s.computeSeconds > 0 && !s.stoppedEarly);
+  const completed = ledger.filter((s) => s.status === 'ok' && s.computeSeconds > 0);
+  const finished = completed.filter((s) => !s.stoppedEarly);
+  const measured = finished.length > 0 ? finished : completed;
   const same = measured.filter((s) => s.candidate.template === candidate.template).at(-1);
   if (same) return same.computeSeconds * workRatio(candidate, same.candidate);
   const other = measured.at(-1);

@@ -36,10 +36,12 @@ describe('estimateStepSeconds', () => {
     expect(estimateStepSeconds({ template: 'hist_gradient_boosting', params: {} }, [step(hgb(8), 10)])).toBeCloseTo(10);
   });
 
-  it('scales another template by relative cost, and ignores steps the deadline cut short', () => {
+  it('scales another template by relative cost; a step the deadline cut short counts only when none finished (a lower bound)', () => {
     // random_forest costs 3, hist_gradient_boosting 2 (agents/offline/search-space.ts)
     expect(estimateStepSeconds({ template: 'random_forest', params: {} }, [step(hgb(8), 10)])).toBeCloseTo(15);
-    expect(estimateStepSeconds(hgb(8), [step(hgb(8), 10, { stoppedEarly: 'deadline: stopped after epoch 2 of 8' })])).toBeNull();
+    const cut = step(hgb(8), 38, { stoppedEarly: 'deadline: stopped after epoch 2 of 8' });
+    expect(estimateStepSeconds(hgb(8), [cut])).toBeCloseTo(38);
+    expect(estimateStepSeconds(hgb(8), [step(hgb(8), 10), cut])).toBeCloseTo(10);
   });
 });
 
