@@ -29,6 +29,8 @@ export interface TransferOptions {
   heldoutSteps?: number;
   /** Also run the cold-with-twice-the-budget arm (default true; a quick check may leave it out). */
   coldTwice?: boolean;
+  /** The offline engineer of every run (default staged; portfolio lessons order the portfolio engineer). */
+  engineer?: 'staged' | 'portfolio';
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -117,6 +119,7 @@ async function learnPhase(client: Client, run: Run, tag: string, train: string[]
     const summary = await run({
       competition,
       runTag: `${tag}-learn-${i}`,
+      engineer: options.engineer ?? 'staged',
       budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) },
       stopAtTarget: false,
       validateSkills: true,
@@ -157,6 +160,7 @@ async function heldoutPhase(
       const summary = await run({
         competition,
         runTag: `${tag}-${arm}-${seed}`,
+        engineer: options.engineer ?? 'staged',
         seed,
         skills: arm === 'warm',
         learn: false,

@@ -37,6 +37,11 @@ export const EpisodeInputSchema = z.strictObject({
   competition: z.string().min(1, 'a built-in competition id or a competition folder'),
   budget: BudgetSchema.default({}),
   agent: AgentBackendSchema.default('offline'),
+  /**
+   * How the offline engineer works: `staged` (the five stages on pipeline specs, from the data profile) or
+   * `portfolio` (flat templates in the plan's order, then local search: what portfolio lessons order).
+   */
+  engineer: z.enum(['staged', 'portfolio']).default('staged'),
   skills: z.boolean().default(true),
   seed: z.number().int().nonnegative().default(0),
   /** Credit the skills used and distil this episode into the library when it ends (false: leave the library as it is). */

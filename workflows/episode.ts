@@ -323,7 +323,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       seed: input.seed,
       skills: skills.global.map((s) => `${s.title}: ${s.body}`),
       tiered: skills,
-      ...(state.profile ? { profile: state.profile } : {}),
+      ...(state.profile && input.engineer === 'staged' ? { profile: state.profile } : {}),
       backend: input.agent,
     });
     account(state.plan.usage);
@@ -435,7 +435,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
         maxSteps: state.budget.maxSteps,
         initialCandidates: input.initialCandidates,
-        ...(state.profile ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
+        ...(state.profile && input.engineer === 'staged' ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
         skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
         backend: input.agent,
       }));

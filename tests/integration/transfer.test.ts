@@ -64,6 +64,8 @@ describe('transfer end to end', () => {
         trainBudgetSeconds: 300,
         trainSteps: 7,
         coldTwice: false,
+        // The lesson under test orders the flat-template portfolio; the staged engineer composes pipelines instead.
+        engineer: 'portfolio',
         log: (line) => process.env.HASTE_TEST_VERBOSE && process.stderr.write(`${line}\n`),
       });
       for (const c of SPLIT.train) expect(result.skills.some((s) => s.tier === 'task' && s.title.startsWith(`${c}:`))).toBe(true);
