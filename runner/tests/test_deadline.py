@@ -92,7 +92,8 @@ def test_forecasting_scores_the_series_that_fit_and_forecasts_every_test_series(
     # Two folds and their test forecasts (32 series forecasts) on this machine now; 5 folds are 80 of them.
     started = time.time()
     _run(_job(d, tmp_path / "probe", "combo", {}, started + 1000, folds=2, checkpointEvery=0))
-    deadline = time.time() + 0.6 * (time.time() - started)  # room for about 19 of the 80
+    # Room for about a third of the 80 (the probe's time includes the imports, which vary with the machine's load).
+    deadline = time.time() + 0.9 * (time.time() - started)
     events = _run(_job(d, tmp_path / "w", "combo", {}, deadline))
     finished = time.time()
     assert finished - deadline <= OVERSHOOT_SECONDS
