@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SkillStore } from '../skill-store/store.js';
+import { eachSkill, type SkillStore } from '../skill-store/store.js';
 import type { SkillRecord } from '../skill-store/schema.js';
 import {
   DEFAULT_POLICY,
@@ -25,7 +25,7 @@ export function readTrajectory(file: string): Trajectory {
 
 async function allSkills(store: SkillStore): Promise<SkillRecord[]> {
   const out: SkillRecord[] = [];
-  for (let page = await store.list({}, { limit: 500 }); page.length > 0; page = await store.list({}, { limit: 500, after: page.at(-1)!.id })) out.push(...page);
+  for await (const skill of eachSkill(store)) out.push(skill);
   return out;
 }
 

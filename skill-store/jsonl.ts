@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describeIssues } from '../schemas/issues.js';
 import { SkillRecordSchema, type SkillRecord } from './schema.js';
-import type { SkillStore } from './store.js';
+import { eachSkill, type SkillStore } from './store.js';
 
 /** An import source (a JSONL file, a SKILL.md folder) with problems; nothing of it was imported. */
 export class SkillImportError extends Error {
@@ -22,15 +22,9 @@ export class SkillImportError extends Error {
 export async function exportSkills(store: SkillStore, file: string): Promise<number> {
   const out = createWriteStream(file, { encoding: 'utf8' });
   let count = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.list({}, { limit: 500, after });
-    for (const skill of page) {
-      if (!out.write(`${JSON.stringify(skill)}\n`)) await once(out, 'drain');
-      count++;
-    }
-    if (page.length < 500) break;
-    after = page.at(-1)!.id;
+  for await (const skill of eachSkill(store)) {
+    if (!out.write(`${JSON.stringify(skill)}\n`)) await once(out, 'drain');
+    count++;
   }
   out.end();
   await once(out, 'finish');

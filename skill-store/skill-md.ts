@@ -4,7 +4,7 @@ import { parseDocument, stringify } from 'yaml';
 import { describeIssues } from '../schemas/issues.js';
 import { createSkill, sameSkillState, skillId, SkillRecordSchema, type SkillRecord } from './schema.js';
 import { SkillImportError } from './jsonl.js';
-import type { SkillStore } from './store.js';
+import { eachSkill, type SkillStore } from './store.js';
 
 /**
  * A skill library as folders people can read and curate: one folder per skill holding `SKILL.md`
@@ -60,18 +60,12 @@ export async function exportSkillMd(store: SkillStore, dir: string): Promise<num
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   let count = 0;
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.list({}, { limit: 500, after });
-    for (const skill of page) {
-      const folder = path.join(staging, folderName(skill));
-      mkdirSync(folder);
-      writeFileSync(path.join(folder, SKILL_FILE), renderSkillMd(skill));
-      writeFileSync(path.join(folder, RECIPE_FILE), `${JSON.stringify(skill.recipe, null, 2)}\n`);
-      count++;
-    }
-    if (page.length < 500) break;
-    after = page.at(-1)!.id;
+  for await (const skill of eachSkill(store)) {
+    const folder = path.join(staging, folderName(skill));
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, SKILL_FILE), renderSkillMd(skill));
+    writeFileSync(path.join(folder, RECIPE_FILE), `${JSON.stringify(skill.recipe, null, 2)}\n`);
+    count++;
   }
   if (existsSync(dir)) rmSync(dir, { recursive: true });
   mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });

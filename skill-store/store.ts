@@ -198,3 +198,14 @@ export interface SkillStore {
 
   close(): Promise<void>;
 }
+
+/** Every skill in the store (all tiers and statuses), ordered by id, fetched a page at a time. */
+export async function* eachSkill(store: SkillStore, pageSize = 500): AsyncGenerator<SkillRecord> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.list({}, { limit: pageSize, after });
+    yield* page;
+    if (page.length < pageSize) return;
+    after = page.at(-1)!.id;
+  }
+}
