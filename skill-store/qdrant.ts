@@ -50,6 +50,10 @@ const DEFAULT_MAX_REQUEST_BYTES = 8 * 2 ** 20;
 const DENSE_NUMBER_BYTES = 14;
 const NUMBER_BYTES = 24;
 const IDS_PER_READ = 1000;
+/** Points per write request (within the byte and strict-mode limits): small enough for writes to overlap. */
+const POINTS_PER_WRITE = 250;
+/** Write requests in flight at once (see writePoints). */
+const WRITES_IN_FLIGHT = 2;
 /** A read-modify-write that keeps losing to other writers gives up after this long. */
 const MODIFY_DEADLINE_MS = 60_000;
 
@@ -68,6 +72,24 @@ function isFreshClaim(token: string): boolean {
 }
 const useKeyHash = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 12);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `work` on every item, at most `limit` at once; once all started ones have settled, throws the first failure. */
+async function eachConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
+}
 
 /**
  * A dense vector for a request body, rounded to 9 decimals: below float32's own precision for unit
@@ -202,6 +224,15 @@ function reasonOf(err: unknown): string {
   return String(err);
 }
 
+/** Socket errors (undici's and Node's) that mean the connection closed with no answer read. */
+const DROPPED = new Set(['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNRESET', 'EPIPE']);
+function droppedConnection(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && DROPPED.has(e.code)) return true;
+  }
+  return false;
+}
+
 export interface QdrantCollectionSettings {
   /** Copies of each shard (default 1); more needs a cluster of that many nodes. */
   replicationFactor?: number;
@@ -264,9 +295,20 @@ export class QdrantSkillStore implements SkillStore {
   }
 
   /** Runs one request; a failure becomes a SkillStoreError naming the server, the step and its reason. */
-  private async call<T>(step: string, request: () => Promise<T>): Promise<T> {
+  /**
+   * One request, its failure a SkillStoreError with the server's reason. A connection the server
+   * closed before answering (a kept-alive socket it timed out as the request left) is tried once
+   * more: every request here is a read or a write conditional on the state it replaces and read back,
+   * so sending it twice changes nothing; the snapshot, which would be taken twice, opts out.
+   */
+  private async call<T>(step: string, request: () => Promise<T>, retryDropped = true): Promise<T> {
     try {
-      return await request();
+      try {
+        return await request();
+      } catch (err) {
+        if (!retryDropped || !droppedConnection(err)) throw err;
+        return await request();
+      }
     } catch (err) {
       throw new SkillStoreError(`Qdrant at ${this.options.url} (collection ${this.options.collection}): ${step} failed: ${reasonOf(err)}`, { cause: err });
     }
@@ -442,10 +484,8 @@ export class QdrantSkillStore implements SkillStore {
     let sameAsOurs: number;
     try {
       // Updates first and checked before any insert: a conflict there leaves nothing to undo.
-      await this.writePoints(updates, sent);
-      sameAsOurs = await this.verifyLanded(updates);
-      await this.writePoints(inserts, sent);
-      sameAsOurs += await this.verifyLanded(inserts);
+      sameAsOurs = await this.writePoints(updates, sent);
+      sameAsOurs += await this.writePoints(inserts, sent);
     } catch (err) {
       await this.rollBack(sent, err);
       throw err;
@@ -467,7 +507,7 @@ export class QdrantSkillStore implements SkillStore {
         this.options.embedder.dimension * DENSE_NUMBER_BYTES +
         2 * (p.vector[SPARSE] as { indices: number[] }).indices.length * NUMBER_BYTES +
         200;
-      if (chunk.length && (bytes + size > this.maxRequestBytes || chunk.length >= Math.min(this.maxPointsPerWrite, this.maxConditionValues))) {
+      if (chunk.length && (bytes + size > this.maxRequestBytes || chunk.length >= Math.min(POINTS_PER_WRITE, this.maxPointsPerWrite, this.maxConditionValues))) {
         out.push(chunk);
         chunk = [];
         bytes = 0;
@@ -479,9 +519,15 @@ export class QdrantSkillStore implements SkillStore {
     return out;
   }
 
-  /** Sends new points as insert_only and changed ones as update_only over the exact state they replace. */
-  private async writePoints(points: PendingPoint[], sent: PendingPoint[]): Promise<void> {
-    for (const chunk of this.chunks(points)) {
+  /**
+   * Sends new points as insert_only and changed ones as update_only over the exact state they replace,
+   * each chunk read back once written (see verifyLanded); returns how many another writer had already
+   * stored as ours. Chunks overlap: the next one's JSON is printed while Qdrant parses and applies the
+   * last. All chunks started have settled before a failure is thrown, so `sent` is whole for a rollback.
+   */
+  private async writePoints(points: PendingPoint[], sent: PendingPoint[]): Promise<number> {
+    let sameAsOurs = 0;
+    await eachConcurrently(this.chunks(points), WRITES_IN_FLIGHT, async (chunk) => {
       sent.push(...chunk);
       const updating = chunk[0]!.before !== undefined;
       await this.putPoints(`writing ${chunk.length} skills`, {
@@ -490,7 +536,9 @@ export class QdrantSkillStore implements SkillStore {
           ? { update_mode: 'update_only', update_filter: { must: [{ key: TOKEN, match: { any: chunk.map((p) => p.before!.token) } }] } }
           : { update_mode: 'insert_only' }),
       });
-    }
+      sameAsOurs += await this.verifyLanded(chunk);
+    });
+    return sameAsOurs;
   }
 
   /**
@@ -721,7 +769,7 @@ export class QdrantSkillStore implements SkillStore {
 
   /** A server-side collection snapshot; returns its name (download it from Qdrant's snapshot API). */
   async snapshot(): Promise<string> {
-    const snapshot = await this.call('creating a snapshot', () => this.client.createSnapshot(this.options.collection, { wait: true }));
+    const snapshot = await this.call('creating a snapshot', () => this.client.createSnapshot(this.options.collection, { wait: true }), false);
     if (!snapshot) throw new SkillStoreError(`Qdrant at ${this.options.url} returned no snapshot description`);
     return snapshot.name;
   }

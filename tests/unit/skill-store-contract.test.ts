@@ -464,6 +464,24 @@ describe('QdrantSkillStore: what the server says reaches the user (fake server)'
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 
+  it('a connection the server drops before answering is tried once more, then reported', async () => {
+    let dropped = 0;
+    const server: Server = createServer((req, res) => {
+      // The version check's first connection closes unanswered (a kept-alive socket timed out); every other one is refused.
+      if (req.url === '/' && dropped++ === 0) return void req.socket.destroy();
+      if (req.url === '/') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: '1.19.0' }));
+      req.socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise((resolve) => server.close(() => resolve())) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const error = await QdrantSkillStore.open({ url, collection: 'skills', embedder }).catch((e: unknown) => e);
+    // Past the version check on its second try; the next step's connection drops twice and is reported.
+    expect(dropped).toBe(2);
+    expect(error).toBeInstanceOf(SkillStoreError);
+    expect((error as Error).message).toMatch(/checking the collection failed: .*(other side closed|UND_ERR_SOCKET|ECONNRESET)/);
+  });
+
   it('the CLI exits 2 with the reason in one sentence, no stack trace', async () => {
     const url = await qdrant('1.19.0', { status: 400, error: 'Wrong input: Collection `haste-skills` is broken (fake)' });
     const run = (env: Record<string, string>) =>
