@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { startEpisode } from '../cli/client.js';
+import { startEpisode } from '../client/episodes.js';
 import { computeUnitOf, stepCompute, type ComputeUnit } from '../distill/compute.js';
 import { improvement } from '../distill/trajectory.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';

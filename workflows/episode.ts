@@ -19,10 +19,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
-import { addUsage, emptyLedger, totalTokens } from '../agents/ledger.js';
-import { techniqueDeltas } from '../agents/offline/ablation.js';
-import { candidateKey } from '../agents/offline/search-space.js';
-import type { Proposal, RoleUsage, StepView } from '../agents/types.js';
+import type { Proposal } from '../agents/types.js';
+import { techniqueDeltas } from '../schemas/ablation.js';
 import { isBetter } from '../schemas/competition.js';
 import {
   EpisodeInputSchema,
@@ -35,11 +33,13 @@ import {
   type EpisodeStatus,
   type EpisodeSummary,
   type StepRecord,
+  type StepView,
   type StopReason,
 } from '../schemas/episode.js';
+import { addUsage, emptyLedger, totalTokens, type RoleUsage } from '../schemas/ledger.js';
 import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey, TokensKey } from '../schemas/search-attributes.js';
 import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
-import type { Candidate } from '../schemas/training.js';
+import { candidateKey, type Candidate } from '../schemas/training.js';
 import { distillSkills } from './distill.js';
 import { chargeOfFailure, estimateStepSeconds } from './step-cost.js';
 import { describeIssues } from '../schemas/issues.js';

@@ -1,10 +1,8 @@
-import { isBetter, type Direction } from '../../schemas/competition.js';
-import type { TechniqueDelta } from '../../schemas/learning.js';
-import type { FeatureStep, PipelineFragment, PipelineSpec } from '../../schemas/pipeline.js';
-import type { Candidate } from '../../schemas/training.js';
-import type { StepView } from '../types.js';
-import type { ModelSpec } from './prototypes.js';
-import { candidateKey } from './search-space.js';
+import { isBetter, type Direction } from './competition.js';
+import type { StepView } from './episode.js';
+import type { TechniqueDelta } from './learning.js';
+import type { FeatureStep, ModelSpec, PipelineFragment, PipelineSpec } from './pipeline.js';
+import { candidateKey, type Candidate } from './training.js';
 
 /** One technique of a pipeline and the same pipeline without it (stage 5 trains the latter). */
 export interface TechniqueVariant {
