@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage } from '../agents/types.js';
 import type { AgentBackend } from '../schemas/episode.js';
-import { createSkill, type SkillRecord } from '../skill-store/schema.js';
+import { createSkill, type SkillRecord } from '../schemas/skill.js';
 import type { SkillStore } from '../skill-store/store.js';
 
 /** A missing endpoint or model setting will not fix itself on retry. */

@@ -2,7 +2,7 @@ import { profileOf, savingAgainstNeutral } from '../distill/portfolio.js';
 import { DEFAULT_POLICY } from '../distill/rules.js';
 import type { Direction, TaskType } from '../schemas/competition.js';
 import type { StepRecord } from '../schemas/episode.js';
-import type { SkillRecord } from '../skill-store/schema.js';
+import type { SkillRecord } from '../schemas/skill.js';
 import type { SkillOutcome, SkillStore } from '../skill-store/store.js';
 import { improvement } from '../distill/trajectory.js';
 

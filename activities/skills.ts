@@ -1,4 +1,5 @@
-import type { SkillRetriever, TieredSkills } from '../skill-store/retriever.js';
+import type { SkillRetriever } from '../skill-store/retriever.js';
+import type { TieredSkills } from '../schemas/skill.js';
 import type { CompetitionSpec } from '../schemas/competition.js';
 import { ProfileSchema, type Profile } from '../schemas/profile.js';
 

@@ -1,44 +1,12 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
-export type { Ablation, EngineerStage } from '../schemas/episode.js';
-import type { Ablation, EngineerStage } from '../schemas/episode.js';
+export type { Ablation, EngineerStage, StepView } from '../schemas/episode.js';
+import type { Ablation, EngineerStage, StepView } from '../schemas/episode.js';
 import type { Prior } from '../schemas/prior.js';
 import type { Profile } from '../schemas/profile.js';
 import type { Candidate } from '../schemas/training.js';
-import type { RetrievedSkill, TieredSkills } from '../skill-store/retriever.js';
-import type { SkillTier } from '../skill-store/schema.js';
-
-export type AgentRole = 'planner' | 'engineer' | 'debugger' | 'distiller';
-
-/** One chat exchange with a model, kept out of workflow history: the activity stores it as an artifact. */
-export interface LlmExchange {
-  request: unknown;
-  reply: string;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number;
-  /** Why the reply was not used (invalid JSON, schema, rules); absent when it was. */
-  problem?: string;
-}
-
-/** What one role invocation cost and how it went; travels in workflow history, so it stays small. */
-export interface RoleUsage {
-  role: AgentRole;
-  /** Who answered: the model, or the offline role after the model failed. */
-  backend: 'llm' | 'offline';
-  model?: string;
-  promptTokens: number;
-  completionTokens: number;
-  calls: number;
-  latencyMs: number;
-  /** Why the offline role answered instead (endpoint unreachable, invalid replies). */
-  fallback?: string;
-  /** The skills that were in the prompt (within HASTE_LLM_CONTEXT_TOKENS). */
-  skillsInContext?: string[];
-  /** Artifact file with the prompts and replies (written by the activity; never inlined in history). */
-  transcript?: string;
-  /** The exchanges themselves, only between agent and activity (the activity moves them to `transcript`). */
-  exchanges?: LlmExchange[];
-}
+import type { RetrievedSkill, TieredSkills, SkillTier } from '../schemas/skill.js';
+import type { RoleUsage } from '../schemas/ledger.js';
+export type { AgentRole, LlmExchange, RoleUsage } from '../schemas/ledger.js';
 
 export interface Plan {
   /** Candidates to try first, best bet first. */
@@ -53,23 +21,6 @@ export interface Plan {
   /** Global skills the planner had in context (credited on every step, like shapedBy). */
   skillIds?: string[];
   usage?: RoleUsage;
-}
-
-/** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
-export interface StepView {
-  step: number;
-  candidate: Candidate;
-  status: 'ok' | 'failed' | 'cancelled';
-  cvScore?: number;
-  error?: string;
-  computeSeconds: number;
-  stage?: EngineerStage;
-  /** The step this one refined (a lineage leads back to one screened prototype). */
-  parent?: number;
-  ablation?: Ablation;
-  /** Ensemble steps: the members' step numbers, and whether the blend beat the best member. */
-  artifactSteps?: number[];
-  ensembleKept?: boolean;
 }
 
 export interface PlanContext {

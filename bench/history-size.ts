@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { startEpisode } from '../cli/client.js';
+import { startEpisode } from '../client/episodes.js';
 import { startDevServer, stopDevServer } from '../infra/dev-server.js';
 import { ephemeralConfig } from '../infra/ephemeral.js';
 import { findTemporalCli } from '../infra/temporal-cli.js';

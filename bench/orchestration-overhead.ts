@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { startEpisode } from '../cli/client.js';
+import { startEpisode } from '../client/episodes.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';
 import { startDevServer, stopDevServer } from '../infra/dev-server.js';
 import { ephemeralConfig } from '../infra/ephemeral.js';

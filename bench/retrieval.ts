@@ -16,7 +16,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { lazyEmbedder, normalise, type Embedder, type EmbedderSource } from '../skill-store/embedder.js';
 import { embedderFromConfig } from '../skill-store/open.js';
 import { QdrantSkillStore } from '../skill-store/qdrant.js';
-import { createSkill, skillSearchText, type SkillRecord } from '../skill-store/schema.js';
+import { createSkill, skillSearchText, type SkillRecord } from '../schemas/skill.js';
 import { SqliteSkillStore } from '../skill-store/sqlite.js';
 import type { SkillFilter, SkillStore } from '../skill-store/store.js';
 

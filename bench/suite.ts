@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { startEpisode } from '../cli/client.js';
+import { startEpisode } from '../client/episodes.js';
 import { builtinIds, loadCompetitionSpec } from '../infra/competitions.js';
 import { PROJECT_ROOT, type HasteConfig } from '../infra/config.js';
 import { startDevServer, stopDevServer } from '../infra/dev-server.js';

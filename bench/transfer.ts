@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { startEpisode } from '../cli/client.js';
+import { startEpisode } from '../client/episodes.js';
 import { computeUnitOf, stepCompute, type ComputeUnit } from '../distill/compute.js';
 import { improvement } from '../distill/trajectory.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';
 import type { HasteConfig } from '../infra/config.js';
 import { isBetter, type Direction } from '../schemas/competition.js';
 import type { EpisodeInput, EpisodeSummary, StepRecord } from '../schemas/episode.js';
+import { incumbentsByCv } from '../schemas/incumbent.js';
 import { ARMS, meanSem, type Arm, type ArmRun, type HeldoutResult, type TransferResult } from '../schemas/transfer.js';
 import { openSkillStore } from '../skill-store/open.js';
 import type { SkillStore } from '../skill-store/store.js';
@@ -43,10 +44,8 @@ export interface TransferOptions {
 export function incumbentCurve(ledger: StepRecord[], direction: Direction, unit: ComputeUnit = computeUnitOf(ledger)): ArmRun['curve'] {
   const curve: ArmRun['curve'] = [];
   let compute = 0;
-  let incumbent: StepRecord | null = null;
-  for (const s of ledger) {
-    compute += stepCompute(s, unit);
-    if (s.status === 'ok' && s.cvScore !== undefined && (!incumbent || isBetter(s.cvScore, incumbent.cvScore!, direction))) incumbent = s;
+  for (const { step, incumbent } of incumbentsByCv(ledger, direction)) {
+    compute += stepCompute(step, unit);
     if (incumbent?.gradedScore !== undefined) curve.push({ compute: Number(compute.toFixed(3)), best: incumbent.gradedScore });
   }
   return curve;
@@ -54,11 +53,9 @@ export function incumbentCurve(ledger: StepRecord[], direction: Direction, unit:
 
 /** Refinement steps until the final incumbent (best CV) was found, counting it; null when no step scored. */
 export function stepsToBest(ledger: StepRecord[], direction: Direction): number | null {
-  let best: { at: number; cv: number } | null = null;
-  ledger.forEach((s, i) => {
-    if (s.status === 'ok' && s.cvScore !== undefined && (!best || isBetter(s.cvScore, best.cv, direction))) best = { at: i + 1, cv: s.cvScore };
-  });
-  return (best as { at: number } | null)?.at ?? null;
+  let at: number | null = null;
+  for (const { index, changed } of incumbentsByCv(ledger, direction)) if (changed) at = index + 1;
+  return at;
 }
 
 /** Cold compute-to-target over warm; null when either run never reached the target. */

@@ -1,14 +1,10 @@
 import { SkillImportError } from '../skill-store/jsonl.js';
 import { SkillExportError } from '../skill-store/skill-md.js';
 import { EmbedderMismatchError, SkillNotFoundError, SkillStoreError, VersionConflictError } from '../skill-store/store.js';
+import { UsageError } from '../infra/errors.js';
 
-/** A mistake in what the user asked for: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+// UsageError lives in infra because the episode client (below the CLI) throws it too; commands take it from here.
+export { UsageError } from '../infra/errors.js';
 
 /**
  * Skill store failures the user can act on (a bad file, a missing skill, a conflict, another

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eachSkill, type SkillStore } from '../skill-store/store.js';
-import type { SkillRecord } from '../skill-store/schema.js';
+import type { SkillRecord } from '../schemas/skill.js';
 import {
   DEFAULT_POLICY,
   lessonKey,

@@ -1,6 +1,6 @@
-import { candidateKey, neutralPrior, templateFits } from '../agents/offline/search-space.js';
+import { neutralPrior, templateFits } from '../agents/offline/search-space.js';
+import { candidateKey, type Candidate } from '../schemas/training.js';
 import type { Direction, TaskType } from '../schemas/competition.js';
-import type { Candidate } from '../schemas/training.js';
 import { computeUnitOf, stepCompute, type MeteredStep } from './compute.js';
 import { improvement } from './trajectory.js';
 

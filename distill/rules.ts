@@ -2,7 +2,7 @@ import { familyOf } from '../agents/offline/families.js';
 import { candidateFromRecipe } from '../agents/offline/skill-guided.js';
 import type { Candidate } from '../schemas/training.js';
 import type { TaskType } from '../schemas/competition.js';
-import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../skill-store/schema.js';
+import { createSkill, type SkillConditions, type SkillRecord, type SkillRecipe } from '../schemas/skill.js';
 import { PipelineSpecSchema, type PipelineFragment } from '../schemas/pipeline.js';
 import { computeUnitOf } from './compute.js';
 import { leaveOneOut, learnOrder, profileOf, type PortfolioCase } from './portfolio.js';

@@ -1,7 +1,7 @@
 import type { PipelineFragment } from '../schemas/pipeline.js';
 import { profileTraits } from '../schemas/profile.js';
 import { conditionHolds, describeCondition, type Traits } from '../skill-store/conditions.js';
-import { createSkill, type SkillRecord, type TraitCondition } from '../skill-store/schema.js';
+import { createSkill, type SkillRecord, type TraitCondition } from '../schemas/skill.js';
 import { computeUnitOf } from './compute.js';
 import type { Trajectory } from './trajectory.js';
 

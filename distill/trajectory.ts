@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CompetitionSpecSchema, isBetter, type Direction } from '../schemas/competition.js';
+import { CompetitionSpecSchema, type Direction } from '../schemas/competition.js';
+import { incumbentsByCv } from '../schemas/incumbent.js';
 import { TechniqueDeltaSchema } from '../schemas/learning.js';
 import { ProfileSchema } from '../schemas/profile.js';
 import { CandidateSchema } from '../schemas/training.js';
@@ -45,10 +46,10 @@ export function incumbent(t: Trajectory): { step: Trajectory['state']['steps'][n
   let spent = 0;
   let spentAtBest = 0;
   const unit = computeUnitOf(t.state.steps);
-  for (const s of t.state.steps) {
-    spent += stepCompute(s, unit);
-    if (s.status === 'ok' && s.cvScore !== undefined && (!best || isBetter(s.cvScore, best.cvScore!, t.state.competition.direction))) {
-      best = s;
+  for (const { step, changed } of incumbentsByCv(t.state.steps, t.state.competition.direction)) {
+    spent += stepCompute(step, unit);
+    if (changed) {
+      best = step;
       spentAtBest = spent;
     }
   }

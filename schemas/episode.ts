@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { CandidateSchema, type Candidate } from './training.js';
 import type { CompetitionSpec, Direction } from './competition.js';
-import type { TieredSkills } from '../skill-store/retriever.js';
-import type { TokenLedger } from '../agents/ledger.js';
-import type { RoleUsage } from '../agents/types.js';
+import type { TieredSkills } from './skill.js';
+import type { RoleUsage, TokenLedger } from './ledger.js';
 import type { PipelineFragment } from './pipeline.js';
 import type { TechniqueDelta } from './learning.js';
 import type { Profile } from './profile.js';
@@ -116,6 +115,23 @@ export interface StepRecord {
   /** Stage 5: which technique this step leaves out, and of which step. */
   ablation?: Ablation;
   /** An ensemble's members (earlier steps), and whether the blend beat the best member (the runner's `ensemble.kept`). */
+  artifactSteps?: number[];
+  ensembleKept?: boolean;
+}
+
+/** What an agent may see of a past step: never graded scores, only what training on train.csv told. */
+export interface StepView {
+  step: number;
+  candidate: Candidate;
+  status: 'ok' | 'failed' | 'cancelled';
+  cvScore?: number;
+  error?: string;
+  computeSeconds: number;
+  stage?: EngineerStage;
+  /** The step this one refined (a lineage leads back to one screened prototype). */
+  parent?: number;
+  ablation?: Ablation;
+  /** Ensemble steps: the members' step numbers, and whether the blend beat the best member. */
   artifactSteps?: number[];
   ensembleKept?: boolean;
 }

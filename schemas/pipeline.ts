@@ -187,6 +187,8 @@ const EnsemblePipelineSchema = z
 
 export const PipelineSpecSchema = z.union([ModelPipelineSchema, EnsemblePipelineSchema]);
 export type PipelineSpec = z.infer<typeof PipelineSpecSchema>;
+/** A model pipeline (not an ensemble): what screening and refinement work on. */
+export type ModelSpec = Extract<PipelineSpec, { model: unknown }>;
 
 /**
  * The part of a spec one technique contributes, as a skill's recipe carries it: a target transform,

@@ -7,6 +7,14 @@ export const CandidateSchema = z.object({
 });
 export type Candidate = z.infer<typeof CandidateSchema>;
 
+/** A stable key for a candidate, so the engineer never trains the same thing twice. */
+export function candidateKey(c: Candidate): string {
+  const sorted = Object.keys(c.params)
+    .sort()
+    .map((k) => [k, c.params[k]]);
+  return `${c.template}:${JSON.stringify(sorted)}`;
+}
+
 export const TrainRequestSchema = z.object({
   workflowId: z.string(),
   step: z.number().int().nonnegative(),

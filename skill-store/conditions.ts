@@ -1,6 +1,6 @@
 import type { CompetitionSpec } from '../schemas/competition.js';
 import { profileTraits, type Profile, type TraitValue } from '../schemas/profile.js';
-import type { SkillConditions, TraitCondition, TraitRange } from './schema.js';
+import type { SkillConditions, TraitCondition, TraitRange } from '../schemas/skill.js';
 
 export type Traits = Record<string, TraitValue>;
 

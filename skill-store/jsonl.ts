@@ -1,7 +1,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { describeIssues } from '../schemas/issues.js';
-import { SkillRecordSchema, type SkillRecord } from './schema.js';
+import { SkillRecordSchema, type SkillRecord } from '../schemas/skill.js';
 import { eachSkill, type SkillStore } from './store.js';
 
 /** An import source (a JSONL file, a SKILL.md folder) with problems; nothing of it was imported. */

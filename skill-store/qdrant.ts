@@ -3,7 +3,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { z } from 'zod';
 import { bm25Document, bm25Query } from './bm25.js';
 import { QueryEmbeddings, type EmbedderSource } from './embedder.js';
-import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from './schema.js';
+import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from '../schemas/skill.js';
 import {
   EmbedderMismatchError,
   FUSION_DEPTH,

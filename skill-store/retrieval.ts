@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { CompetitionSpec } from '../schemas/competition.js';
 import type { Profile } from '../schemas/profile.js';
 import { competitionTraits, conditionsHold } from './conditions.js';
-import type { RetrievedSkill, SkillRetriever, TieredSkills } from './retriever.js';
-import { SKILL_TIERS, type SkillConditions, type SkillRecord, type SkillTier, type TraitRange } from './schema.js';
+import type { SkillRetriever } from './retriever.js';
+import { type RetrievedSkill, type TieredSkills, SKILL_TIERS, type SkillConditions, type SkillRecord, type SkillTier, type TraitRange } from '../schemas/skill.js';
 import { RRF_K, type SkillFilter, type SkillStore } from './store.js';
 
 export const TieredRetrievalOptionsSchema = z.strictObject({

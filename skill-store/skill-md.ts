@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { describeIssues } from '../schemas/issues.js';
-import { createSkill, sameSkillState, skillId, SkillRecordSchema, type SkillRecord } from './schema.js';
+import { createSkill, sameSkillState, skillId, SkillRecordSchema, type SkillRecord } from '../schemas/skill.js';
 import { SkillImportError } from './jsonl.js';
 import { eachSkill, type SkillStore } from './store.js';
 

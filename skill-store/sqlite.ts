@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { textTokens } from './bm25.js';
 import type { EmbedderSource } from './embedder.js';
 import { QueryEmbeddings } from './embedder.js';
-import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from './schema.js';
+import { sameSkillState, SkillRecordSchema, skillSearchText, type SkillRecord, type SkillStatus } from '../schemas/skill.js';
 import {
   EmbedderMismatchError,
   FUSION_DEPTH,

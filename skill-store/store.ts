@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TaskTypeSchema } from '../schemas/competition.js';
-import { SkillStatusSchema, SkillTierSchema, type SkillRecord, type SkillStatus } from './schema.js';
+import { SkillStatusSchema, SkillTierSchema, type SkillRecord, type SkillStatus } from '../schemas/skill.js';
 
 /** Payload filters every store applies before ranking. Arrays mean "any of". */
 export const SkillFilterSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { TaskTypeSchema } from '../schemas/competition.js';
 import { dot } from './embedder.js';
 import { keepTop } from './top.js';
-import { SKILL_TIERS, SkillStatusSchema } from './schema.js';
+import { SKILL_TIERS, SkillStatusSchema } from '../schemas/skill.js';
 import type { SkillFilter } from './store.js';
 
 /** The payload fields every store filters on, flattened from a record. */

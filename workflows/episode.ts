@@ -19,10 +19,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
-import { addUsage, emptyLedger, totalTokens } from '../agents/ledger.js';
-import { techniqueDeltas } from '../agents/offline/ablation.js';
-import { candidateKey } from '../agents/offline/search-space.js';
-import type { Proposal, RoleUsage, StepView } from '../agents/types.js';
+import type { Proposal } from '../agents/types.js';
+import { techniqueDeltas } from '../schemas/ablation.js';
 import { isBetter } from '../schemas/competition.js';
 import {
   EpisodeInputSchema,
@@ -35,11 +33,14 @@ import {
   type EpisodeStatus,
   type EpisodeSummary,
   type StepRecord,
+  type StepView,
   type StopReason,
 } from '../schemas/episode.js';
+import { computeToTarget } from '../schemas/incumbent.js';
+import { addUsage, emptyLedger, totalTokens, type RoleUsage } from '../schemas/ledger.js';
 import { BestScoreKey, CompetitionIdKey, ComputeSecondsKey, DomainKey, PhaseKey, TokensKey } from '../schemas/search-attributes.js';
 import { CONTROL_HEARTBEAT, TASK_QUEUES } from '../schemas/task-queues.js';
-import type { Candidate } from '../schemas/training.js';
+import { candidateKey, type Candidate } from '../schemas/training.js';
 import { distillSkills } from './distill.js';
 import { chargeOfFailure, estimateStepSeconds } from './step-cost.js';
 import { describeIssues } from '../schemas/issues.js';
@@ -100,23 +101,6 @@ function stagedFields(p: Proposal): Pick<Proposal, 'stage' | 'parent' | 'ablatio
 
 /** Phases in which steps train: a pause shows as `paused` in them. */
 const TRAINING_PHASES: readonly Phase[] = ['training', 'screening', 'refining', 'ensembling', 'ablating'];
-
-/**
- * Compute spent until the submission the agent would make — its incumbent by cross-validation, not
- * the best graded step, which it cannot see — first scored the target; null when it never did.
- */
-export function computeToTarget(ledger: StepRecord[], target: number | undefined, direction: 'maximize' | 'minimize'): number | null {
-  if (target === undefined) return null;
-  let spent = 0;
-  let incumbent: StepRecord | null = null;
-  for (const s of ledger) {
-    spent += s.computeSeconds;
-    if (s.status === 'ok' && s.cvScore !== undefined && (!incumbent || isBetter(s.cvScore, incumbent.cvScore!, direction))) incumbent = s;
-    const graded = incumbent?.gradedScore;
-    if (graded !== undefined && (graded === target || isBetter(graded, target, direction))) return spent;
-  }
-  return null;
-}
 
 /**
  * One competition, one durable episode: load → skills → plan → { propose → train on haste-gpu →

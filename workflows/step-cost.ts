@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import { TEMPLATE_SPACES } from '../agents/offline/search-space.js';
+import { TEMPLATE_SPACES } from '../schemas/templates.js';
 import type { StepRecord } from '../schemas/episode.js';
 import { TrainChargeSchema, type Candidate, type TrainCharge } from '../schemas/training.js';
 

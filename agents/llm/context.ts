@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { isBetter, type CompetitionSpec } from '../../schemas/competition.js';
 import type { ParamSpace } from '../../schemas/prior.js';
 import type { Candidate } from '../../schemas/training.js';
-import type { RetrievedSkill } from '../../skill-store/retriever.js';
-import { TEMPLATE_SPACES, templateFits } from '../offline/search-space.js';
-import type { StepView } from '../types.js';
+import type { RetrievedSkill } from '../../schemas/skill.js';
+import { templateFits } from '../offline/search-space.js';
+import { TEMPLATE_SPACES } from '../../schemas/templates.js';
+import type { StepView } from '../../schemas/episode.js';
 
 /** Rough token count (~4 characters a token for English and JSON); only used to keep prompts in budget. */
 export function estimateTokens(text: string): number {

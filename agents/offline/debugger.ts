@@ -1,6 +1,6 @@
-import type { Candidate } from '../../schemas/training.js';
+import { type Candidate, candidateKey } from '../../schemas/training.js';
 import type { DebugContext, Distillation, Proposal } from '../types.js';
-import { candidateKey, TEMPLATE_SPACES } from './search-space.js';
+import { TEMPLATE_SPACES } from '../../schemas/templates.js';
 
 /**
  * The offline debugger: without a model it cannot read the error, so it backs off what the failed

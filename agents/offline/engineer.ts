@@ -1,10 +1,11 @@
 import { isBetter } from '../../schemas/competition.js';
-import type { Candidate } from '../../schemas/training.js';
-import type { Proposal, ProposeContext, StepView } from '../types.js';
+import { type Candidate, candidateKey } from '../../schemas/training.js';
+import type { Proposal, ProposeContext } from '../types.js';
+import type { StepView } from '../../schemas/episode.js';
 import { seededRandom } from './random.js';
 import { proposeStaged } from './stages.js';
 import type { Prior } from '../../schemas/prior.js';
-import { candidateKey, perturbParam, spaceUnderPrior } from './search-space.js';
+import { perturbParam, spaceUnderPrior } from './search-space.js';
 
 const LOCAL_SEARCH_TRIES = 64;
 

@@ -1,6 +1,7 @@
 import type { Plan, PlanContext } from '../types.js';
 import { prototypes } from './prototypes.js';
-import { neutralPrior, TEMPLATE_SPACES, templateFits } from './search-space.js';
+import { neutralPrior, templateFits } from './search-space.js';
+import { TEMPLATE_SPACES } from '../../schemas/templates.js';
 
 /**
  * The orchestrator-level plan: which candidates to try first. The prior (neutral when the context

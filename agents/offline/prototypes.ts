@@ -1,8 +1,5 @@
-import type { FeatureStep, PipelineSpec } from '../../schemas/pipeline.js';
+import type { FeatureStep, ModelSpec } from '../../schemas/pipeline.js';
 import type { Profile } from '../../schemas/profile.js';
-
-/** A model pipeline (not an ensemble): what screening and refinement work on. */
-export type ModelSpec = Extract<PipelineSpec, { model: unknown }>;
 
 /** A target encoding pays off once a categorical has more levels than a one-hot should get. */
 export const HIGH_CARDINALITY = 20;

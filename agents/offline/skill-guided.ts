@@ -1,10 +1,9 @@
 import type { ParamSpace, Prior } from '../../schemas/prior.js';
-import type { Candidate } from '../../schemas/training.js';
-import type { RetrievedSkill, TieredSkills } from '../../skill-store/retriever.js';
-import type { SkillRecipe } from '../../skill-store/schema.js';
+import { type Candidate, candidateKey } from '../../schemas/training.js';
+import type { RetrievedSkill, TieredSkills, SkillRecipe } from '../../schemas/skill.js';
 import type { Agent, Plan, PlanContext, Proposal, ProposeContext } from '../types.js';
 import { familyOf } from './families.js';
-import { candidateKey, neutralPrior, templateFits } from './search-space.js';
+import { neutralPrior, templateFits } from './search-space.js';
 
 /** A recipe's starting point: fixed values as they are, the middle of a range, the first of a set of choices. */
 export function candidateFromRecipe(recipe: SkillRecipe): Candidate | null {

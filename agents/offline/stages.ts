@@ -1,15 +1,16 @@
 import { isBetter, type Direction } from '../../schemas/competition.js';
-import type { FeatureStep, PipelineFragment } from '../../schemas/pipeline.js';
+import { type FeatureStep, type PipelineFragment, type ModelSpec } from '../../schemas/pipeline.js';
 import type { Profile } from '../../schemas/profile.js';
-import type { Candidate } from '../../schemas/training.js';
-import type { RetrievedSkill } from '../../skill-store/retriever.js';
-import type { EngineerStage, Proposal, ProposeContext, StepView } from '../types.js';
-import { bestSingle, isEnsembleSpec, isModelSpec, techniquesOf } from './ablation.js';
+import { type Candidate, candidateKey } from '../../schemas/training.js';
+import type { RetrievedSkill } from '../../schemas/skill.js';
+import type { EngineerStage, Proposal, ProposeContext } from '../types.js';
+import type { StepView } from '../../schemas/episode.js';
+import { bestSingle, isEnsembleSpec, isModelSpec, techniquesOf } from '../../schemas/ablation.js';
 import { familyOf } from './families.js';
-import { HIGH_CARDINALITY, prototypes, type ModelSpec } from './prototypes.js';
+import { HIGH_CARDINALITY, prototypes } from './prototypes.js';
 import { candidateFromRecipe } from './skill-guided.js';
 import { seededRandom } from './random.js';
-import { candidateKey, perturbParam, spaceUnderPrior } from './search-space.js';
+import { perturbParam, spaceUnderPrior } from './search-space.js';
 
 /** Refinement alternates winner : runner-up about 3 : 1. */
 const RUNNER_UP_EVERY = 4;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
 import type { EpisodeStatus } from '../../schemas/episode.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, stopUpdate } from '../../workflows/episode.js';
-import { connectClient } from '../client.js';
+import { connectClient } from '../../client/episodes.js';
 import { UsageError } from '../errors.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 

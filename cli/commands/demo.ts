@@ -5,7 +5,7 @@ import { startLlmServer } from '../../infra/llm-server.js';
 import { AgentBackendSchema, type EpisodeStatus, type StepRecord } from '../../schemas/episode.js';
 import { startInProcessWorkers } from '../../workers/in-process.js';
 import type { distillSkills } from '../../workflows/distill.js';
-import { connectClient, startEpisode, waitForEpisode } from '../client.js';
+import { connectClient, startEpisode, waitForEpisode } from '../../client/episodes.js';
 import { createProgressPrinter, printSummary } from '../format.js';
 import { parseFlag, positiveNumber } from '../options.js';
 import { describeTokens } from './status.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
 import { startLlmServer } from '../../infra/llm-server.js';
 import { AgentBackendSchema } from '../../schemas/episode.js';
-import { connectClient, startEpisode, waitForEpisode } from '../client.js';
+import { connectClient, startEpisode, waitForEpisode } from '../../client/episodes.js';
 import { createProgressPrinter, printSummary, summaryOutput } from '../format.js';
 import { nonNegativeInt, parseFlag, positiveInt, positiveNumber } from '../options.js';
 

@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { exportSkills, importSkills } from '../../skill-store/jsonl.js';
 import { exportSkillMd, importSkillMd } from '../../skill-store/skill-md.js';
 import { openSkillStore } from '../../skill-store/open.js';
-import { SkillStatusSchema, SkillTierSchema, type SkillRecord } from '../../skill-store/schema.js';
+import { SkillStatusSchema, SkillTierSchema, type SkillRecord } from '../../schemas/skill.js';
 import { SearchModeSchema, SkillNotFoundError, type SkillFilter, type SkillStore } from '../../skill-store/store.js';
 import { skillStoreUsageError, UsageError } from '../errors.js';
 import { parseFlag, positiveInt } from '../options.js';

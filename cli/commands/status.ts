@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
-import type { TokenLedger } from '../../agents/ledger.js';
+import type { TokenLedger } from '../../schemas/ledger.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { statusQuery } from '../../workflows/episode.js';
-import { connectClient } from '../client.js';
+import { connectClient } from '../../client/episodes.js';
 import { UsageError } from '../errors.js';
 import { describeStep, printSummary, summaryOutput } from '../format.js';
 

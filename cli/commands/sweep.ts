@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../infra/config.js';
 import { TASK_QUEUES } from '../../schemas/task-queues.js';
 import type { sweep } from '../../workflows/sweep.js';
-import { connectClient } from '../client.js';
+import { connectClient } from '../../client/episodes.js';
 import { UsageError } from '../errors.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 import { listSchedules, scheduleId, sweepWorkflowId, validateSweep } from '../sweeps.js';

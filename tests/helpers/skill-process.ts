@@ -6,7 +6,7 @@
  */
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
-import { createSkill } from '../../skill-store/schema.js';
+import { createSkill } from '../../schemas/skill.js';
 
 const [mode, file, a, b] = process.argv.slice(2);
 const embedder = embedderFromConfig({ kind: 'hashing' });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { embedderFromConfig } from '../../skill-store/open.js';
-import { createSkill, type SkillDraft, type SkillRecord } from '../../skill-store/schema.js';
+import { createSkill, type SkillDraft, type SkillRecord } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import type { SkillStore } from '../../skill-store/store.js';
 

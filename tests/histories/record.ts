@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { PROJECT_ROOT, type HasteConfig } from '../../infra/config.js';
 import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { ephemeralConfig } from '../../infra/ephemeral.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { stepJobFile } from '../../activities/training.js';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { withSuiteWorkers } from '../helpers/workers.js';
 
 /** Budgets that hold, on a real dev server with real training. */

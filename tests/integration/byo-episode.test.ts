@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { PROJECT_ROOT } from '../../infra/config.js';
 import { pythonEnv } from '../../infra/python.js';
 import { withSuiteWorkers } from '../helpers/workers.js';

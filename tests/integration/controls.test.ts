@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { stepJobFile, stepWorkdir } from '../../activities/training.js';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, statusQuery, stopUpdate } from '../../workflows/episode.js';
 import { lastEpochOfAttempt, processesMentioning, readProgress } from '../helpers/progress.js';

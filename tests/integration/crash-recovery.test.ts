@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepJobFile, stepWorkdir } from '../../activities/training.js';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { lastEpochOfAttempt, newestCheckpointOnDisk, newestLoggedCheckpoint, processesMentioning, readProgress } from '../helpers/progress.js';
 import { killAndWait, spawnWorker, startWorkers, suiteConfig, testClient, waitUntil } from '../helpers/workers.js';

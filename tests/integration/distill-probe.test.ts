@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { openSkillStore } from '../../skill-store/open.js';
-import { createSkill } from '../../skill-store/schema.js';
+import { createSkill } from '../../schemas/skill.js';
 import { TASK_QUEUES } from '../../schemas/task-queues.js';
 import type { distillSkills } from '../../workflows/distill.js';
 import { withSuiteWorkers } from '../helpers/workers.js';

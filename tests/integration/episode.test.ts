@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { BestScoreKey, CompetitionIdKey, PhaseKey } from '../../schemas/search-attributes.js';
 import { withSuiteWorkers, waitUntil } from '../helpers/workers.js';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { localLlmServer } from '../../infra/llm-server.js';
 import type { EpisodeState, EpisodeSummary } from '../../schemas/episode.js';
 import { TokensKey } from '../../schemas/search-attributes.js';

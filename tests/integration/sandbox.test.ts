@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainingActivities, stepWorkdir } from '../../activities/training.js';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { resolveCompetitionDir } from '../../infra/competitions.js';
 import { SlotPool } from '../../infra/gpu-slots.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { devServerStatus, startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { statusQuery, type competitionEpisode } from '../../workflows/episode.js';
 import { ephemeralConfig } from '../../infra/ephemeral.js';

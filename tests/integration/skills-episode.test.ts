@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { openSkillStore } from '../../skill-store/open.js';
 import { labelledSkills } from '../helpers/skills.js';

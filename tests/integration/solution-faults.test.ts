@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { startEpisode } from '../../cli/client.js';
+import { startEpisode } from '../../client/episodes.js';
 import { loadCompetitionSpec } from '../../infra/competitions.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import type { Candidate } from '../../schemas/training.js';

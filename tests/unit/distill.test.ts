@@ -4,7 +4,7 @@ import { distill } from '../../distill/apply.js';
 import { DEFAULT_POLICY, resolveConflicts, review, settleProbe } from '../../distill/rules.js';
 import type { Trajectory } from '../../distill/trajectory.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
-import { createSkill, type SkillRecord } from '../../skill-store/schema.js';
+import { createSkill, type SkillRecord } from '../../schemas/skill.js';
 import { applyOutcome } from '../../skill-store/store.js';
 import { tempSkillStores } from '../helpers/skills.js';
 

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { techniqueDeltas, techniquesOf } from '../../agents/offline/ablation.js';
+import { techniqueDeltas, techniquesOf } from '../../schemas/ablation.js';
 import { proposeOffline } from '../../agents/offline/engineer.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import { prototypes, type ModelSpec } from '../../agents/offline/prototypes.js';
-import { candidateKey } from '../../agents/offline/search-space.js';
+import { prototypes } from '../../agents/offline/prototypes.js';
+import { type ModelSpec, PipelineSpecSchema } from '../../schemas/pipeline.js';
+import { candidateKey } from '../../schemas/training.js';
 import { nextStage, stepsLeft } from '../../agents/offline/stages.js';
-import type { Proposal, ProposeContext, StepView } from '../../agents/types.js';
+import type { Proposal, ProposeContext } from '../../agents/types.js';
+import type { StepView } from '../../schemas/episode.js';
 import { TechniqueDeltaSchema } from '../../schemas/learning.js';
-import { PipelineSpecSchema } from '../../schemas/pipeline.js';
 import type { Profile } from '../../schemas/profile.js';
-import type { RetrievedSkill } from '../../skill-store/retriever.js';
+import type { RetrievedSkill } from '../../schemas/skill.js';
 import { toyCompetition } from '../helpers/competition.js';
 
 const competition = toyCompetition({

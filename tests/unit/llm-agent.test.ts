@@ -11,10 +11,11 @@ import { createLlmAgent, llmEndpoint } from '../../agents/llm/agent.js';
 import { compressHistory, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
 import { debugOffline } from '../../agents/offline/debugger.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import type { Agent, AgentRole, ProposeContext, RoleUsage, StepView } from '../../agents/types.js';
+import type { Agent, AgentRole, ProposeContext, RoleUsage } from '../../agents/types.js';
+import type { StepView } from '../../schemas/episode.js';
 import { loadConfig } from '../../infra/config.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
-import type { RetrievedSkill } from '../../skill-store/retriever.js';
+import type { RetrievedSkill } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import { toyCompetition } from '../helpers/competition.js';
 

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { proposeOffline } from '../../agents/offline/engineer.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import { candidateKey, defaultPortfolio, TEMPLATE_SPACES } from '../../agents/offline/search-space.js';
-import type { ProposeContext, StepView } from '../../agents/types.js';
+import { defaultPortfolio } from '../../agents/offline/search-space.js';
+import { TEMPLATE_SPACES } from '../../schemas/templates.js';
+import { candidateKey } from '../../schemas/training.js';
+import type { ProposeContext } from '../../agents/types.js';
+import type { StepView } from '../../schemas/episode.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { PriorSchema } from '../../schemas/prior.js';
 import type { Profile } from '../../schemas/profile.js';

@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, review } from '../../distill/rules.js';
 import type { Trajectory } from '../../distill/trajectory.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { Candidate } from '../../schemas/training.js';
-import type { RetrievedSkill } from '../../skill-store/retriever.js';
+import type { RetrievedSkill } from '../../schemas/skill.js';
 import { tempSkillStores } from '../helpers/skills.js';
 
 const c = (template: string, params: Record<string, unknown> = {}): Candidate => ({ template, params });

@@ -4,7 +4,7 @@ import { detectGpuDevices, SlotPool } from '../../infra/gpu-slots.js';
 import { CompetitionYamlSchema, competitionYamlProblems } from '../../schemas/competition.js';
 import { EpisodeInputSchema, type StepRecord } from '../../schemas/episode.js';
 import { describeIssues } from '../../schemas/issues.js';
-import { computeToTarget } from '../../workflows/episode.js';
+import { computeToTarget } from '../../schemas/incumbent.js';
 
 describe('episode input', () => {
   it('fills defaults so `temporal workflow start --input {"competition": ...}` is enough', () => {

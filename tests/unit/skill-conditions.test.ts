@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { profileTraits } from '../../schemas/profile.js';
 import { competitionTraits, conditionHolds, conditionsHold } from '../../skill-store/conditions.js';
-import { createSkill, SkillConditionsSchema, skillId, TraitConditionSchema } from '../../skill-store/schema.js';
+import { createSkill, SkillConditionsSchema, skillId, TraitConditionSchema } from '../../schemas/skill.js';
 import { regressionProfile } from '../helpers/profiles.js';
 
 describe('skill conditions over profile traits', () => {

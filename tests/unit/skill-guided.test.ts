@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { offlineAgent } from '../../agents/index.js';
 import { planOffline } from '../../agents/offline/planner.js';
-import type { StepView } from '../../agents/types.js';
+import type { StepView } from '../../schemas/episode.js';
 import type { CompetitionSpec } from '../../schemas/competition.js';
-import type { RetrievedSkill, TieredSkills } from '../../skill-store/retriever.js';
+import type { RetrievedSkill, TieredSkills } from '../../schemas/skill.js';
 
 const competition: CompetitionSpec = {
   id: 'held-out',

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SkillImportError } from '../../skill-store/jsonl.js';
-import { createSkill, skillId } from '../../skill-store/schema.js';
+import { createSkill, skillId } from '../../schemas/skill.js';
 import { exportSkillMd, importSkillMd, readSkillMdLibrary, RECIPE_FILE, SKILL_FILE, SkillExportError } from '../../skill-store/skill-md.js';
 import { labelledSkills, tempSkillStores } from '../helpers/skills.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompetitionSpec } from '../../schemas/competition.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
 import { competitionQuery, conditionMatch, retrieveTieredSkills } from '../../skill-store/retrieval.js';
-import { createSkill, type SkillRecord } from '../../skill-store/schema.js';
+import { createSkill, type SkillRecord } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import { labelledSkills } from '../helpers/skills.js';
 

@@ -12,7 +12,7 @@ import { lazyEmbedder, type EmbedderSource } from '../../skill-store/embedder.js
 import { exportSkills, importSkills, SkillImportError } from '../../skill-store/jsonl.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
 import { denseVectorName, QdrantSkillStore, smallestUuidAbove } from '../../skill-store/qdrant.js';
-import { createSkill, skillId, type SkillRecord } from '../../skill-store/schema.js';
+import { createSkill, skillId, type SkillRecord } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import { SkillNotFoundError, SkillStoreError, VersionConflictError, type SkillStore } from '../../skill-store/store.js';
 import { labelledSkills } from '../helpers/skills.js';

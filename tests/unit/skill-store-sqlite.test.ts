@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textTokens } from '../../skill-store/bm25.js';
 import { lazyEmbedder } from '../../skill-store/embedder.js';
 import { HashingEmbedder } from '../../skill-store/hashing-embedder.js';
-import { createSkill, type SkillRecord } from '../../skill-store/schema.js';
+import { createSkill, type SkillRecord } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
 import type { SkillFilter } from '../../skill-store/store.js';
 

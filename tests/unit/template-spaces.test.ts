@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE_SPACES } from '../../agents/offline/search-space.js';
+import { TEMPLATE_SPACES } from '../../schemas/templates.js';
 import { PROJECT_ROOT } from '../../infra/config.js';
 import { pythonEnv } from '../../infra/python.js';
 import type { Candidate } from '../../schemas/training.js';

@@ -1,4 +1,36 @@
-import type { AgentRole, RoleUsage } from './types.js';
+/** What LLM calls cost: one role invocation (on each step record) and the episode's ledger (pure, so the workflow keeps it). */
+export type AgentRole = 'planner' | 'engineer' | 'debugger' | 'distiller';
+
+/** One chat exchange with a model, kept out of workflow history: the activity stores it as an artifact. */
+export interface LlmExchange {
+  request: unknown;
+  reply: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  /** Why the reply was not used (invalid JSON, schema, rules); absent when it was. */
+  problem?: string;
+}
+
+/** What one role invocation cost and how it went; travels in workflow history, so it stays small. */
+export interface RoleUsage {
+  role: AgentRole;
+  /** Who answered: the model, or the offline role after the model failed. */
+  backend: 'llm' | 'offline';
+  model?: string;
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
+  latencyMs: number;
+  /** Why the offline role answered instead (endpoint unreachable, invalid replies). */
+  fallback?: string;
+  /** The skills that were in the prompt (within HASTE_LLM_CONTEXT_TOKENS). */
+  skillsInContext?: string[];
+  /** Artifact file with the prompts and replies (written by the activity; never inlined in history). */
+  transcript?: string;
+  /** The exchanges themselves, only between agent and activity (the activity moves them to `transcript`). */
+  exchanges?: LlmExchange[];
+}
 
 /** Tokens and calls of one role over an episode. */
 export interface RoleTokens {

@@ -1,10 +1,9 @@
-import { isBetter, type Direction } from '../../schemas/competition.js';
-import type { TechniqueDelta } from '../../schemas/learning.js';
-import type { FeatureStep, PipelineFragment, PipelineSpec } from '../../schemas/pipeline.js';
-import type { Candidate } from '../../schemas/training.js';
-import type { StepView } from '../types.js';
-import type { ModelSpec } from './prototypes.js';
-import { candidateKey } from './search-space.js';
+import type { Direction } from './competition.js';
+import type { StepView } from './episode.js';
+import { bestByCv } from './incumbent.js';
+import type { TechniqueDelta } from './learning.js';
+import type { FeatureStep, ModelSpec, PipelineFragment, PipelineSpec } from './pipeline.js';
+import { candidateKey, type Candidate } from './training.js';
 
 /** One technique of a pipeline and the same pipeline without it (stage 5 trains the latter). */
 export interface TechniqueVariant {
@@ -57,12 +56,10 @@ function delta(direction: Direction, withScore: number, withoutScore: number): n
 
 /** The best step that trained one model pipeline (not a blend, not an ablation), or null. */
 export function bestSingle(history: StepView[], direction: Direction): Scored | null {
-  let best: Scored | null = null;
-  for (const s of history) {
-    if (!scored(s) || s.ablation || !isModelSpec(s.candidate.params) || s.candidate.template !== 'pipeline') continue;
-    if (!best || isBetter(s.cvScore, best.cvScore, direction)) best = s;
-  }
-  return best;
+  return bestByCv(
+    history.filter((s): s is Scored => scored(s) && !s.ablation && isModelSpec(s.candidate.params) && s.candidate.template === 'pipeline'),
+    direction,
+  );
 }
 
 /**
@@ -100,7 +97,7 @@ export function techniqueDeltas(history: StepView[], direction: Direction): Tech
   for (const e of history) {
     if (!scored(e) || !isEnsembleSpec(e.candidate.params)) continue;
     const members = (e.artifactSteps ?? []).map((n) => history.find((s) => s.step === n)).filter((s): s is Scored => !!s && scored(s));
-    const top = members.reduce<Scored | null>((b, s) => (!b || isBetter(s.cvScore, b.cvScore, direction) ? s : b), null);
+    const top = bestByCv(members, direction);
     if (!top) continue;
     out.push({
       technique: `ensemble:${e.candidate.params.ensemble.method}`,

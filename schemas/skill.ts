@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { DomainSchema, TaskTypeSchema } from '../schemas/competition.js';
-import { PipelineFragmentSchema } from '../schemas/pipeline.js';
-import { CandidateSchema } from '../schemas/training.js';
+import { DomainSchema, TaskTypeSchema } from './competition.js';
+import { PipelineFragmentSchema } from './pipeline.js';
+import { CandidateSchema } from './training.js';
 
 export const SkillTierSchema = z.enum(['global', 'domain', 'task']);
 export type SkillTier = z.infer<typeof SkillTierSchema>;
@@ -228,4 +228,22 @@ export function skillSearchText(skill: SkillRecord): string {
 export function sameSkillState(a: SkillRecord, b: SkillRecord): boolean {
   const strip = ({ createdAt: _c, updatedAt: _u, ...rest }: SkillRecord) => canonicalJson(rest);
   return strip(a) === strip(b);
+}
+
+/** A skill as an episode sees it once retrieved: what an agent reads, and what the offline engineer can use. */
+export interface RetrievedSkill {
+  id: string;
+  tier: SkillTier;
+  kind: SkillKind;
+  title: string;
+  body: string;
+  recipe: SkillRecipe;
+  /** relevance × evidence × condition match, in (0, ~1.5]: the order the agent should weigh them in. */
+  score: number;
+}
+
+export interface TieredSkills {
+  global: RetrievedSkill[];
+  domain: RetrievedSkill[];
+  task: RetrievedSkill[];
 }

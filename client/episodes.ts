@@ -6,7 +6,7 @@ import { CompetitionIdKey, DomainKey, PhaseKey } from '../schemas/search-attribu
 import { episodeWorkflowId, TASK_QUEUES } from '../schemas/task-queues.js';
 import type { competitionEpisode } from '../workflows/episode.js';
 import { statusQuery } from '../workflows/episode.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../infra/errors.js';
 import { describeIssues } from '../schemas/issues.js';
 
 export async function connectClient(config: HasteConfig): Promise<Client> {
