@@ -61,7 +61,7 @@ function linear(p: Profile, features: FeatureStep[], strength = 1): ModelSpec {
  * Stage 2's three very different prototypes for the profile, cheap (fewer rounds, fewer trees) but on
  * the episode's folds and seed, so every screened step can later join an ensemble. Which domain the
  * data is comes from the profile, not the competition's label: a table with a symbol column gets the
- * symbol prototypes' features too.
+ * symbol prototypes' features too. Series get the naive baseline as a fourth, first.
  */
 export function prototypes(p: Profile): ModelSpec[] {
   if (p.taskType === 'forecasting' && p.series) return forecastingPrototypes(p);
@@ -119,6 +119,9 @@ function forecastingPrototypes(p: Profile): ModelSpec[] {
     ...(s.count > 1 ? [{ kind: 'series_id' } as const] : []),
   ];
   return [
+    // The last value repeated (the grader's naive baseline), first: it costs next to nothing, and the incumbent is
+    // the best by CV, so no later step is kept unless its backtests beat it.
+    { version: 1, target: 'none', features: [], model: { template: 'seasonal_naive', season_length: 1, max_fit_seconds: 30 } },
     { version: 1, target: 'none', features: [], model: { template: 'theta', season_length: season, max_fit_seconds: 30 } },
     {
       version: 1,

@@ -409,6 +409,55 @@ def test_forecasting_pipelines_beat_naive_and_detect_the_season(daily: Path, tmp
     assert blend["cvScore"] <= min(report["memberScores"]["sn"], report["memberScores"]["direct"])
 
 
+def _fold_forecasts(comp: Path, params: dict, train: pd.DataFrame) -> dict[int, np.ndarray]:
+    from haste_runner.competition import Competition, read_csv
+    from haste_runner.pipeline.validation import PipelineForecastCV
+    from haste_runner.templates import get_template
+
+    template = get_template("pipeline")
+    resolved = template.resolve(params)
+    cv = PipelineForecastCV(Competition.load(comp), template, resolved, 1, 3, train, read_csv(comp / "test.csv"))
+    for epoch in range(1, template.epochs(resolved) + 1):
+        cv.train_epoch(epoch)
+    cv.scores()
+    return {fold: preds for fold, (preds, _) in cv.fold_preds.items()}
+
+
+@pytest.mark.parametrize("model", ["theta", "direct", "recursive"])
+def test_a_backtest_forecast_never_sees_its_window_or_later_points(daily: Path, model: str) -> None:
+    # eop-daily's CV (2.63) was far below its graded MAE (4.00), with no leak to blame: no fold model is
+    # trained on, or forecasts from, the points it is scored on or later ones. The last window of
+    # train.csv is fold 1's: garbling it must leave every fold's forecast as it was.
+    from haste_runner.competition import read_csv
+
+    if model == "theta":
+        params = {"version": 1, "model": {"template": "theta", "season_length": 7}}
+    else:
+        features = [
+            {"kind": "lags", "lags": [1, 2, 7]},
+            {"kind": "rolling", "windows": [7], "stats": ["mean", "std"]},
+            {"kind": "calendar", "parts": ["dayofweek"]},
+            {"kind": "series_id"},
+        ]
+        params = spec(
+            {
+                "template": "lightgbm",
+                "params": {"epochs": 3, "learning_rate": 0.1},
+                "early_stopping": {},
+                "forecast": {"strategy": model},
+            },
+            features,
+        )
+    train = read_csv(daily / "train.csv")
+    clean = _fold_forecasts(daily, params, train)
+    garbled = train.copy()
+    last_window = garbled.groupby("series_id").cumcount(ascending=False) < 14  # the horizon
+    garbled.loc[last_window, "value"] = 1e6
+    assert sorted(clean) == [0, 1, 2]
+    for fold, preds in _fold_forecasts(daily, params, garbled).items():
+        np.testing.assert_array_equal(preds, clean[fold], err_msg=f"fold {fold + 1}")
+
+
 def test_the_cost_estimate_shortens_histories_or_falls_back(daily: Path, tmp_path: Path) -> None:
     # 10 series of 386 points: ETS is estimated at 0.3 + 1.5e-4 * 386 = 0.36 s per series and forecast call.
     tight = {"version": 1, "model": {"template": "ets", "max_fit_seconds": 3.3}}

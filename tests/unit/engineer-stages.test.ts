@@ -121,9 +121,11 @@ describe('stage 2: prototypes from the profile', () => {
       counts: { numeric: 0, categorical: 0, text: 0, symbols: 0, datetime: 0 },
       series: { count: 20, minLength: 500, meanLength: 500, maxLength: 500, frequency: 'D', season: 7, horizon: 28 },
     });
-    expect(series.map((s) => s.model.template)).toEqual(['theta', 'lightgbm', 'ets']);
-    expect(series[0]!.model).toMatchObject({ season_length: 7 });
-    expect(series[1]!.features.find((f) => f.kind === 'lags')).toEqual({ kind: 'lags', lags: [1, 2, 3, 7, 8, 14] });
+    expect(series.map((s) => s.model.template)).toEqual(['seasonal_naive', 'theta', 'lightgbm', 'ets']);
+    // The naive baseline first: the last value, whatever the season.
+    expect(series[0]!.model).toMatchObject({ season_length: 1 });
+    expect(series[1]!.model).toMatchObject({ season_length: 7 });
+    expect(series[2]!.features.find((f) => f.kind === 'lags')).toEqual({ kind: 'lags', lags: [1, 2, 3, 7, 8, 14] });
     for (const spec of [...text, ...symbols, ...image, ...series]) expect(PipelineSpecSchema.safeParse(spec).success).toBe(true);
   });
 });
