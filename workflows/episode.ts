@@ -431,7 +431,8 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     if (budgetsHold && state.best) {
       // Once there is a model to submit, a step that cannot finish in what is left is not started.
       const left = state.budget.computeSeconds - state.computeSeconds;
-      const estimate = estimateStepSeconds(proposal.candidate, state.steps);
+      // Pipeline steps estimated by their model: before this patch, by whatever pipeline step came last.
+      const estimate = estimateStepSeconds(proposal.candidate, state.steps, patched('pipeline-step-cost'));
       if (estimate !== null && estimate > left) {
         state.stopReason = 'budget';
         state.stopDetail = `the next step (${proposal.candidate.template}) would cost about ${estimate.toFixed(1)} s, ${left.toFixed(1)} s of the budget is left`;

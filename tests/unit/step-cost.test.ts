@@ -45,6 +45,28 @@ describe('estimateStepSeconds', () => {
   });
 });
 
+describe('estimateStepSeconds of pipeline specs', () => {
+  const pipe = (model: Record<string, unknown>): Candidate => ({ template: 'pipeline', params: { version: 1, target: 'none', features: [{ kind: 'pixels' }], model } });
+  const hgbSpec = (epochs: number) => pipe({ template: 'hist_gradient_boosting', params: { epochs, iters_per_epoch: 25 } });
+  const logistic = pipe({ template: 'logistic_regression', params: { C: 0.1 } });
+
+  it('compares pipeline steps by their model: a costly booster says little about a linear model', () => {
+    // photo-patches: a 125 s boosting prototype left 115 s, and the 5 s linear one was estimated at 125 s.
+    expect(estimateStepSeconds(logistic, [step(hgbSpec(4), 125)], false)).toBeCloseTo(125);
+    expect(estimateStepSeconds(logistic, [step(hgbSpec(4), 125)])).toBeCloseTo(62.5); // relative costs 1 : 2
+    expect(estimateStepSeconds(hgbSpec(4), [step(logistic, 5)])).toBeCloseTo(10);
+    expect(estimateStepSeconds(logistic, [step(logistic, 5), step(hgbSpec(4), 125)])).toBeCloseTo(5);
+    // the model's own epochs and rounds scale its latest step
+    expect(estimateStepSeconds(hgbSpec(8), [step(hgbSpec(4), 40), step(logistic, 5)])).toBeCloseTo(80);
+  });
+
+  it('an ensemble trains nothing: it costs what the cheapest step did', () => {
+    const blend: Candidate = { template: 'pipeline', params: { version: 1, ensemble: { members: [0, 1], method: 'nnls' } } };
+    expect(estimateStepSeconds(blend, [step(hgbSpec(4), 125), step(logistic, 5)])).toBeCloseTo(5);
+    expect(estimateStepSeconds(blend, [])).toBeNull();
+  });
+});
+
 describe('chargeOfFailure', () => {
   const wrap = (cause: Error) => new ActivityFailure('activity failed', 'trainCandidate', '1', RetryState.NON_RETRYABLE_FAILURE, 'gpu', cause);
 
