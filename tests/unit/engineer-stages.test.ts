@@ -97,7 +97,7 @@ describe('stage 2: prototypes from the profile', () => {
     expect(prototypes({ ...tabular, maxCardinality: 8 })[0]!.features.map((s) => s.kind)).not.toContain('target_encoding');
   });
 
-  it('text, symbol sequences, images and series each get their own three', () => {
+  it('text, symbol sequences, images and series each get their own prototypes', () => {
     const base = { ...tabular, taskType: 'binary' as const, metric: 'accuracy', target: { classes: 2, minorityShare: 0.4 }, maxCardinality: 0 };
     const text = prototypes({ ...base, counts: { numeric: 0, categorical: 0, text: 1, symbols: 0, datetime: 0 } });
     expect(text.map((s) => [s.model.template, s.features.find((f) => f.kind === 'tfidf')])).toEqual([
@@ -113,6 +113,9 @@ describe('stage 2: prototypes from the profile', () => {
     ]);
     const image = prototypes({ ...base, counts: { numeric: 0, categorical: 0, text: 0, symbols: 0, datetime: 0 }, image: { height: 8, width: 8, channels: 3 } });
     expect(image.every((s) => s.features[0]?.kind === 'pixels')).toBe(true);
+    // Cheap first; the booster subsamples the many pixel columns.
+    expect(image.map((s) => s.model.template)).toEqual(['extra_trees', 'logistic_regression', 'lightgbm']);
+    expect(image[2]!.model).toMatchObject({ params: { colsample: 0.3, num_leaves: 15, epochs: 4 } });
     const series = prototypes({
       ...tabular,
       taskType: 'forecasting',
