@@ -1,10 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage } from '../agents/types.js';
 import type { AgentBackend } from '../schemas/episode.js';
+import { SkillsRefSchema, type SkillsRef } from '../schemas/references.js';
+import { TieredSkillsSchema, type TieredSkills } from '../skill-store/retriever.js';
 import { createSkill, type SkillRecord } from '../skill-store/schema.js';
 import type { SkillStore } from '../skill-store/store.js';
+import { activityName, readJsonArtifact, writeJsonArtifact } from './artifacts.js';
 
 /** A missing endpoint or model setting will not fix itself on retry. */
 function configurationFailure(err: unknown): never {
@@ -12,26 +13,22 @@ function configurationFailure(err: unknown): never {
   throw err;
 }
 
-/** Where this activity runs (for artifact names); outside an activity (unit tests) a fixed name. */
-function activityName(): { workflowId: string; runId: string; activityId: string; attempt: number } {
-  try {
-    const info = Context.current().info;
-    return {
-      workflowId: info.workflowExecution?.workflowId ?? 'standalone',
-      runId: info.workflowExecution?.runId ?? 'standalone',
-      activityId: info.activityId,
-      attempt: info.attempt,
-    };
-  } catch {
-    return { workflowId: 'local', runId: 'local', activityId: String(Date.now()), attempt: 1 };
-  }
-}
-
 export interface AgentActivityDeps {
   resolveAgent: (backend: AgentBackend) => Agent;
   /** Prompts and replies are written under here and travel by path, never in workflow history. */
   artifactsDir: string;
   openStore: () => Promise<SkillStore>;
+}
+
+/** The planner's activity input: the skills by reference, or (inputs scheduled by earlier releases) inline. */
+export type PlanInput = Omit<PlanContext, 'skills' | 'tiered'> & { backend: AgentBackend; skillsRef?: SkillsRef; skills?: string[]; tiered?: TieredSkills };
+
+/** The engineer's activity input: the skills by reference, or (earlier releases) inline. */
+export type ProposeInput = ProposeContext & { backend: AgentBackend; skillsRef?: SkillsRef };
+
+/** What the planner sees of retrieved skills: global summaries, and every tier for agents that use recipes as their prior. */
+function planSkills(tiered: TieredSkills): Pick<PlanContext, 'skills' | 'tiered'> {
+  return { skills: tiered.global.map((s) => `${s.title}: ${s.body}`), tiered };
 }
 
 /** What the distiller wrote into the library. */
@@ -51,10 +48,7 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     let transcript: string | undefined;
     if (exchanges.length > 0) {
       const at = activityName();
-      const dir = path.join(artifactsDir, 'llm', at.workflowId, at.runId);
-      mkdirSync(dir, { recursive: true });
-      transcript = path.join(dir, `${at.activityId}-${usage.role}-attempt${at.attempt}.json`);
-      writeFileSync(transcript, JSON.stringify({ role: usage.role, model: usage.model, exchanges }, null, 2));
+      transcript = writeJsonArtifact(artifactsDir, 'llm', `${at.activityId}-${usage.role}-attempt${at.attempt}.json`, { role: usage.role, model: usage.model, exchanges });
     }
     return { ...result, usage: { ...rest, ...(transcript ? { transcript } : {}) } };
   };
@@ -66,14 +60,28 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     }
   };
 
+  /** The retrieved skills a reference names, loaded from the artifact the retrieval wrote. */
+  const loadSkills = (ref: SkillsRef): TieredSkills => readJsonArtifact(SkillsRefSchema.parse(ref).artifact, TieredSkillsSchema);
+
   return {
-    /** Planner (orchestrator level): the competition and global skills → a plan. */
-    async planEpisode(input: PlanContext & { backend: AgentBackend }): Promise<Plan> {
-      return run(() => resolveAgent(input.backend).plan(input));
+    /**
+     * Planner (orchestrator level): the competition and global skills → a plan. The skills come by
+     * reference (`skillsRef`); inputs scheduled before references existed carry them inline.
+     */
+    async planEpisode(input: PlanInput): Promise<Plan> {
+      const { skillsRef, ...rest } = input;
+      const ctx: PlanContext = skillsRef ? { ...rest, ...planSkills(loadSkills(skillsRef)) } : { ...rest, skills: input.skills ?? [] };
+      return run(() => resolveAgent(input.backend).plan(ctx));
     },
-    /** Engineer: the next candidate to train, or null when nothing is left worth trying. */
-    async proposeCandidate(input: ProposeContext & { backend: AgentBackend }): Promise<Proposal | null> {
-      return run(() => resolveAgent(input.backend).propose(input));
+    /** Engineer: the next candidate to train, or null when nothing is left worth trying (skills by reference, or inline in older inputs). */
+    async proposeCandidate(input: ProposeInput): Promise<Proposal | null> {
+      const { skillsRef, ...rest } = input;
+      let ctx: ProposeContext = rest;
+      if (skillsRef) {
+        const { domain, task } = loadSkills(skillsRef);
+        ctx = { ...rest, skills: { domain, task } };
+      }
+      return run(() => resolveAgent(input.backend).propose(ctx));
     },
     /** Debugger: a fixed version of a failed step's candidate, or null to move on. */
     async debugCandidate(input: DebugContext & { backend: AgentBackend }): Promise<Proposal | null> {

@@ -246,9 +246,10 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   };
 
   /** The step record with what its role call cost (no prompts: those are in the artifact store). */
-  const withRoleRecord = (record: StepRecord, usage: RoleUsage | undefined, debugOf: number | undefined): StepRecord => ({
+  const withRoleRecord = (record: StepRecord, proposal: Proposal, debugOf: number | undefined): StepRecord => ({
     ...record,
-    ...(usage ? { usage } : {}),
+    tokens: proposal.tokens,
+    ...(proposal.usage ? { usage: proposal.usage } : {}),
     ...(debugOf !== undefined ? { debugOf } : {}),
   });
 
@@ -315,17 +316,23 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   if (!state.plan) {
     state.phase = 'planning';
     publish();
-    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills, profile: state.profile ?? null });
-    state.skills = skills;
-    state.plan = await control.planEpisode({
+    const retrieval = { competition, enabled: input.skills, includeCandidates: input.validateSkills, profile: state.profile ?? null };
+    const planning = {
       competition,
       budget: state.budget,
       seed: input.seed,
-      skills: skills.global.map((s) => `${s.title}: ${s.body}`),
-      tiered: skills,
       ...(state.profile && input.engineer === 'staged' ? { profile: state.profile } : {}),
       backend: input.agent,
-    });
+    };
+    if (patched('skills-by-reference')) {
+      // The records stay in the artifact store: history carries their ids, once, not once per step.
+      state.skillsRef = await control.retrieveSkillsByReference(retrieval);
+      state.plan = await control.planEpisode({ ...planning, skillsRef: state.skillsRef });
+    } else {
+      const skills = await control.retrieveTieredSkills(retrieval);
+      state.skills = skills;
+      state.plan = await control.planEpisode({ ...planning, skills: skills.global.map((s) => `${s.title}: ${s.body}`), tiered: skills });
+    }
     account(state.plan.usage);
   }
   state.phase = 'training';
@@ -436,7 +443,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         maxSteps: state.budget.maxSteps,
         initialCandidates: input.initialCandidates,
         ...(state.profile && input.engineer === 'staged' ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
-        skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
+        ...(state.skillsRef ? { skillsRef: state.skillsRef } : { skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] } }),
         backend: input.agent,
       }));
     if (!proposal) {
@@ -457,7 +464,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     const staged = stagedFields(proposal);
     if (proposal.stage) state.phase = proposal.stage;
     const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? [], staged);
-    state.steps.push(withRoleRecord(record, proposal.usage, fix?.debugOf));
+    state.steps.push(withRoleRecord(record, proposal, fix?.debugOf));
     state.computeSeconds += record.computeSeconds;
     publish();
   }
