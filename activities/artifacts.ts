@@ -24,15 +24,16 @@ export function activityName(): { workflowId: string; runId: string; activityId:
   }
 }
 
-/**
- * Writes `value` as `<artifactsDir>/<kind>/<workflowId>/<runId>/<file>` (atomically: a reader never sees
- * half a file) and returns the path.
- */
-export function writeJsonArtifact(artifactsDir: string, kind: string, file: string, value: unknown): string {
+/** `<artifactsDir>/<kind>/<workflowId>/<runId>/<file>` for the workflow run this activity serves. */
+export function artifactPath(artifactsDir: string, kind: string, file: string): string {
   const at = activityName();
-  const dir = path.join(artifactsDir, kind, at.workflowId.replace(/[^A-Za-z0-9._-]/g, '_'), at.runId);
-  mkdirSync(dir, { recursive: true });
-  const target = path.join(dir, file);
+  return path.join(artifactsDir, kind, at.workflowId.replace(/[^A-Za-z0-9._-]/g, '_'), at.runId, file);
+}
+
+/** Writes `value` at artifactPath (atomically: a reader never sees half a file) and returns the path. */
+export function writeJsonArtifact(artifactsDir: string, kind: string, file: string, value: unknown): string {
+  const target = artifactPath(artifactsDir, kind, file);
+  mkdirSync(path.dirname(target), { recursive: true });
   writeFileSync(`${target}.tmp`, JSON.stringify(value, null, 2));
   renameSync(`${target}.tmp`, target);
   return target;

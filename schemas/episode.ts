@@ -7,7 +7,7 @@ import type { RoleUsage } from '../agents/types.js';
 import type { PipelineFragment } from './pipeline.js';
 import type { TechniqueDelta } from './learning.js';
 import type { Profile } from './profile.js';
-import type { SkillsRef } from './references.js';
+import type { RunRef, SkillsRef } from './references.js';
 
 export const AgentBackendSchema = z.enum(['offline', 'llm']);
 export type AgentBackend = z.infer<typeof AgentBackendSchema>;
@@ -152,6 +152,8 @@ export interface EpisodeState {
   skills?: TieredSkills;
   /** The same, by reference: ids per tier and the artifact with the records (episodes from 'skills-by-reference' on). */
   skillsRef?: SkillsRef;
+  /** The run (plan, profile, steps) the engineer's activity has stored (episodes from 'run-by-reference' on): later proposals get only the steps after it inline. */
+  runRef?: RunRef;
   /** Stage 1: the data profile (episodes from the 'profile' patch on). */
   profile?: Profile;
   /** Stage 5: what each technique of the final pipeline changed, measured on the same folds. */

@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ProposeResult } from '../activities/agents.js';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
 import { addUsage, emptyLedger, totalTokens } from '../agents/ledger.js';
 import { techniqueDeltas } from '../agents/offline/ablation.js';
@@ -129,6 +130,9 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   // Budgets that hold: steps get a deadline, are not started when their estimated cost exceeds what is
   // left, and failed steps are charged the activity's slot seconds. Runs started before keep the old rules.
   const budgetsHold = patched('budgets-hold');
+  // The plan, the profile and earlier steps reach the engineer and debugger by reference (the engineer's
+  // activity stores the run), not again on every step: history grew with steps². Runs started before keep them inline.
+  const runByReference = patched('run-by-reference');
   let currentStep: { step: number; candidate: Candidate; stage?: Proposal['stage'] } | null = null;
   let trainingScope: CancellationScope | null = null;
 
@@ -238,6 +242,13 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     { validator: (_request: { reason?: string }) => assertRunning() },
   );
 
+  /** The run so far for the engineer and debugger: `inline` (plan, profile) and every step, or only the steps after the stored run. */
+  const runSoFar = <T extends object>(inline: T) => {
+    const history = state.steps.map(toView);
+    if (!runByReference) return { ...inline, history };
+    return state.runRef ? { history: history.slice(state.runRef.steps), runRef: state.runRef } : { ...inline, history, runRef: null };
+  };
+
   // ---- Agent roles beyond planner and engineer: debugger, distiller, and their token ledger.
   /** Counts a role's tokens into the episode's ledger (the Tokens search attribute shows the total). */
   const account = (usage: RoleUsage | undefined) => {
@@ -268,8 +279,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     if (attempt > input.debugAttempts || !patched('agent-debugger')) return null;
     const proposal = await control.debugCandidate({
       competition,
-      plan: state.plan!,
-      history: state.steps.map(toView),
+      ...runSoFar({ plan: state.plan! }),
       failed: toView(last),
       attempt,
       seed: input.seed,
@@ -431,18 +441,17 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     }
     const step = state.steps.length;
     const fix = await debugFailedStep(step);
-    const proposal =
+    const proposal: ProposeResult =
       fix?.proposal ??
       (await control.proposeCandidate({
         competition,
-        plan: state.plan,
-        history: state.steps.map(toView),
+        ...runSoFar({ plan: state.plan, ...(state.profile && input.engineer === 'staged' ? { profile: state.profile } : {}) }),
         seed: input.seed,
         step,
         remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
         maxSteps: state.budget.maxSteps,
         initialCandidates: input.initialCandidates,
-        ...(state.profile && input.engineer === 'staged' ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
+        ...(state.profile && input.engineer === 'staged' ? { remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
         ...(state.skillsRef ? { skillsRef: state.skillsRef } : { skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] } }),
         backend: input.agent,
       }));
@@ -450,6 +459,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
       state.stopReason = 'no-candidates';
       break;
     }
+    if (proposal.runRef) state.runRef = proposal.runRef;
     account(proposal.usage);
     if (budgetsHold && state.best) {
       // Once there is a model to submit, a step that cannot finish in what is left is not started.

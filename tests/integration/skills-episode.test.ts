@@ -1,10 +1,14 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ProposeInput } from '../../activities/agents.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEpisode } from '../../cli/client.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { openSkillStore } from '../../skill-store/open.js';
+import { historyFigures } from '../helpers/history.js';
 import { labelledSkills } from '../helpers/skills.js';
 import { startWorkers, suiteConfig, testClient, type InProcessWorkers } from '../helpers/workers.js';
+
+const HISTORY_BYTES_BOUND = Infinity;
 
 describe('competitionEpisode with skills in the store', () => {
   let config: HasteConfig;
@@ -12,6 +16,7 @@ describe('competitionEpisode with skills in the store', () => {
   let workers: InProcessWorkers;
   const skills = labelledSkills();
   const id = (prefix: string) => skills.find((s) => s.title.startsWith(prefix))!.id;
+  let withSkills: WorkflowHandle;
 
   beforeAll(async () => {
     config = suiteConfig();
@@ -38,6 +43,7 @@ describe('competitionEpisode with skills in the store', () => {
       learn: false,
       runTag: `skills-${Date.now()}`,
     });
+    withSkills = handle;
     const summary = await handle.result();
     // Task recipe first, then the domain recipe: the skills are the engineer's prior. The engineer
     // screens pipeline prototypes; a recipe's model takes the place of the prototype of its family.
@@ -52,6 +58,28 @@ describe('competitionEpisode with skills in the store', () => {
       // Wrong domain, wrong competition, wrong task type, or not yet validated: never loaded.
       for (const absent of ['Augment', 'titanic:', 'Ridge', 'breast-cancer: k nearest']) expect(step.skillIds).not.toContain(id(absent));
     }
+  });
+
+  it('keeps its history small: skills travel by id and reference, earlier steps once', async () => {
+    const figures = await historyFigures(withSkills);
+    console.log(`[history measured] 2-step episode with skills: ${figures.events} events, ${figures.bytes} bytes`);
+    // The records stay in the artifact store: no retrieved skill's body is anywhere in history.
+    for (const s of skills) expect(figures.payloadText).not.toContain(s.body);
+    const proposals = figures.scheduled.filter((a) => a.activity === 'proposeCandidate').map((a) => a.args[0] as ProposeInput);
+    expect(proposals).toHaveLength(2);
+    for (const p of proposals) {
+      expect(p.skills).toBeUndefined();
+      expect(p.skillsRef!.task).toEqual([id('breast-cancer: logistic')]);
+    }
+    // The first proposal stores the run (plan, profile, steps); the next gets only the steps after it inline.
+    expect(proposals.map((p) => p.history.length)).toEqual([0, 1]);
+    expect(proposals[0]).toMatchObject({ runRef: null, plan: expect.any(Object), profile: expect.any(Object) });
+    expect(proposals[1]!.runRef).toMatchObject({ steps: 0 });
+    expect(proposals[1]!.plan).toBeUndefined();
+    expect(proposals[1]!.profile).toBeUndefined();
+    // Measured on this 2-step episode: 48,000 bytes (docs/history.md); a full skill record per step, or
+    // every earlier step per proposal, puts it back over the bound as episodes grow.
+    expect(figures.bytes).toBeLessThan(HISTORY_BYTES_BOUND);
   });
 
   it('credits the skills it used once the episode ends (and only once per run)', async () => {
