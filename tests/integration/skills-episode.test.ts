@@ -8,8 +8,6 @@ import { historyFigures } from '../helpers/history.js';
 import { labelledSkills } from '../helpers/skills.js';
 import { startWorkers, suiteConfig, testClient, type InProcessWorkers } from '../helpers/workers.js';
 
-const HISTORY_BYTES_BOUND = Infinity;
-
 describe('competitionEpisode with skills in the store', () => {
   let config: HasteConfig;
   let client: Client;
@@ -77,9 +75,13 @@ describe('competitionEpisode with skills in the store', () => {
     expect(proposals[1]!.runRef).toMatchObject({ steps: 0 });
     expect(proposals[1]!.plan).toBeUndefined();
     expect(proposals[1]!.profile).toBeUndefined();
-    // Measured on this 2-step episode: 48,000 bytes (docs/history.md); a full skill record per step, or
-    // every earlier step per proposal, puts it back over the bound as episodes grow.
-    expect(figures.bytes).toBeLessThan(HISTORY_BYTES_BOUND);
+    // What a step adds: a proposal's input is the competition, ids, references and one step (measured:
+    // 1,422 bytes); with the skills, plan and profile inline again it is over 3,000.
+    const later = proposals.slice(1).map((p) => JSON.stringify(p).length);
+    console.log(`[history measured] later proposal inputs: ${later.join(', ')} bytes`);
+    for (const bytes of later) expect(bytes).toBeLessThan(2_000);
+    // The whole history, mostly what any episode records once (measured: 126,508 bytes, docs/history.md).
+    expect(figures.bytes).toBeLessThan(145_000);
   });
 
   it('credits the skills it used once the episode ends (and only once per run)', async () => {
