@@ -163,9 +163,13 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   });
 
   /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
+  // Each upsert is a history event, and about half of them (a step's start) changed nothing: episodes
+  // from this patch on upsert only what changed since the last publish.
+  const publishChangesOnly = patched('publish-changes-only');
+  const published = { attributes: '', memo: '' };
   const publish = () => {
     const c = state.competition;
-    upsertSearchAttributes([
+    const attributes = [
       { key: PhaseKey, value: state.paused && TRAINING_PHASES.includes(state.phase) ? 'paused' : state.phase },
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
       ...(c
@@ -176,8 +180,12 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
       ...(state.tokens ? [{ key: TokensKey, value: totalTokens(state.tokens) }] : []),
-    ]);
-    upsertMemo({ competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length });
+    ];
+    const memo = { competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length };
+    const [attributesJson, memoJson] = [JSON.stringify(attributes), JSON.stringify(memo)];
+    if (!publishChangesOnly || attributesJson !== published.attributes) upsertSearchAttributes(attributes);
+    if (!publishChangesOnly || memoJson !== published.memo) upsertMemo(memo);
+    Object.assign(published, { attributes: attributesJson, memo: memoJson });
     setCurrentDetails(
       [
         `**${c?.title ?? rawInput.competition}** — phase ${state.phase}${state.paused ? ' (paused)' : ''}`,
