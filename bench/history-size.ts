@@ -1,7 +1,7 @@
 /**
  * Workflow history size of one long episode: events and bytes of its history (what every replay and
  * every worker that picks the episode up has to load), the largest event kinds, and the activity
- * inputs by activity. Prints figures.
+ * inputs and results by activity. Prints figures.
  *
  *   npx tsx bench/history-size.ts [--competition wine] [--steps 50] [--skills]
  *
@@ -79,7 +79,17 @@ async function main(): Promise<void> {
     const json = execFileSync(findTemporalCli(config), ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', config.temporalAddress, '--output', 'json'], {
       maxBuffer: 512 << 20,
     }).toString();
-    type Event = { eventType: string; activityTaskScheduledEventAttributes?: { activityType: { name: string }; input?: { payloads?: { data?: string }[] } } };
+    type Payloads = { payloads?: { data?: string }[] };
+    type Event = {
+      eventId: string;
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string }; input?: Payloads };
+      activityTaskCompletedEventAttributes?: { scheduledEventId: string; result?: Payloads };
+    };
+    // Decoded JSON bytes of an activity's arguments or result (the history file holds them base64-encoded).
+    const decoded = (p?: Payloads) => (p?.payloads ?? []).reduce((n, x) => n + Buffer.from(x.data ?? '', 'base64').length, 0);
+    const names = new Map<string, string>();
+    const results = new Map<string, { count: number; bytes: number }>();
     const events = (JSON.parse(json) as { events: Event[] }).events;
     const inputs = new Map<string, { count: number; bytes: number }>();
     const byType = new Map<string, { count: number; bytes: number }>();
@@ -90,11 +100,19 @@ async function main(): Promise<void> {
       byType.set(e.eventType, entry);
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (scheduled) {
+        names.set(e.eventId, scheduled.activityType.name);
         const input = inputs.get(scheduled.activityType.name) ?? { count: 0, bytes: 0 };
         input.count++;
-        // Decoded JSON bytes of the activity's arguments (the history file holds them base64-encoded).
-        input.bytes += (scheduled.input?.payloads ?? []).reduce((n, p) => n + Buffer.from(p.data ?? '', 'base64').length, 0);
+        input.bytes += decoded(scheduled.input);
         inputs.set(scheduled.activityType.name, input);
+      }
+      const completed = e.activityTaskCompletedEventAttributes;
+      if (completed) {
+        const name = names.get(completed.scheduledEventId) ?? '?';
+        const result = results.get(name) ?? { count: 0, bytes: 0 };
+        result.count++;
+        result.bytes += decoded(completed.result);
+        results.set(name, result);
       }
     }
     console.log(
@@ -103,6 +121,8 @@ async function main(): Promise<void> {
     for (const [type, { count, bytes }] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 6)) console.log(`  ${type}: ${count} events, ${bytes} bytes`);
     console.log('activity inputs (decoded):');
     for (const [name, { count, bytes }] of [...inputs].sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`  ${name}: ${count} scheduled, ${bytes} bytes`);
+    console.log('activity results (decoded):');
+    for (const [name, { count, bytes }] of [...results].sort((a, b) => b[1].bytes - a[1].bytes)) console.log(`  ${name}: ${count} completed, ${bytes} bytes`);
   } finally {
     await workers.stop();
     await client.connection.close();
