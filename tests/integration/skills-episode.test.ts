@@ -50,6 +50,7 @@ describe('competitionEpisode with skills in the store', () => {
       { template: 'logistic_regression', params: { C: 1 } },
       { template: 'hist_gradient_boosting', params: { learning_rate: 0.05, max_leaf_nodes: 31 }, early_stopping: expect.any(Object) },
     ]);
+    expect(summary.ledger.map((s) => s.tokens)).toEqual([0, 0]); // offline: no model asked
     expect(summary.ledger[0]!.skillIds).toEqual([id('breast-cancer: logistic')]);
     expect(summary.ledger[1]!.skillIds).toEqual([id('Gradient boosting')]);
     for (const step of summary.ledger) {
