@@ -162,11 +162,11 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     ...(state.tokens ? { tokens: totalTokens(state.tokens) } : {}),
   });
 
-  /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
   // Each upsert is a history event, and about half of them (a step's start) changed nothing: episodes
   // from this patch on upsert only what changed since the last publish.
   const publishChangesOnly = patched('publish-changes-only');
   const published = { attributes: '', memo: '' };
+  /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
   const publish = () => {
     const c = state.competition;
     const attributes = [
