@@ -1,10 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage } from '../agents/types.js';
+import { existsSync } from 'node:fs';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage, StepView } from '../agents/types.js';
 import type { AgentBackend } from '../schemas/episode.js';
-import { createSkill, type SkillRecord } from '../schemas/skill.js';
+import type { Profile } from '../schemas/profile.js';
+import { RunArtifactSchema, RunRefSchema, SkillsRefSchema, type RunRef, type SkillsRef } from '../schemas/references.js';
+import { createSkill, TieredSkillsSchema, type SkillRecord, type TieredSkills } from '../schemas/skill.js';
 import type { SkillStore } from '../skill-store/store.js';
+import { activityName, artifactPath, readJsonArtifact, writeJsonArtifact } from './artifacts.js';
 
 /** A missing endpoint or model setting will not fix itself on retry. */
 function configurationFailure(err: unknown): never {
@@ -12,26 +14,41 @@ function configurationFailure(err: unknown): never {
   throw err;
 }
 
-/** Where this activity runs (for artifact names); outside an activity (unit tests) a fixed name. */
-function activityName(): { workflowId: string; runId: string; activityId: string; attempt: number } {
-  try {
-    const info = Context.current().info;
-    return {
-      workflowId: info.workflowExecution?.workflowId ?? 'standalone',
-      runId: info.workflowExecution?.runId ?? 'standalone',
-      activityId: info.activityId,
-      attempt: info.attempt,
-    };
-  } catch {
-    return { workflowId: 'local', runId: 'local', activityId: String(Date.now()), attempt: 1 };
-  }
-}
-
 export interface AgentActivityDeps {
   resolveAgent: (backend: AgentBackend) => Agent;
   /** Prompts and replies are written under here and travel by path, never in workflow history. */
   artifactsDir: string;
   openStore: () => Promise<SkillStore>;
+}
+
+/** The planner's activity input: the skills by reference, or (inputs scheduled by earlier releases) inline. */
+export type PlanInput = Omit<PlanContext, 'skills' | 'tiered'> & { backend: AgentBackend; skillsRef?: SkillsRef; skills?: string[]; tiered?: TieredSkills };
+
+/**
+ * The run so far: plan, profile and every step inline (earlier releases, and the first proposal with
+ * `runRef: null`), or `runRef` with only the steps after it inline (plan and profile then come from the artifact).
+ */
+interface RunInput {
+  plan?: Plan;
+  profile?: Profile;
+  history: StepView[];
+  runRef?: RunRef | null;
+}
+
+/** The engineer's activity input: skills and the run so far by reference, or (earlier releases) inline. */
+export type ProposeInput = Omit<ProposeContext, 'history' | 'plan' | 'profile'> & RunInput & { backend: AgentBackend; skillsRef?: SkillsRef };
+
+/** The engineer's answer; with `runRef` in the input, also the reference to the run it stored. */
+export type ProposeResult = (Proposal & { runRef?: RunRef }) | null;
+
+/** The debugger's activity input: the run so far by reference or inline, like the engineer's. */
+export type DebugInput = Omit<DebugContext, 'history' | 'plan'> & RunInput & { backend: AgentBackend };
+
+type Run = Pick<ProposeContext, 'plan' | 'profile' | 'history'>;
+
+/** What the planner sees of retrieved skills: global summaries, and every tier for agents that use recipes as their prior. */
+function planSkills(tiered: TieredSkills): Pick<PlanContext, 'skills' | 'tiered'> {
+  return { skills: tiered.global.map((s) => `${s.title}: ${s.body}`), tiered };
 }
 
 /** What the distiller wrote into the library. */
@@ -51,10 +68,7 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     let transcript: string | undefined;
     if (exchanges.length > 0) {
       const at = activityName();
-      const dir = path.join(artifactsDir, 'llm', at.workflowId, at.runId);
-      mkdirSync(dir, { recursive: true });
-      transcript = path.join(dir, `${at.activityId}-${usage.role}-attempt${at.attempt}.json`);
-      writeFileSync(transcript, JSON.stringify({ role: usage.role, model: usage.model, exchanges }, null, 2));
+      transcript = writeJsonArtifact(artifactsDir, 'llm', `${at.activityId}-${usage.role}-attempt${at.attempt}.json`, { role: usage.role, model: usage.model, exchanges });
     }
     return { ...result, usage: { ...rest, ...(transcript ? { transcript } : {}) } };
   };
@@ -66,18 +80,63 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     }
   };
 
+  /** The retrieved skills a reference names, loaded from the artifact the retrieval wrote. */
+  const loadSkills = (ref: SkillsRef): TieredSkills => readJsonArtifact(SkillsRefSchema.parse(ref).artifact, TieredSkillsSchema);
+
+  /**
+   * Writes the whole run to this workflow run's run artifact. Steps never change once recorded, so a
+   * longer run keeps every earlier reference's prefix; a shorter one (a late retry of an earlier
+   * proposal) leaves the file as it is.
+   */
+  const storeRun = (run: Run): RunRef => {
+    const file = artifactPath(artifactsDir, 'runs', 'run.json');
+    const steps = run.history.length;
+    if (existsSync(file) && readJsonArtifact(file, RunArtifactSchema).history.length >= steps) return { artifact: file, steps };
+    return { artifact: writeJsonArtifact(artifactsDir, 'runs', 'run.json', run), steps };
+  };
+
+  /** The whole run: plan, profile and referenced steps from the artifact, then the steps passed inline. */
+  const loadRun = (input: RunInput): Run => {
+    if (!input.runRef) {
+      if (!input.plan) throw ApplicationFailure.nonRetryable('an agent input without runRef needs the plan', 'InvalidInput');
+      return { plan: input.plan, ...(input.profile ? { profile: input.profile } : {}), history: input.history };
+    }
+    const ref = RunRefSchema.parse(input.runRef);
+    const stored = readJsonArtifact(ref.artifact, RunArtifactSchema);
+    if (stored.history.length < ref.steps)
+      throw ApplicationFailure.nonRetryable(`artifact ${ref.artifact} holds ${stored.history.length} steps, the reference names ${ref.steps}`, 'ArtifactMalformed');
+    const plan = stored.plan as Plan;
+    return { plan, ...(stored.profile ? { profile: stored.profile } : {}), history: [...(stored.history.slice(0, ref.steps) as StepView[]), ...input.history] };
+  };
+
   return {
-    /** Planner (orchestrator level): the competition and global skills → a plan. */
-    async planEpisode(input: PlanContext & { backend: AgentBackend }): Promise<Plan> {
-      return run(() => resolveAgent(input.backend).plan(input));
+    /**
+     * Planner (orchestrator level): the competition and global skills → a plan. The skills come by
+     * reference (`skillsRef`); inputs scheduled before references existed carry them inline.
+     */
+    async planEpisode(input: PlanInput): Promise<Plan> {
+      const { skillsRef, ...rest } = input;
+      const ctx: PlanContext = skillsRef ? { ...rest, ...planSkills(loadSkills(skillsRef)) } : { ...rest, skills: input.skills ?? [] };
+      return run(() => resolveAgent(input.backend).plan(ctx));
     },
-    /** Engineer: the next candidate to train, or null when nothing is left worth trying. */
-    async proposeCandidate(input: ProposeContext & { backend: AgentBackend }): Promise<Proposal | null> {
-      return run(() => resolveAgent(input.backend).propose(input));
+    /** Engineer: the next candidate to train, or null when nothing is left worth trying (skills by reference, or inline in older inputs). */
+    async proposeCandidate(input: ProposeInput): Promise<ProposeResult> {
+      const { skillsRef, runRef, ...rest } = input;
+      const soFar = loadRun(input);
+      let ctx: ProposeContext = { ...rest, ...soFar };
+      if (skillsRef) {
+        const { domain, task } = loadSkills(skillsRef);
+        ctx = { ...ctx, skills: { domain, task } };
+      }
+      const proposal = await run(() => resolveAgent(input.backend).propose(ctx));
+      // Asked for a reference (runRef present, null on the first proposal): the run is stored for the next one.
+      if (!proposal || runRef === undefined) return proposal;
+      return { ...proposal, runRef: storeRun(soFar) };
     },
     /** Debugger: a fixed version of a failed step's candidate, or null to move on. */
-    async debugCandidate(input: DebugContext & { backend: AgentBackend }): Promise<Proposal | null> {
-      return run(() => resolveAgent(input.backend).debug(input));
+    async debugCandidate(input: DebugInput): Promise<Proposal | null> {
+      const { plan, history } = loadRun(input);
+      return run(() => resolveAgent(input.backend).debug({ ...input, plan, history }));
     },
     /**
      * Distiller: the episode's learnings, written to the library as `candidate` skills. They earn

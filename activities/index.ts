@@ -28,7 +28,7 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
   return heartbeating(
     {
       ...createCompetitionActivities(deps.config),
-      ...createSkillActivities(deps.skills),
+      ...createSkillActivities(deps.skills, deps.config.artifactsDir),
       ...createAgentActivities({ resolveAgent: deps.resolveAgent, artifactsDir: deps.config.artifactsDir, openStore: deps.openStore }),
       ...createGradingActivities(deps.config.python),
       ...createTrajectoryActivities(deps.config.runsDir),

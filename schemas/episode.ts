@@ -6,6 +6,7 @@ import type { RoleUsage, TokenLedger } from './ledger.js';
 import type { PipelineFragment } from './pipeline.js';
 import type { TechniqueDelta } from './learning.js';
 import type { Profile } from './profile.js';
+import type { RunRef, SkillsRef } from './references.js';
 
 export const AgentBackendSchema = z.enum(['offline', 'llm']);
 export type AgentBackend = z.infer<typeof AgentBackendSchema>;
@@ -104,6 +105,8 @@ export interface StepRecord {
   submission?: string;
   /** The skills that shaped this step: global ones through the plan, domain and task ones given to the engineer (always set by the episode; optional for records written before skills existed). */
   skillIds?: string[];
+  /** LLM tokens (prompt + completion) the proposal of this step cost: 0 offline; absent in records from before it was kept. The episode's figure is EpisodeSummary.tokens. */
+  tokens?: number;
   /** What the engineer's or debugger's call cost, its fallback and skills in context (LLM backend). */
   usage?: RoleUsage;
   /** Set on a debugger's fix: the step whose failure it fixes. */
@@ -161,8 +164,12 @@ export interface EpisodeState {
   tokens?: TokenLedger;
   /** What the distiller added to the library as candidate skills. */
   distilled?: { skillIds: string[]; titles: string[]; rationale: string; usage?: RoleUsage };
-  /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones. */
+  /** The skills retrieved once for the episode, carried so a continued run proposes with the same ones (episodes before 'skills-by-reference'). */
   skills?: TieredSkills;
+  /** The same, by reference: ids per tier and the artifact with the records (episodes from 'skills-by-reference' on). */
+  skillsRef?: SkillsRef;
+  /** The run (plan, profile, steps) the engineer's activity has stored (episodes from 'run-by-reference' on): later proposals get only the steps after it inline. */
+  runRef?: RunRef;
   /** Stage 1: the data profile (episodes from the 'profile' patch on). */
   profile?: Profile;
   /** Stage 5: what each technique of the final pipeline changed, measured on the same folds. */

@@ -231,19 +231,22 @@ export function sameSkillState(a: SkillRecord, b: SkillRecord): boolean {
 }
 
 /** A skill as an episode sees it once retrieved: what an agent reads, and what the offline engineer can use. */
-export interface RetrievedSkill {
-  id: string;
-  tier: SkillTier;
-  kind: SkillKind;
-  title: string;
-  body: string;
-  recipe: SkillRecipe;
+export const RetrievedSkillSchema = z.strictObject({
+  id: z.string(),
+  tier: SkillTierSchema,
+  kind: SkillKindSchema,
+  title: z.string(),
+  body: z.string(),
+  recipe: SkillRecipeSchema,
   /** relevance × evidence × condition match, in (0, ~1.5]: the order the agent should weigh them in. */
-  score: number;
-}
+  score: z.number(),
+});
+export type RetrievedSkill = z.infer<typeof RetrievedSkillSchema>;
 
-export interface TieredSkills {
-  global: RetrievedSkill[];
-  domain: RetrievedSkill[];
-  task: RetrievedSkill[];
-}
+/** One episode's retrieved skills, tier by tier (as the retrieval artifact stores them). */
+export const TieredSkillsSchema = z.strictObject({
+  global: z.array(RetrievedSkillSchema),
+  domain: z.array(RetrievedSkillSchema),
+  task: z.array(RetrievedSkillSchema),
+});
+export type TieredSkills = z.infer<typeof TieredSkillsSchema>;

@@ -18,6 +18,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { ProposeResult } from '../activities/agents.js';
 import type { GpuActivities, OrchestratorActivities } from '../activities/index.js';
 import type { Proposal } from '../agents/types.js';
 import { techniqueDeltas } from '../schemas/ablation.js';
@@ -113,6 +114,9 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   // Budgets that hold: steps get a deadline, are not started when their estimated cost exceeds what is
   // left, and failed steps are charged the activity's slot seconds. Runs started before keep the old rules.
   const budgetsHold = patched('budgets-hold');
+  // The plan, the profile and earlier steps reach the engineer and debugger by reference (the engineer's
+  // activity stores the run), not again on every step: history grew with steps². Runs started before keep them inline.
+  const runByReference = patched('run-by-reference');
   let currentStep: { step: number; candidate: Candidate; stage?: Proposal['stage'] } | null = null;
   let trainingScope: CancellationScope | null = null;
 
@@ -142,10 +146,14 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     ...(state.tokens ? { tokens: totalTokens(state.tokens) } : {}),
   });
 
+  // Each upsert is a history event, and about half of them (a step's start) changed nothing: episodes
+  // from this patch on upsert only what changed since the last publish.
+  const publishChangesOnly = patched('publish-changes-only');
+  const published = { attributes: '', memo: '' };
   /** Keeps the Temporal UI current: search attributes to filter on, a memo and a details line to read. */
   const publish = () => {
     const c = state.competition;
-    upsertSearchAttributes([
+    const attributes = [
       { key: PhaseKey, value: state.paused && TRAINING_PHASES.includes(state.phase) ? 'paused' : state.phase },
       { key: ComputeSecondsKey, value: Math.round(state.computeSeconds * 1000) / 1000 },
       ...(c
@@ -156,8 +164,12 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
         : []),
       ...(state.best ? [{ key: BestScoreKey, value: state.best.cvScore }] : []),
       ...(state.tokens ? [{ key: TokensKey, value: totalTokens(state.tokens) }] : []),
-    ]);
-    upsertMemo({ competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length });
+    ];
+    const memo = { competition: c?.title ?? rawInput.competition, metric: c?.metric ?? null, best: state.best, steps: state.steps.length };
+    const [attributesJson, memoJson] = [JSON.stringify(attributes), JSON.stringify(memo)];
+    if (!publishChangesOnly || attributesJson !== published.attributes) upsertSearchAttributes(attributes);
+    if (!publishChangesOnly || memoJson !== published.memo) upsertMemo(memo);
+    Object.assign(published, { attributes: attributesJson, memo: memoJson });
     setCurrentDetails(
       [
         `**${c?.title ?? rawInput.competition}** — phase ${state.phase}${state.paused ? ' (paused)' : ''}`,
@@ -222,6 +234,13 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     { validator: (_request: { reason?: string }) => assertRunning() },
   );
 
+  /** The run so far for the engineer and debugger: `inline` (plan, profile) and every step, or only the steps after the stored run. */
+  const runSoFar = <T extends object>(inline: T) => {
+    const history = state.steps.map(toView);
+    if (!runByReference) return { ...inline, history };
+    return state.runRef ? { history: history.slice(state.runRef.steps), runRef: state.runRef } : { ...inline, history, runRef: null };
+  };
+
   // ---- Agent roles beyond planner and engineer: debugger, distiller, and their token ledger.
   /** Counts a role's tokens into the episode's ledger (the Tokens search attribute shows the total). */
   const account = (usage: RoleUsage | undefined) => {
@@ -230,9 +249,10 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   };
 
   /** The step record with what its role call cost (no prompts: those are in the artifact store). */
-  const withRoleRecord = (record: StepRecord, usage: RoleUsage | undefined, debugOf: number | undefined): StepRecord => ({
+  const withRoleRecord = (record: StepRecord, proposal: Proposal, debugOf: number | undefined): StepRecord => ({
     ...record,
-    ...(usage ? { usage } : {}),
+    tokens: proposal.tokens,
+    ...(proposal.usage ? { usage: proposal.usage } : {}),
     ...(debugOf !== undefined ? { debugOf } : {}),
   });
 
@@ -251,8 +271,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     if (attempt > input.debugAttempts || !patched('agent-debugger')) return null;
     const proposal = await control.debugCandidate({
       competition,
-      plan: state.plan!,
-      history: state.steps.map(toView),
+      ...runSoFar({ plan: state.plan! }),
       failed: toView(last),
       attempt,
       seed: input.seed,
@@ -299,17 +318,23 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   if (!state.plan) {
     state.phase = 'planning';
     publish();
-    const skills = await control.retrieveTieredSkills({ competition, enabled: input.skills, includeCandidates: input.validateSkills, profile: state.profile ?? null });
-    state.skills = skills;
-    state.plan = await control.planEpisode({
+    const retrieval = { competition, enabled: input.skills, includeCandidates: input.validateSkills, profile: state.profile ?? null };
+    const planning = {
       competition,
       budget: state.budget,
       seed: input.seed,
-      skills: skills.global.map((s) => `${s.title}: ${s.body}`),
-      tiered: skills,
       ...(state.profile && input.engineer === 'staged' ? { profile: state.profile } : {}),
       backend: input.agent,
-    });
+    };
+    if (patched('skills-by-reference')) {
+      // The records stay in the artifact store: history carries their ids, once, not once per step.
+      state.skillsRef = await control.retrieveSkillsByReference(retrieval);
+      state.plan = await control.planEpisode({ ...planning, skillsRef: state.skillsRef });
+    } else {
+      const skills = await control.retrieveTieredSkills(retrieval);
+      state.skills = skills;
+      state.plan = await control.planEpisode({ ...planning, skills: skills.global.map((s) => `${s.title}: ${s.body}`), tiered: skills });
+    }
     account(state.plan.usage);
   }
   state.phase = 'training';
@@ -408,25 +433,25 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     }
     const step = state.steps.length;
     const fix = await debugFailedStep(step);
-    const proposal =
+    const proposal: ProposeResult =
       fix?.proposal ??
       (await control.proposeCandidate({
         competition,
-        plan: state.plan,
-        history: state.steps.map(toView),
+        ...runSoFar({ plan: state.plan, ...(state.profile && input.engineer === 'staged' ? { profile: state.profile } : {}) }),
         seed: input.seed,
         step,
         remainingComputeSeconds: state.budget.computeSeconds - state.computeSeconds,
         maxSteps: state.budget.maxSteps,
         initialCandidates: input.initialCandidates,
-        ...(state.profile && input.engineer === 'staged' ? { profile: state.profile, remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
-        skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] },
+        ...(state.profile && input.engineer === 'staged' ? { remainingSteps: state.budget.maxSteps - state.steps.length } : {}),
+        ...(state.skillsRef ? { skillsRef: state.skillsRef } : { skills: { domain: state.skills?.domain ?? [], task: state.skills?.task ?? [] } }),
         backend: input.agent,
       }));
     if (!proposal) {
       state.stopReason = 'no-candidates';
       break;
     }
+    if (proposal.runRef) state.runRef = proposal.runRef;
     account(proposal.usage);
     if (budgetsHold && state.best) {
       // Once there is a model to submit, a step that cannot finish in what is left is not started.
@@ -442,7 +467,7 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
     const staged = stagedFields(proposal);
     if (proposal.stage) state.phase = proposal.stage;
     const record = await runStep(step, proposal.candidate, proposal.rationale, proposal.skillIds ?? [], staged);
-    state.steps.push(withRoleRecord(record, proposal.usage, fix?.debugOf));
+    state.steps.push(withRoleRecord(record, proposal, fix?.debugOf));
     state.computeSeconds += record.computeSeconds;
     publish();
   }

@@ -71,6 +71,10 @@ describe('LLM agents against the real local model (llama-server + Qwen2.5-Coder-
           `[llm measured] ${role}: ${r.calls} call(s), ${r.promptTokens}+${r.completionTokens} tokens, ${(r.latencyMs / 1000 / r.calls).toFixed(1)} s/call, ${r.fallbacks} fallback(s)`,
         );
       }
+      // Per step: the tokens of the step's own role call (a requested candidate asked no model).
+      for (const step of summary.ledger) expect(step.tokens).toBe(step.usage ? step.usage.promptTokens + step.usage.completionTokens : 0);
+      expect(fix!.tokens).toBeGreaterThan(0);
+      expect(proposal!.tokens).toBeGreaterThan(0);
       const total = summary.tokens!.promptTokens + summary.tokens!.completionTokens;
       expect((await handle.describe()).typedSearchAttributes.get(TokensKey)).toBe(total);
     },
