@@ -32,12 +32,13 @@ describe('episode controls', () => {
     });
     const paused = await handle.executeUpdate(pauseUpdate);
     expect(paused.paused).toBe(true);
-    await sleep(4000);
+    // The episode holds once the work in flight (profiling, or at most one step) has finished: how
+    // long that takes depends on the machine's load, so the test waits for it rather than a fixed time.
+    await waitUntil(async () => (await handle.describe()).typedSearchAttributes.get(PhaseKey) === 'paused', 180_000, "the Phase search attribute 'paused'");
     const held = await handle.query(statusQuery);
     expect(held.steps).toBeLessThanOrEqual(1); // at most the step that was already in flight
-    const stepsWhilePaused = held.steps;
-    await sleep(2000);
-    expect((await handle.query(statusQuery)).steps).toBe(stepsWhilePaused);
+    await sleep(3000);
+    expect((await handle.query(statusQuery)).steps).toBe(held.steps);
     expect((await handle.describe()).typedSearchAttributes.get(PhaseKey)).toBe('paused');
 
     const extended = await handle.executeUpdate(extendBudgetUpdate, { args: [{ maxSteps: 2 }] });

@@ -63,6 +63,7 @@ type Orchestrator = Pick<
   | 'loadCompetition'
   | 'profileCompetition'
   | 'retrieveTieredSkills'
+  | 'retrieveSkillsByReference'
   | 'planEpisode'
   | 'proposeCandidate'
   | 'debugCandidate'
@@ -102,6 +103,8 @@ class Stubs {
         target: { classes: 2, minorityShare: 0.5 },
       }),
       retrieveTieredSkills: async () => ({ global: [], domain: [], task: [] }),
+      // The stub agents never read the artifact: no file behind it.
+      retrieveSkillsByReference: async () => ({ artifact: '/nonexistent/stub-skills.json', global: [], domain: [], task: [] }),
       planEpisode: async () => {
         this.of(id()).plans++;
         return { portfolio: [], notes: 'stub plan' };
