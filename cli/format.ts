@@ -31,7 +31,9 @@ export function episodeModel(summary: Pick<EpisodeSummary, 'ledger' | 'distilled
 export function describeTokens(ledger: TokenLedger, model?: string, prices: PriceTable | null = null): string[] {
   const cost = prices ? ledgerCost(prices, ledger, model) : null;
   const priced = prices ? (cost ? `; cost ${formatMoney(cost.total)}` : `; no price for model ${model ?? '(none answered)'} in HASTE_LLM_PRICES`) : '';
-  const lines = [`  LLM tokens: ${ledger.promptTokens + ledger.completionTokens} (prompt ${ledger.promptTokens}, completion ${ledger.completionTokens})${model ? ` from ${model}` : ''}${priced}`];
+  const lines = [
+    `  LLM tokens: ${ledger.promptTokens + ledger.completionTokens} (prompt ${ledger.promptTokens}, completion ${ledger.completionTokens})${model ? ` from ${model}` : ''}${priced}`,
+  ];
   for (const [role, r] of Object.entries(ledger.byRole)) {
     const money = cost?.byRole[role as keyof typeof cost.byRole];
     lines.push(

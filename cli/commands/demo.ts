@@ -49,7 +49,12 @@ export function registerDemo(program: Command): void {
       const workers = await startInProcessWorkers(config);
       try {
         const client = await connectClient(config);
-        const { handle } = await startEpisode(config, client, { competition: flags.competition, budget: { computeSeconds: budgetSeconds, maxSteps }, agent, runTag: `demo-${Date.now()}` });
+        const { handle } = await startEpisode(config, client, {
+          competition: flags.competition,
+          budget: { computeSeconds: budgetSeconds, maxSteps },
+          agent,
+          runTag: `demo-${Date.now()}`,
+        });
         console.log(`episode ${handle.workflowId} started; watch it at ${uiAddress(config)}/namespaces/${config.namespace}/workflows/${handle.workflowId}`);
         const summary = await waitForEpisode(
           handle,
