@@ -1,6 +1,6 @@
 import type { PriceTable } from '../schemas/prices.js';
 import type { TokenLedger } from './ledger.js';
-import type { AgentRole } from './types.js';
+import type { AgentRole, RoleUsage } from './types.js';
 
 export interface Money {
   amount: number;
@@ -31,4 +31,9 @@ export function ledgerCost(table: PriceTable, ledger: TokenLedger, model: string
 export function formatMoney(m: Money): string {
   const digits = m.amount === 0 ? 2 : m.amount < 0.01 ? 6 : m.amount < 1 ? 4 : 2;
   return `${m.amount.toFixed(digits)} ${m.currency}`;
+}
+
+/** The model that answered an episode's roles (one endpoint per episode); undefined when none did. */
+export function episodeModel(episode: { ledger: { usage?: RoleUsage }[]; distilled?: { usage?: RoleUsage } }): string | undefined {
+  return [...episode.ledger.map((s) => s.usage), episode.distilled?.usage].find((u) => u?.model)?.model;
 }

@@ -1,4 +1,4 @@
-import { formatMoney, ledgerCost, priceTokens } from '../agents/cost.js';
+import { episodeModel, formatMoney, ledgerCost, priceTokens } from '../agents/cost.js';
 import type { TokenLedger } from '../agents/ledger.js';
 import type { RoleUsage } from '../agents/types.js';
 import type { EpisodeStatus, EpisodeSummary, StepRecord } from '../schemas/episode.js';
@@ -17,11 +17,6 @@ export function describeStep(s: StepRecord, prices: PriceTable | null = null): s
   const resumed = s.attempts > 1 ? ` (attempt ${s.attempts}, resumed at epoch ${s.resumedFromEpoch})` : '';
   const usage = s.usage ? ` [${describeUsage(s.usage, prices)}]` : '';
   return `  step ${s.step}: ${s.candidate.template}${params} → ${outcome} in ${s.computeSeconds.toFixed(1)} s${resumed}${usage}`;
-}
-
-/** The model that answered an episode's roles (one endpoint per episode); undefined when none did. */
-export function episodeModel(summary: Pick<EpisodeSummary, 'ledger' | 'distilled'>): string | undefined {
-  return [...summary.ledger.map((s) => s.usage), summary.distilled?.usage].find((u) => u?.model)?.model;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { episodeModel } from '../../agents/cost.js';
 import { loadConfig, uiAddress } from '../../infra/config.js';
 import { startDevServer } from '../../infra/dev-server.js';
 import { startLlmServer } from '../../infra/llm-server.js';
@@ -8,7 +9,7 @@ import type { PriceTable } from '../../schemas/prices.js';
 import { startInProcessWorkers } from '../../workers/in-process.js';
 import type { distillSkills } from '../../workflows/distill.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
-import { createProgressPrinter, describeTokens, episodeModel, printSummary } from '../format.js';
+import { createProgressPrinter, describeTokens, printSummary } from '../format.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 
 /** Which role answered a step and why: the model's rationale and latency, or the fallback's reason (tokens are on the step line). */

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import { episodeModel } from '../../agents/cost.js';
 import { loadConfig } from '../../infra/config.js';
 import { startLlmServer } from '../../infra/llm-server.js';
 import { priceTableFromEnv } from '../../infra/prices.js';
 import { AgentBackendSchema } from '../../schemas/episode.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
-import { createProgressPrinter, describeTokens, episodeModel, printSummary, summaryOutput, tokensOutput } from '../format.js';
+import { createProgressPrinter, describeTokens, printSummary, summaryOutput, tokensOutput } from '../format.js';
 import { nonNegativeInt, parseFlag, positiveInt, positiveNumber } from '../options.js';
 
 interface RunFlags {

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { episodeModel } from '../../agents/cost.js';
 import { loadConfig } from '../../infra/config.js';
 import { priceTableFromEnv } from '../../infra/prices.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { statusQuery } from '../../workflows/episode.js';
 import { connectClient } from '../client.js';
 import { UsageError } from '../errors.js';
-import { describeStep, describeTokens, episodeModel, printSummary, summaryOutput, tokensOutput } from '../format.js';
+import { describeStep, describeTokens, printSummary, summaryOutput, tokensOutput } from '../format.js';
 
 export function registerStatus(program: Command): void {
   program
