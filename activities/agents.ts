@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage } from '../agents/types.js';
+import { CODE_REF, codeByReference, readSolutionCode } from '../infra/solution-code.js';
 import type { AgentBackend } from '../schemas/episode.js';
 import { createSkill, type SkillRecord } from '../skill-store/schema.js';
 import type { SkillStore } from '../skill-store/store.js';
@@ -58,6 +59,18 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     }
     return { ...result, usage: { ...rest, ...(transcript ? { transcript } : {}) } };
   };
+  /** A proposal's solution.py goes to the artifact store; the candidate keeps its digest (infra/solution-code.ts). */
+  const byReference = (proposal: Proposal | null): Proposal | null => (proposal ? { ...proposal, candidate: codeByReference(artifactsDir, proposal.candidate) } : null);
+  /** A failed `custom` step's code, for the debugger to read (absent when the store no longer has it: the debugger then moves on). */
+  const failedCode = (ctx: DebugContext): string | undefined => {
+    const sha = ctx.failed.candidate.template === 'custom' ? ctx.failed.candidate.params[CODE_REF] : undefined;
+    if (sha === undefined) return undefined;
+    try {
+      return readSolutionCode(artifactsDir, String(sha));
+    } catch {
+      return undefined;
+    }
+  };
   const run = async <T extends { usage?: RoleUsage } | null>(call: () => Promise<T>): Promise<T> => {
     try {
       return store(await call());
@@ -73,11 +86,12 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     },
     /** Engineer: the next candidate to train, or null when nothing is left worth trying. */
     async proposeCandidate(input: ProposeContext & { backend: AgentBackend }): Promise<Proposal | null> {
-      return run(() => resolveAgent(input.backend).propose(input));
+      return byReference(await run(() => resolveAgent(input.backend).propose(input)));
     },
     /** Debugger: a fixed version of a failed step's candidate, or null to move on. */
     async debugCandidate(input: DebugContext & { backend: AgentBackend }): Promise<Proposal | null> {
-      return run(() => resolveAgent(input.backend).debug(input));
+      const code = failedCode(input);
+      return byReference(await run(() => resolveAgent(input.backend).debug(code === undefined ? input : { ...input, failedCode: code })));
     },
     /**
      * Distiller: the episode's learnings, written to the library as `candidate` skills. They earn

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addUsage, emptyLedger } from '../../agents/ledger.js';
 import type { RoleUsage } from '../../agents/types.js';
+import { formatRoleTable, summarizeRole } from '../../bench/llm-roles.js';
 import { armRun, tokensToTarget } from '../../bench/transfer.js';
 import { costPerTarget } from '../../report/transfer-html.js';
 import type { EpisodeSummary, StepRecord } from '../../schemas/episode.js';
@@ -86,5 +87,20 @@ describe('LLM tokens in the transfer benchmark', () => {
     // An offline arm spends nothing: zero, not unknown.
     const offline = { ...missed, promptTokens: 0, completionTokens: 0, model: undefined };
     expect(costPerTarget([offline], { other: prices.qwen })).toEqual({ total: { amount: 0, currency: 'USD' }, perTarget: null });
+  });
+});
+
+describe('bench:llm-roles figures', () => {
+  it('summarizes per call, corrections included, and says how often the first reply was used', () => {
+    const exchange = (promptTokens: number, completionTokens: number, latencyMs: number) => ({ request: {}, reply: '{}', promptTokens, completionTokens, latencyMs });
+    const first = { ...usage('engineer', 800, 60), exchanges: [exchange(800, 60, 6000)] };
+    const corrected = { ...usage('engineer', 1800, 140), calls: 2, exchanges: [exchange(800, 70, 8000), exchange(1000, 70, 10000)] };
+    const fellBack = { ...usage('engineer', 0, 0), calls: 0, backend: 'offline' as const, fallback: 'endpoint down', exchanges: [] };
+    const row = summarizeRole('engineer', [first, corrected, fellBack]);
+    expect(row).toMatchObject({ invocations: 3, calls: 3, firstTry: 1, fallbacks: 1, p50LatencyS: 8, p90LatencyS: 10, meanPromptTokens: 2600 / 3, meanCompletionTokens: 200 / 3 });
+    expect(row.tokensPerSecond).toBeCloseTo(200 / 24, 9);
+    const table = formatRoleTable([row, summarizeRole('planner', [])]);
+    expect(table[2]).toBe('| engineer | 3 | 3 | 1/3 | 1 | 8.0 | 10.0 | 867 | 67 | 8.3 |');
+    expect(table[3]).toBe('| planner | 0 | 0 | 0/0 | 0 | – | – | 0 | 0 | 0.0 |');
   });
 });
