@@ -13,11 +13,17 @@ export class PriceTableError extends Error {
 
 /** Reads and validates a price table (JSON or YAML: JSON is YAML); nothing is used from a bad file. */
 export function loadPriceTable(file: string): PriceTable {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new PriceTableError(`HASTE_LLM_PRICES=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let raw: unknown;
   try {
-    raw = YAML.parse(readFileSync(file, 'utf8'));
+    raw = YAML.parse(text);
   } catch (err) {
-    throw new PriceTableError(`HASTE_LLM_PRICES=${file}: not readable JSON or YAML (${(err as Error).message.split('\n')[0]})`);
+    throw new PriceTableError(`HASTE_LLM_PRICES=${file}: not valid JSON or YAML (${(err as Error).message.split('\n')[0]})`);
   }
   const parsed = PriceTableSchema.safeParse(raw);
   if (!parsed.success) throw new PriceTableError(`HASTE_LLM_PRICES=${file}: ${describeIssues(parsed.error)}`);

@@ -71,8 +71,8 @@ describe('price table (HASTE_LLM_PRICES)', () => {
     const extra = file('extra.json', JSON.stringify({ m: { prompt_per_million: 1, completion_per_million: 1, currency: 'USD', per_call: 3 } }));
     expect(() => loadPriceTable(extra)).toThrow(/per_call/);
     expect(() => loadPriceTable(file('empty.json', '{}'))).toThrow(/at least one model/);
-    expect(() => loadPriceTable(file('bad.json', '{"m": ['))).toThrow(/not readable JSON or YAML/);
-    expect(() => loadPriceTable(path.join(dir, 'absent.json'))).toThrow(/absent\.json: not readable/);
+    expect(() => loadPriceTable(file('bad.json', '{"m": ['))).toThrow(/not valid JSON or YAML/);
+    expect(() => loadPriceTable(path.join(dir, 'absent.json'))).toThrow(/absent\.json: cannot read it \(ENOENT\)/);
   });
 
   it('prices tokens by the model, else the * row', () => {
