@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../activities/agents.js';
 import { offlineAgent } from '../../agents/index.js';
 import { createLlmAgent, llmEndpoint } from '../../agents/llm/agent.js';
-import { compressHistory, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
+import { compressHistory, customFits, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
 import { debugOffline } from '../../agents/offline/debugger.js';
 import { planOffline } from '../../agents/offline/planner.js';
 import type { Agent, AgentRole, ProposeContext, RoleUsage, StepView } from '../../agents/types.js';
@@ -133,6 +133,13 @@ describe('LLM roles against a scripted endpoint (exact error paths)', () => {
 const SOLUTION = ['from sklearn.linear_model import Ridge', '', 'def make_model(task_type, seed):', '    return Ridge(alpha=2.0)', ''].join('\n');
 
 describe('solution.py from the engineer and the debugger (the custom template)', () => {
+  it('is offered only where its scaled feature rows fit (not text or forecasting)', () => {
+    expect(customFits(competition)).toBe(true);
+    expect(customFits(toyCompetition({ domain: 'vision', taskType: 'multiclass' }))).toBe(true);
+    expect(customFits(toyCompetition({ domain: 'text' }))).toBe(false);
+    expect(customFits(toyCompetition({ domain: 'time-series', taskType: 'forecasting' }))).toBe(false);
+  });
+
   const reply = (code: string, why = 'a ridge of my own') => JSON.stringify({ rationale: why, candidate: { template: 'custom', params: { code } } });
 
   it('stores the engineer’s code in the artifact store; the candidate carries its digest, history never the code', async () => {
