@@ -46,13 +46,21 @@ export function tokensOutput(summary: EpisodeSummary, prices: PriceTable | null)
 }
 
 /** Prints each step once as it finishes, plus what is training now. */
-export function createProgressPrinter(write: (line: string) => void = (l) => process.stderr.write(`${l}\n`), prices: PriceTable | null = null) {
+export interface ProgressOptions {
+  /** Turns tokens into money on each step line. */
+  prices?: PriceTable | null;
+  /** A line printed right under each finished step (the demo: the role's rationale). */
+  detail?: (step: StepRecord) => string;
+}
+
+export function createProgressPrinter(write: (line: string) => void = (l) => process.stderr.write(`${l}\n`), options: ProgressOptions = {}) {
   let printedSteps = 0;
   let lastLine = '';
   return (status: EpisodeStatus) => {
     if (status.lastStep && status.steps > printedSteps) {
       printedSteps = status.steps;
-      write(describeStep(status.lastStep, prices));
+      write(describeStep(status.lastStep, options.prices ?? null));
+      if (options.detail) write(options.detail(status.lastStep));
     }
     const line = status.currentStep
       ? `  … training step ${status.currentStep.step}: ${status.currentStep.candidate.template} (${status.computeSeconds.toFixed(0)}/${status.budgetComputeSeconds} s used)`

@@ -4,8 +4,7 @@ import { loadConfig, uiAddress } from '../../infra/config.js';
 import { startDevServer } from '../../infra/dev-server.js';
 import { startLlmServer } from '../../infra/llm-server.js';
 import { priceTableFromEnv } from '../../infra/prices.js';
-import { AgentBackendSchema, type EpisodeStatus, type StepRecord } from '../../schemas/episode.js';
-import type { PriceTable } from '../../schemas/prices.js';
+import { AgentBackendSchema, type StepRecord } from '../../schemas/episode.js';
 import { startInProcessWorkers } from '../../workers/in-process.js';
 import type { distillSkills } from '../../workflows/distill.js';
 import { connectClient, startEpisode, waitForEpisode } from '../client.js';
@@ -15,20 +14,8 @@ import { parseFlag, positiveInt, positiveNumber } from '../options.js';
 /** Which role answered a step and why: the model's rationale and latency, or the fallback's reason (tokens are on the step line). */
 export function describeRole(s: StepRecord): string {
   const u = s.usage;
-  const who = u ? `${u.role}${u.backend === 'offline' ? ' (offline fallback)' : ''}, ${(u.latencyMs / 1000).toFixed(1)} s` : 'offline';
+  const who = u ? `${u.role}${u.backend === 'offline' ? ' (offline fallback)' : ''}, ${(u.latencyMs / 1000).toFixed(1)} s` : 'no model asked';
   return `      ${who}: ${s.rationale}${u?.fallback ? ` [${u.fallback}]` : ''}`;
-}
-
-/** The usual progress lines, plus each step's rationale when the agent is an LLM. */
-export function progressWithRationales(write: (line: string) => void, showRationales: boolean, prices: PriceTable | null = null) {
-  const base = createProgressPrinter(write, prices);
-  let shown = 0;
-  return (status: EpisodeStatus) => {
-    const isNew = status.lastStep && status.steps > shown;
-    base(status);
-    if (isNew && showRationales) write(describeRole(status.lastStep!));
-    shown = status.steps;
-  };
 }
 
 export function registerDemo(program: Command): void {
@@ -59,7 +46,8 @@ export function registerDemo(program: Command): void {
         console.log(`episode ${handle.workflowId} started; watch it at ${uiAddress(config)}/namespaces/${config.namespace}/workflows/${handle.workflowId}`);
         const summary = await waitForEpisode(
           handle,
-          progressWithRationales((l) => console.log(l), agent === 'llm', prices),
+          // With an LLM agent each step's line is followed by the role's rationale.
+          createProgressPrinter((l) => console.log(l), { prices, ...(agent === 'llm' ? { detail: describeRole } : {}) }),
         );
         printSummary(summary);
         if (agent === 'llm') {

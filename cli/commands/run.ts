@@ -57,7 +57,7 @@ export function registerRun(program: Command): void {
         console.log(flags.json ? JSON.stringify(out) : `${out.workflowId} (run ${out.runId}) is running; \`haste status ${out.workflowId}\` to follow it`);
         return;
       }
-      const summary = await waitForEpisode(handle, createProgressPrinter(log, prices));
+      const summary = await waitForEpisode(handle, createProgressPrinter(log, { prices }));
       const { runId } = await handle.describe();
       if (flags.json) console.log(JSON.stringify({ ...summaryOutput(runId, summary), ...(summary.tokens ? tokensOutput(summary, prices) : {}) }));
       else {

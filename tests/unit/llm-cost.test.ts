@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { episodeModel, formatMoney, ledgerCost, priceTokens } from '../../agents/cost.js';
 import { addUsage, emptyLedger } from '../../agents/ledger.js';
 import type { RoleUsage } from '../../agents/types.js';
-import { describeStep, describeTokens, tokensOutput } from '../../cli/format.js';
+import { describeRole } from '../../cli/commands/demo.js';
+import { createProgressPrinter, describeStep, describeTokens, tokensOutput } from '../../cli/format.js';
 import { loadPriceTable, PriceTableError, priceTableFromEnv } from '../../infra/prices.js';
-import type { EpisodeSummary, StepRecord } from '../../schemas/episode.js';
+import type { EpisodeStatus, EpisodeSummary, StepRecord } from '../../schemas/episode.js';
 import type { PriceTable } from '../../schemas/prices.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-prices-'));
@@ -116,6 +117,25 @@ describe('cost in the CLI', () => {
     expect(priced[0]).toMatch(/; cost 0\.000555 USD$/);
     expect(priced[2]).toMatch(/engineer: .*, 0\.000186 USD$/);
     expect(describeTokens(ledger, 'local', { m: TABLE['gpt-4o-mini']! })[0]).toMatch(/no price for model local in HASTE_LLM_PRICES/);
+  });
+
+  it('demo progress: each step, its tokens and cost, then the role and its rationale right under it', () => {
+    const lines: string[] = [];
+    const print = createProgressPrinter((l) => lines.push(l), { prices: TABLE, detail: describeRole });
+    const status = (steps: number, lastStep: StepRecord | null): EpisodeStatus =>
+      ({ phase: 'training', steps, lastStep, currentStep: null, paused: false, computeSeconds: 0, budgetComputeSeconds: 60 }) as unknown as EpisodeStatus;
+    print(status(0, null));
+    const fallback = {
+      ...step(0, usage('engineer', 3000, 300, { backend: 'offline', fallback: 'no usable reply in 3 tries', latencyMs: 33_900 })),
+      rationale: 'screening prototype 1/3',
+    };
+    print(status(1, fallback));
+    print(status(1, fallback)); // polled again: nothing new
+    expect(lines).toEqual([
+      '  … training',
+      expect.stringMatching(/^  step 0: ridge .* \[engineer 3000\+300 tokens 0\.000630 USD, offline fallback\]$/),
+      '      engineer (offline fallback), 33.9 s: screening prototype 1/3 [no usable reply in 3 tries]',
+    ]);
   });
 
   it('finds the episode model and prices it for --json', () => {
