@@ -1,7 +1,8 @@
 /**
  * Latency and tokens per call of each LLM role (planner, engineer, debugger, distiller) on this
  * machine: each role is asked `--reps` times against the local model (OPENAI_BASE_URL replaces it),
- * with realistic contexts for a built-in competition; prints p50/p90 latency per call, mean prompt and
+ * with realistic contexts for a built-in competition, and the debugger once more on a failed solution.py
+ * (the `custom` template: the model must write code); prints p50/p90 latency per call, mean prompt and
  * completion tokens per call, how often the first reply was valid and how often a role fell back.
  *
  *   npm run bench:llm-roles -- [--reps 3] [--competition titanic]
@@ -9,14 +10,16 @@
 import { parseArgs } from 'node:util';
 import { offlineAgent } from '../agents/index.js';
 import { createLlmAgentFromConfig } from '../agents/llm/agent.js';
-import type { AgentRole, RoleUsage, StepView } from '../agents/types.js';
+import type { RoleUsage, StepView } from '../agents/types.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';
 import { ephemeralConfig } from '../infra/ephemeral.js';
 import { startLlmServer, stopLlmServer } from '../infra/llm-server.js';
+import { codeSha256 } from '../infra/solution-code.js';
 import type { Candidate } from '../schemas/training.js';
 
 export interface RoleFigures {
-  role: AgentRole;
+  /** The role, or a role on a particular kind of request (e.g. the debugger fixing a solution.py). */
+  role: string;
   invocations: number;
   calls: number;
   /** Invocations whose first reply was used (no correction, no fallback). */
@@ -36,7 +39,7 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** One role's figures per call (each reply, corrections included) from its invocations' usage with exchanges. */
-export function summarizeRole(role: AgentRole, usages: RoleUsage[]): RoleFigures {
+export function summarizeRole(role: string, usages: RoleUsage[]): RoleFigures {
   const calls = usages.flatMap((u) => u.exchanges ?? []);
   const latencies = calls.map((c) => c.latencyMs / 1000).sort((a, b) => a - b);
   const sum = (f: (c: (typeof calls)[number]) => number) => calls.reduce((s, c) => s + f(c), 0);
@@ -96,12 +99,26 @@ async function main(): Promise<void> {
       view(2, { template: 'knn', params: { n_neighbors: 900 } }, undefined, "knn: template 'knn' param 'n_neighbors': expected an int in [1, 500], got 900"),
       view(3, { template: 'hist_gradient_boosting', params: { learning_rate: 0.05, max_leaf_nodes: 31 } }, 0.8238),
     ];
-    const usages: Record<AgentRole, RoleUsage[]> = { planner: [], engineer: [], debugger: [], distiller: [] };
-    const record = (role: AgentRole, usage: RoleUsage | undefined) => {
-      if (usage) usages[role].push(usage);
-      const u = usages[role].at(-1);
+    // A solution.py that fails: the debugger has to write the whole file back (nothing checks that it runs).
+    const brokenCode = [
+      'from sklearn.linear_model import LogisticRegression',
+      '',
+      'def make_model(task_type, seed):',
+      '    return LogisticRegression(C=-1.0, random_state=seed)',
+      '',
+    ].join('\n');
+    const failedCustom: StepView = {
+      ...view(4, { template: 'custom', params: { code_sha256: codeSha256(brokenCode) } }),
+      status: 'failed',
+      error: "solution.py fit failed: InvalidParameterError: The 'C' parameter of LogisticRegression must be a float in the range (0.0, inf). Got -1.0 instead.",
+    };
+    const usages: Record<string, RoleUsage[]> = { planner: [], engineer: [], debugger: [], distiller: [], 'debugger (solution.py)': [] };
+    const record = (role: string, usage: RoleUsage | undefined) => {
+      const list = (usages[role] ??= []);
+      if (usage) list.push(usage);
+      const u = usage;
       console.log(
-        `  ${role} #${usages[role].length}: ${u ? `${u.calls} call(s), ${u.promptTokens}+${u.completionTokens} tokens, ${(u.latencyMs / 1000).toFixed(1)} s${u.fallback ? `, fell back: ${u.fallback}` : ''}` : 'no usage'}`,
+        `  ${role} #${list.length}: ${u ? `${u.calls} call(s), ${u.promptTokens}+${u.completionTokens} tokens, ${(u.latencyMs / 1000).toFixed(1)} s${u.fallback ? `, fell back: ${u.fallback}` : ''}` : 'no usage (the role answered null after falling back: its tokens are not reported)'}`,
       );
     };
     for (let rep = 0; rep < reps; rep++) {
@@ -120,9 +137,12 @@ async function main(): Promise<void> {
       const failed = history[2]!;
       record('debugger', (await llm.debug({ competition, plan, history, failed, attempt: 1, seed: rep, step: history.length }))?.usage);
       record('distiller', (await llm.distill({ competition, history, seed: rep })).usage);
+      const fix = await llm.debug({ competition, plan, history: [...history, failedCustom], failed: failedCustom, failedCode: brokenCode, attempt: 1, seed: rep, step: 5 });
+      record('debugger (solution.py)', fix?.usage);
+      if (rep === 0 && fix) console.log(`    its solution.py (${fix.candidate.template}):\n${String(fix.candidate.params.code ?? '').replace(/^/gm, '      | ')}`);
     }
-    const rows = (Object.keys(usages) as AgentRole[]).map((role) => summarizeRole(role, usages[role]));
-    console.log(`\n${values.competition}, ${reps} invocation(s) per role, model ${usages.planner[0]?.model ?? '?'}:`);
+    const rows = Object.keys(usages).map((role) => summarizeRole(role, usages[role]!));
+    console.log(`\n${values.competition}, ${reps} invocation(s) per role, model ${usages.planner![0]?.model ?? '?'}:`);
     for (const line of formatRoleTable(rows)) console.log(line);
   } finally {
     if (local) await stopLlmServer(config);
