@@ -108,7 +108,9 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
           const custom = customFits(ctx.competition);
           const history = compressHistory(ctx.history, ctx.competition.direction).join('\n');
           const skills = skillsWithinBudget([...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])], contextTokens - estimateTokens(history));
-          const toScreen = ctx.plan.portfolio.filter(fresh).map((c) => c.template);
+          // Screened means tried at all: a template the model tried with its own params is not "not yet screened" (that misled it into repeats).
+          const triedTemplates = new Set(ctx.history.map((s) => s.candidate.template));
+          const toScreen = [...new Set(ctx.plan.portfolio.map((c) => c.template))].filter((t) => !triedTemplates.has(t));
           const user = [
             profile(ctx.competition),
             `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}${custom ? `\n- ${CUSTOM_CONTRACT}` : ''}`,

@@ -203,6 +203,21 @@ describe('solution.py from the engineer and the debugger (the custom template)',
   });
 });
 
+describe('the engineer prompt', () => {
+  it('lists as not yet screened only the planned templates not tried at all, whatever params they were tried with', async () => {
+    const endpoint = scriptedEndpoint(['{"rationale": "next", "candidate": {"template": "knn", "params": {"n_neighbors": 5, "weights": "uniform"}}}']);
+    const url = await listen(endpoint.server);
+    try {
+      const plan = { portfolio: ['ridge', 'random_forest', 'knn'].map((template) => ({ template, params: {} })), notes: 'llm planner: x' };
+      const history: StepView[] = [{ step: 0, candidate: { template: 'random_forest', params: { min_samples_leaf: 3 } }, status: 'ok', cvScore: 1, computeSeconds: 1 }];
+      await agentAt(url).propose({ competition, plan, history, seed: 0, step: 1, remainingComputeSeconds: 80, initialCandidates: [] });
+      expect(endpoint.requests[0]!.messages[1]!.content).toMatch(/Not yet screened: ridge, knn\n/);
+    } finally {
+      await new Promise<void>((r) => endpoint.server.close(() => r()));
+    }
+  });
+});
+
 describe('context for the roles', () => {
   const step = (i: number, status: StepView['status'] = 'ok'): StepView => ({
     step: i,
