@@ -40,7 +40,7 @@ export function describeTokens(ledger: TokenLedger, model?: string, prices: Pric
 
 /** The episode's cost for `--json` output: tokens per role, and money when priced (null otherwise). */
 export function tokensOutput(summary: EpisodeSummary, prices: PriceTable | null) {
-  if (!summary.tokens) return { tokens: null, cost: null };
+  if (!summary.tokens) return { tokens: null, model: null, cost: null };
   const cost = prices ? ledgerCost(prices, summary.tokens, episodeModel(summary)) : null;
   return { tokens: summary.tokens, model: episodeModel(summary) ?? null, cost };
 }
