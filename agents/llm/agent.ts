@@ -30,7 +30,7 @@ export interface LlmAgentOptions {
 
 /** Reply lengths: the model needs ≥ 400 tokens to finish an engineer's JSON (issue 12's measurements). */
 const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 600 } as const;
-/** When a role may write solution.py: room for a short one (MAX_CODE_CHARS is ~1,500 tokens at most). */
+/** When a role may write solution.py: room for a short one (~3,000 characters; codeProblem caps it at MAX_CODE_CHARS). */
 const MAX_TOKENS_WITH_CODE = 900;
 const SYSTEM =
   'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
@@ -53,6 +53,13 @@ function asStored(c: Candidate): Candidate {
 function untried(history: { candidate: Candidate }[]): (c: Candidate) => boolean {
   const tried = new Set(history.map((s) => candidateKey(s.candidate)));
   return (c) => !tried.has(candidateKey(asStored(c)));
+}
+
+/** The small model tends to paste the error into the "fixed" file (a syntax error): told so, it gets another try. */
+function echoedError(c: Candidate, error: string | undefined): string | null {
+  const code = c.params.code;
+  const head = error?.trim().slice(0, 60);
+  return typeof code === 'string' && head && code.includes(head) ? 'params.code contains the error message; send only the Python source of the fixed solution.py' : null;
 }
 
 /** The LLM backend: four roles on any OpenAI-compatible endpoint; replies are validated, never trusted. */
@@ -166,7 +173,7 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
             user,
             schema,
             maxTokens: isCustom ? MAX_TOKENS_WITH_CODE : MAX_TOKENS.debugger,
-            check: (v) => codeProblem(v.candidate) ?? (fresh(v.candidate) ? null : 'that candidate was already tried'),
+            check: (v) => codeProblem(v.candidate) ?? echoedError(v.candidate, error) ?? (fresh(v.candidate) ? null : 'that candidate was already tried'),
           });
           return { candidate: value.candidate, rationale: `llm debugger: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, usage };
         },

@@ -173,7 +173,8 @@ describe('solution.py from the engineer and the debugger (the custom template)',
 
   it('gives the debugger the failed solution.py and stores its fix; offline, a solution.py is left for the engineer to move on', async () => {
     const fixed = SOLUTION.replace('alpha=2.0', 'alpha=1.0');
-    const endpoint = scriptedEndpoint([reply(fixed, 'alpha must be positive')]);
+    // The first "fix" pastes the error into the code (as the 0.5B model did in bench:llm-roles): told so, it answers again.
+    const endpoint = scriptedEndpoint([reply(`${fixed}\n# solution.py fit failed: ValueError: alpha must be positive\n`), reply(fixed, 'alpha must be positive')]);
     const url = await listen(endpoint.server);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-custom-debug-'));
     try {
@@ -193,6 +194,7 @@ describe('solution.py from the engineer and the debugger (the custom template)',
       const plan = await planOffline({ competition, seed: 0, skills: [] });
       const fix = await activities.debugCandidate({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1, backend: 'llm' });
       expect(endpoint.requests[0]!.messages[1]!.content).toContain('alpha=-1.0');
+      expect(endpoint.requests[1]!.messages.at(-1)!.content).toMatch(/params\.code contains the error message/);
       const variants = (endpoint.requests[0]!.response_format!.json_schema!.schema.properties as { candidate: { properties: { template: { const: string } } } }).candidate;
       expect(variants.properties.template.const).toBe('custom');
       expect(fix).toMatchObject({ candidate: { template: 'custom', params: { code_sha256: codeSha256(fixed) } }, rationale: 'llm debugger: alpha must be positive' });
