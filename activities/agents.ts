@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Agent, DebugContext, DistillContext, Plan, PlanContext, Proposal, ProposeContext, RoleUsage, StepView } from '../agents/types.js';
+import { CODE_REF, codeByReference, readSolutionCode } from '../infra/solution-code.js';
 import type { AgentBackend } from '../schemas/episode.js';
 import type { Profile } from '../schemas/profile.js';
 import { RunArtifactSchema, RunRefSchema, SkillsRefSchema, type RunRef, type SkillsRef } from '../schemas/references.js';
@@ -72,6 +73,18 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     }
     return { ...result, usage: { ...rest, ...(transcript ? { transcript } : {}) } };
   };
+  /** A proposal's solution.py goes to the artifact store; the candidate keeps its digest (infra/solution-code.ts). */
+  const byReference = (proposal: Proposal | null): Proposal | null => (proposal ? { ...proposal, candidate: codeByReference(artifactsDir, proposal.candidate) } : null);
+  /** A failed `custom` step's code, for the debugger to read (absent when the store no longer has it: the debugger then moves on). */
+  const failedCode = (ctx: DebugContext): string | undefined => {
+    const sha = ctx.failed.candidate.template === 'custom' ? ctx.failed.candidate.params[CODE_REF] : undefined;
+    if (sha === undefined) return undefined;
+    try {
+      return readSolutionCode(artifactsDir, String(sha));
+    } catch {
+      return undefined;
+    }
+  };
   const run = async <T extends { usage?: RoleUsage } | null>(call: () => Promise<T>): Promise<T> => {
     try {
       return store(await call());
@@ -128,7 +141,7 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
         const { domain, task } = loadSkills(skillsRef);
         ctx = { ...ctx, skills: { domain, task } };
       }
-      const proposal = await run(() => resolveAgent(input.backend).propose(ctx));
+      const proposal = byReference(await run(() => resolveAgent(input.backend).propose(ctx)));
       // Asked for a reference (runRef present, null on the first proposal): the run is stored for the next one.
       if (!proposal || runRef === undefined) return proposal;
       return { ...proposal, runRef: storeRun(soFar) };
@@ -136,7 +149,9 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     /** Debugger: a fixed version of a failed step's candidate, or null to move on. */
     async debugCandidate(input: DebugInput): Promise<Proposal | null> {
       const { plan, history } = loadRun(input);
-      return run(() => resolveAgent(input.backend).debug({ ...input, plan, history }));
+      const ctx: DebugContext = { ...input, plan, history };
+      const code = failedCode(ctx);
+      return byReference(await run(() => resolveAgent(input.backend).debug(code === undefined ? ctx : { ...ctx, failedCode: code })));
     },
     /**
      * Distiller: the episode's learnings, written to the library as `candidate` skills. They earn

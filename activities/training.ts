@@ -5,8 +5,18 @@ import { createInterface } from 'node:readline';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { killProcessGroup, parseJsonLine, pythonEnv, RUNNER_USER_ERROR_EXIT, spawnRunner } from '../infra/python.js';
 import type { Slot, SlotPool } from '../infra/gpu-slots.js';
+import { codeInline } from '../infra/solution-code.js';
 import { assertSandboxAvailable, describeLimitExit, handOverWorkdir, SANDBOX_COMPETITION_DIR, sandboxCommand, type SandboxConfig } from '../infra/sandbox.js';
-import { RunnerLineSchema, TrainHeartbeatSchema, type RunnerLine, type TrainCharge, type TrainHeartbeat, type TrainRequest, type TrainResult } from '../schemas/training.js';
+import {
+  RunnerLineSchema,
+  TrainHeartbeatSchema,
+  type Candidate,
+  type RunnerLine,
+  type TrainCharge,
+  type TrainHeartbeat,
+  type TrainRequest,
+  type TrainResult,
+} from '../schemas/training.js';
 
 export interface TrainingDeps {
   python: string;
@@ -24,6 +34,15 @@ function episodeDir(artifactsDir: string, workflowId: string): string {
 
 function stepName(step: number): string {
   return `step-${String(step).padStart(3, '0')}`;
+}
+
+/** The candidate's params as the runner takes them: a `custom` candidate's code put back from the artifact store. */
+function solutionParams(artifactsDir: string, candidate: Candidate): Record<string, unknown> {
+  try {
+    return codeInline(artifactsDir, candidate).params;
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`custom: ${(err as Error).message}`, 'SolutionError');
+  }
 }
 
 /**
@@ -136,7 +155,8 @@ export function createTrainingActivities(deps: TrainingDeps) {
       mkdirSync(path.dirname(jobFile), { recursive: true });
       const job = {
         template: request.candidate.template,
-        params: request.candidate.params,
+        // A `custom` candidate names its solution.py by digest: the code itself is read here, never carried in history.
+        params: solutionParams(deps.artifactsDir, request.candidate),
         seed: request.seed,
         folds: request.folds,
         workdir,

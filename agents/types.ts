@@ -80,6 +80,8 @@ export interface DebugContext {
   failed: StepView;
   /** 1 for the first fix of this failure, 2 for a fix of that fix, ... */
   attempt: number;
+  /** A failed `custom` step's solution.py, read from the artifact store by the activity (never in workflow history). */
+  failedCode?: string;
   seed: number;
   step: number;
 }

@@ -1,13 +1,14 @@
 import type { Client } from '@temporalio/client';
+import { episodeModel } from '../agents/cost.js';
 import { startEpisode } from '../client/episodes.js';
 import { computeUnitOf, stepCompute, type ComputeUnit } from '../distill/compute.js';
 import { improvement } from '../distill/trajectory.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';
 import type { HasteConfig } from '../infra/config.js';
 import { isBetter, type Direction } from '../schemas/competition.js';
-import type { EpisodeInput, EpisodeSummary, StepRecord } from '../schemas/episode.js';
+import type { AgentBackend, EpisodeInput, EpisodeSummary, StepRecord } from '../schemas/episode.js';
 import { incumbentsByCv } from '../schemas/incumbent.js';
-import { ARMS, meanSem, type Arm, type ArmRun, type HeldoutResult, type TransferResult } from '../schemas/transfer.js';
+import { ARMS, armTokens, meanSem, type Arm, type ArmRun, type HeldoutResult, type TransferResult } from '../schemas/transfer.js';
 import { openSkillStore } from '../skill-store/open.js';
 import type { SkillStore } from '../skill-store/store.js';
 import type { distillSkills } from '../workflows/distill.js';
@@ -32,6 +33,8 @@ export interface TransferOptions {
   coldTwice?: boolean;
   /** The offline engineer of every run (default staged; portfolio lessons order the portfolio engineer). */
   engineer?: 'staged' | 'portfolio';
+  /** The agent of every run (default offline); with `llm` the result counts tokens per target reached. */
+  agent?: AgentBackend;
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -67,9 +70,28 @@ function reached(score: number, target: number, direction: Direction): boolean {
   return score === target || isBetter(score, target, direction);
 }
 
+const stepTokens = (s: StepRecord) => (s.usage ? s.usage.promptTokens + s.usage.completionTokens : 0);
+
+/**
+ * LLM tokens spent until the incumbent's graded score first reached the target: the planner's, then
+ * each step's (engineer or debugger) up to that step; null when it never did. The distiller runs after.
+ */
+export function tokensToTarget(summary: EpisodeSummary, target: number): number | null {
+  const planner = summary.tokens?.byRole.planner;
+  let tokens = planner ? planner.promptTokens + planner.completionTokens : 0;
+  let incumbent: StepRecord | null = null;
+  for (const s of summary.ledger) {
+    tokens += stepTokens(s);
+    if (s.status === 'ok' && s.cvScore !== undefined && (!incumbent || isBetter(s.cvScore, incumbent.cvScore!, summary.direction))) incumbent = s;
+    if (incumbent?.gradedScore !== undefined && reached(incumbent.gradedScore, target, summary.direction)) return tokens;
+  }
+  return null;
+}
+
 export function armRun(summary: EpisodeSummary, seed: number, target: number): ArmRun {
   const unit = computeUnitOf(summary.ledger);
   const curve = incumbentCurve(summary.ledger, summary.direction, unit);
+  const model = episodeModel(summary);
   return {
     seed,
     workflowId: summary.workflowId,
@@ -82,6 +104,10 @@ export function armRun(summary: EpisodeSummary, seed: number, target: number): A
     keepRate: summary.steps ? summary.ledger.filter((s) => s.improved).length / summary.steps : 0,
     curve,
     skillsUsed: [...new Set(summary.ledger.flatMap((s) => s.skillIds ?? []))],
+    promptTokens: summary.tokens?.promptTokens ?? 0,
+    completionTokens: summary.tokens?.completionTokens ?? 0,
+    tokensToTarget: tokensToTarget(summary, target),
+    ...(model ? { model } : {}),
   };
 }
 
@@ -117,6 +143,7 @@ async function learnPhase(client: Client, run: Run, tag: string, train: string[]
       competition,
       runTag: `${tag}-learn-${i}`,
       engineer: options.engineer ?? 'staged',
+      agent: options.agent ?? 'offline',
       budget: { ...computeOnly(options.trainBudgetSeconds ?? options.budgetSeconds), ...(options.trainSteps ? { maxSteps: options.trainSteps } : {}) },
       stopAtTarget: false,
       validateSkills: true,
@@ -158,6 +185,7 @@ async function heldoutPhase(
         competition,
         runTag: `${tag}-${arm}-${seed}`,
         engineer: options.engineer ?? 'staged',
+        agent: options.agent ?? 'offline',
         seed,
         skills: arm === 'warm',
         learn: false,
@@ -221,6 +249,7 @@ function totals(competitions: HeldoutResult[], seeds: number[]): TransferResult[
     negative: competitions.filter((c) => c.negativeTransfer).length,
     stepsToBest: per((r) => r.stepsToBest),
     keepRate: per((r) => r.keepRate),
+    tokens: Object.fromEntries(ARMS.map((arm) => [arm, armTokens(competitions.flatMap((c) => c.arms[arm]))])) as Record<Arm, ReturnType<typeof armTokens>>,
   };
 }
 
@@ -257,6 +286,7 @@ export async function runTransferBenchmark(config: HasteConfig, client: Client, 
     seeds,
     budgetSeconds: options.budgetSeconds,
     computeUnit: unitOf(competitions),
+    agent: options.agent ?? 'offline',
     skills: await librarySkills(config, uses, false),
     competitions,
     total: totals(competitions, seeds),
@@ -307,6 +337,7 @@ export async function runRotationBenchmark(
     seeds,
     budgetSeconds: options.budgetSeconds,
     computeUnit: unitOf(competitions),
+    agent: options.agent ?? 'offline',
     // Every fold's library at its end (a skill learned in several folds is listed once per fold).
     skills,
     competitions,

@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Command, CommanderError } from 'commander';
 import { CompetitionError } from '../infra/competitions.js';
+import { PriceTableError } from '../infra/prices.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompetitions } from './commands/competitions.js';
 import { registerControl } from './commands/control.js';
@@ -32,7 +33,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? 0 : 2);
-  if (err instanceof UsageError || err instanceof CompetitionError) {
+  if (err instanceof UsageError || err instanceof CompetitionError || err instanceof PriceTableError) {
     process.stderr.write(`haste: ${err.message}\n`);
     process.exit(2);
   }

@@ -1,4 +1,6 @@
-import type { TransferResult } from '../schemas/transfer.js';
+import { formatMoney, priceTokens, type Money } from '../agents/cost.js';
+import type { PriceTable } from '../schemas/prices.js';
+import { ARMS, armTokens, type ArmRun, type ArmTokens, type TransferResult } from '../schemas/transfer.js';
 
 /** JSON safe to embed in a <script> element. */
 function embedJson(value: unknown): string {
@@ -86,8 +88,37 @@ for (const c of result.competitions) { curveChart(document.getElementById('curve
 document.body.dataset.charts = String(charts);
 `;
 
-/** One self-contained HTML page for a transfer benchmark result: curves, compute-to-target bars, skills used. */
-export function renderTransferReport(result: TransferResult): string {
+const ARM_NAMES = { cold: 'cold', warm: 'warm', cold2x: 'cold 2×' } as const;
+
+/** What runs' tokens cost under a price table, per target reached; null when a run's model has no price (or currencies differ). */
+export function costPerTarget(runs: ArmRun[], prices: PriceTable): { total: Money; perTarget: Money | null } | null {
+  const costs = runs.filter((r) => r.promptTokens + r.completionTokens > 0).map((r) => priceTokens(prices, r.model, r.promptTokens, r.completionTokens));
+  if (costs.some((c) => c === null) || new Set(costs.map((c) => c!.currency)).size > 1) return null;
+  // Runs without tokens (offline) cost nothing, in the table's first currency.
+  const currency = costs[0]?.currency ?? Object.values(prices)[0]!.currency;
+  const amount = costs.reduce((s, c) => s + c!.amount, 0);
+  const reached = runs.filter((r) => r.computeToTarget !== null).length;
+  return { total: { amount, currency }, perTarget: reached ? { amount: amount / reached, currency } : null };
+}
+
+/** The LLM cost paragraph: tokens per target reached per arm (the HASTE paper's tokens per medal), and money when priced. */
+function tokensParagraph(result: TransferResult, prices: PriceTable | null): string {
+  const runs = (arm: (typeof ARMS)[number]) => result.competitions.flatMap((c) => c.arms[arm]);
+  const tokens = result.total.tokens ?? (Object.fromEntries(ARMS.map((arm) => [arm, armTokens(runs(arm))])) as Record<(typeof ARMS)[number], ArmTokens>);
+  const arms = ARMS.filter((arm) => runs(arm).length > 0).map((arm) => {
+    const t = tokens[arm];
+    const cost = prices ? costPerTarget(runs(arm), prices) : null;
+    const money = prices
+      ? ` · <span class="money">${cost ? `${formatMoney(cost.total)}, ${cost.perTarget ? `${formatMoney(cost.perTarget)} per target` : 'no target reached'}` : 'no price for its model'}</span>`
+      : '';
+    return `<span class="tokens ${arm}">${ARM_NAMES[arm]}: <b>${t.perTarget === null ? 'n/r' : Math.round(t.perTarget)}</b> (${t.promptTokens} prompt + ${t.completionTokens} completion over ${t.reached} reached)${money}</span>`;
+  });
+  const agent = result.agent === 'llm' ? 'LLM agent' : 'offline agent: no model asked, so 0 tokens';
+  return `<p>LLM tokens per target reached (${agent}): ${arms.join('; ')}</p>`;
+}
+
+/** One self-contained HTML page for a transfer benchmark result: curves, compute-to-target bars, skills used, LLM cost. */
+export function renderTransferReport(result: TransferResult, prices: PriceTable | null = null): string {
   const unit = result.computeUnit === 'cpu-seconds' ? 'CPU seconds of the runner' : 'slot seconds';
   const short = result.computeUnit === 'cpu-seconds' ? 'CPU s' : 'slot s';
   const ms = (m: { mean: number | null; sem: number | null; n: number } | undefined, digits = 2) => (m ? `${fmt(m.mean, digits)} ± ${fmt(m.sem, digits)}` : '–');
@@ -102,7 +133,9 @@ export function renderTransferReport(result: TransferResult): string {
           const keep = runs.map((r) => fmt(r.keepRate, 2)).join(', ');
           const best = runs.map((r) => r.stepsToBest ?? '–').join(', ');
           const used = runs.map((r) => (r.skillsUsed.length ? r.skillsUsed.map((id) => escapeHtml(titles.get(id)?.title ?? id)).join('; ') : '–')).join(' | ');
-          return `<tr><td class="arm ${arm}">${arm}</td><td>${ctt}</td><td>${scores}</td><td>${best}</td><td>${keep}</td><td>${runs.map((r) => r.steps).join(', ')}</td><td class="used">${used}</td></tr>`;
+          const tokens = runs.map((r) => `${r.promptTokens}+${r.completionTokens}`).join(', ');
+          const ttt = runs.map((r) => r.tokensToTarget ?? 'n/r').join(', ');
+          return `<tr><td class="arm ${arm}">${arm}</td><td>${ctt}</td><td>${scores}</td><td>${best}</td><td>${keep}</td><td>${runs.map((r) => r.steps).join(', ')}</td><td class="tokens">${tokens}</td><td>${ttt}</td><td class="used">${used}</td></tr>`;
         })
         .join('');
       const negative = c.negativeTransfer
@@ -113,7 +146,7 @@ ${c.train.length ? `<p>learned on: ${c.train.map(escapeHtml).join(', ')}</p>` : 
 <p>cold / warm compute-to-target: <b>${fmt(c.ratio.mean)}×</b> ± ${fmt(c.ratio.sem)} (n = ${c.ratio.n})</p>
 ${negative}
 <div id="curve-${escapeHtml(c.competition)}"></div>
-<table><tr><th>arm</th><th>compute-to-target (${short}) per seed</th><th>final score per seed</th><th>steps until the best</th><th>keep rate</th><th>steps</th><th>skills used per run</th></tr>${rows}</table></section>`;
+<table><tr><th>arm</th><th>compute-to-target (${short}) per seed</th><th>final score per seed</th><th>steps until the best</th><th>keep rate</th><th>steps</th><th>LLM tokens (prompt+completion)</th><th>tokens to target</th><th>skills used per run</th></tr>${rows}</table></section>`;
     })
     .join('\n');
   const skills = result.skills.map((s) => `<tr><td>${escapeHtml(s.tier)}</td><td>${escapeHtml(s.title)}</td><td>${escapeHtml(s.status)}</td><td>${s.uses}</td></tr>`).join('');
@@ -134,6 +167,7 @@ small { color: #666; font-weight: normal; } .legend span { margin-right: 16px; }
 <p>${result.createdAt} · ${result.rotation ? `rotation ${escapeHtml(result.rotation)}` : `train on ${result.train.map(escapeHtml).join(', ')}`} · held out ${result.heldout.map(escapeHtml).join(', ')} · seeds ${result.seeds.join(', ')} · budget ${result.budgetSeconds} s per episode (cold2x: twice that) · compute measured in <b class="unit">${unit}</b></p>
 <p><b>Cold / warm compute-to-target: ${fmt(t.ratio.mean)}× ± ${fmt(t.ratio.sem)}</b> (mean ± SEM over ${t.ratio.n} competition-seeds where both reached the target; reached it: cold ${t.reached.cold}, warm ${t.reached.warm}, cold 2× ${t.reached.cold2x} of ${t.comparisons}); warm final score ≥ cold in ${t.warmNotWorse} of ${t.comparisons}; warm reached the target with less compute than cold 2× in ${t.warmBeatsCold2x} of ${t.comparisons}.</p>
 <p>Refinement steps until the best: cold ${ms(t.stepsToBest?.cold, 1)}, warm ${ms(t.stepsToBest?.warm, 1)}, cold 2× ${ms(t.stepsToBest?.cold2x, 1)} · keep rate: cold ${ms(t.keepRate?.cold)}, warm ${ms(t.keepRate?.warm)} · <span class="${t.negative ? 'negative' : ''}">negative transfer on ${t.negative} of ${result.competitions.length} competition(s)</span></p>
+${tokensParagraph(result, prices)}
 <p class="legend"><span class="arm cold">■ cold</span><span class="arm warm">■ warm (skills)</span><span class="arm cold2x">■ cold, 2× budget</span><span style="color:#2ca02c">– – target</span></p>
 ${split}
 <h2>Compute-to-target</h2><div id="bars"></div>

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DirectionSchema } from './competition.js';
+import { AgentBackendSchema } from './episode.js';
 
 export const ComputeUnitSchema = z.enum(['cpu-seconds', 'slot-seconds']);
 
@@ -24,12 +25,31 @@ export const ArmRunSchema = z.object({
   /** Best graded score so far after each step, against cumulative compute. */
   curve: z.array(z.object({ compute: z.number(), best: z.number() })),
   skillsUsed: z.array(z.string()),
+  /** LLM tokens the run spent, all roles (0 for the offline agent and results from before the ledger). */
+  promptTokens: z.number().int().nonnegative().default(0),
+  completionTokens: z.number().int().nonnegative().default(0),
+  /** Tokens spent until the graded score first reached the target (planner and steps up to then); null when it never did. */
+  tokensToTarget: z.number().int().nonnegative().nullable().default(null),
+  /** The model that answered (absent offline). */
+  model: z.string().optional(),
 });
 export type ArmRun = z.infer<typeof ArmRunSchema>;
 
 export const ARMS = ['cold', 'warm', 'cold2x'] as const;
 export const ArmSchema = z.enum(ARMS);
 export type Arm = z.infer<typeof ArmSchema>;
+
+/**
+ * An arm's LLM cost per target reached, as the HASTE paper reports tokens per medal: all tokens its runs
+ * spent over the runs that reached the target (null when none did).
+ */
+export const ArmTokensSchema = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+  reached: z.number().int().nonnegative(),
+  perTarget: z.number().nonnegative().nullable(),
+});
+export type ArmTokens = z.infer<typeof ArmTokensSchema>;
 
 export const MeanSemSchema = z.object({ mean: z.number().nullable(), sem: z.number().nullable(), n: z.number().int() });
 export type MeanSem = z.infer<typeof MeanSemSchema>;
@@ -65,6 +85,8 @@ export const TransferResultSchema = z.object({
   rotation: z.string().optional(),
   split: z.array(z.object({ heldout: z.string(), train: z.array(z.string()) })).optional(),
   computeUnit: ComputeUnitSchema.default('slot-seconds'),
+  /** The agent every episode ran with (results from before the option: offline). */
+  agent: AgentBackendSchema.default('offline'),
   skills: z.array(UsedSkillSchema),
   competitions: z.array(HeldoutResultSchema),
   total: z.object({
@@ -80,6 +102,8 @@ export const TransferResultSchema = z.object({
     /** Refinement steps until the best and keep rate per arm, mean ± SEM over runs. */
     stepsToBest: z.object({ cold: MeanSemSchema, warm: MeanSemSchema, cold2x: MeanSemSchema }).optional(),
     keepRate: z.object({ cold: MeanSemSchema, warm: MeanSemSchema, cold2x: MeanSemSchema }).optional(),
+    /** LLM tokens per arm and per target reached (absent in results from before the ledger). */
+    tokens: z.object({ cold: ArmTokensSchema, warm: ArmTokensSchema, cold2x: ArmTokensSchema }).optional(),
   }),
 });
 export type TransferResult = z.infer<typeof TransferResultSchema>;
@@ -92,4 +116,12 @@ export function meanSem(values: (number | null)[]): MeanSem {
   if (xs.length === 1) return { mean, sem: null, n: 1 };
   const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1);
   return { mean, sem: Math.sqrt(variance / xs.length), n: xs.length };
+}
+
+/** An arm's tokens per target reached from its runs. */
+export function armTokens(runs: ArmRun[]): ArmTokens {
+  const promptTokens = runs.reduce((s, r) => s + r.promptTokens, 0);
+  const completionTokens = runs.reduce((s, r) => s + r.completionTokens, 0);
+  const reached = runs.filter((r) => r.computeToTarget !== null).length;
+  return { promptTokens, completionTokens, reached, perTarget: reached ? (promptTokens + completionTokens) / reached : null };
 }

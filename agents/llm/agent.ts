@@ -5,7 +5,19 @@ import { readRecord } from '../../infra/llm-server.js';
 import { type Candidate, candidateKey } from '../../schemas/training.js';
 import type { Agent, DebugContext, Distillation, DistillContext, Plan, PlanContext, Proposal, ProposeContext } from '../types.js';
 import { structuredChat, withFallback, type ChatModel } from './chat.js';
-import { boundedCandidateSchema, compressHistory, describeTemplates, estimateTokens, fittingTemplates, profile, skillsWithinBudget } from './context.js';
+import { codeSha256, CODE_REF } from '../../infra/solution-code.js';
+import {
+  boundedCandidateSchema,
+  codeProblem,
+  compressHistory,
+  CUSTOM_CONTRACT,
+  customFits,
+  describeTemplates,
+  estimateTokens,
+  fittingTemplates,
+  profile,
+  skillsWithinBudget,
+} from './context.js';
 
 export interface LlmAgentOptions {
   chat: ChatModel;
@@ -17,6 +29,8 @@ export interface LlmAgentOptions {
 
 /** Reply lengths: the model needs ≥ 400 tokens to finish an engineer's JSON (issue 12's measurements). */
 const MAX_TOKENS = { planner: 300, engineer: 400, debugger: 400, distiller: 600 } as const;
+/** When a role may write solution.py: room for a short one (~3,000 characters; codeProblem caps it at MAX_CODE_CHARS). */
+const MAX_TOKENS_WITH_CODE = 900;
 const SYSTEM =
   'You are a careful machine-learning engineer in an automated competition platform. Answer with one JSON object that follows the given schema; keep rationales to one or two sentences.';
 
@@ -30,9 +44,21 @@ function screening(ctx: ProposeContext): string {
   return ctx.step < until ? `\nScreening stage until step ${until}: try the templates not yet screened.` : '\nRefining stage: improve on the best step so far.';
 }
 
+/** A candidate as history holds it: a `custom` one by its code's digest (the activity stores the code). */
+function asStored(c: Candidate): Candidate {
+  return c.template === 'custom' && typeof c.params.code === 'string' ? { template: 'custom', params: { [CODE_REF]: codeSha256(c.params.code) } } : c;
+}
+
 function untried(history: { candidate: Candidate }[]): (c: Candidate) => boolean {
   const tried = new Set(history.map((s) => candidateKey(s.candidate)));
-  return (c) => !tried.has(candidateKey(c));
+  return (c) => !tried.has(candidateKey(asStored(c)));
+}
+
+/** The small model tends to paste the error into the "fixed" file (a syntax error): told so, it gets another try. */
+function echoedError(c: Candidate, error: string | undefined): string | null {
+  const code = c.params.code;
+  const head = error?.trim().slice(0, 60);
+  return typeof code === 'string' && head && code.includes(head) ? 'params.code contains the error message; send only the Python source of the fixed solution.py' : null;
 }
 
 /** The LLM backend: four roles on any OpenAI-compatible endpoint; replies are validated, never trusted. */
@@ -85,27 +111,32 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
         'engineer',
         async () => {
           const templates = fittingTemplates(ctx.competition);
+          const custom = customFits(ctx.competition);
           const history = compressHistory(ctx.history, ctx.competition.direction).join('\n');
           const skills = skillsWithinBudget([...(ctx.skills?.task ?? []), ...(ctx.skills?.domain ?? [])], contextTokens - estimateTokens(history));
-          const toScreen = ctx.plan.portfolio.filter(fresh).map((c) => c.template);
+          // Screened means tried at all: a template the model tried with its own params is not "not yet screened" (that misled it into repeats).
+          const triedTemplates = new Set(ctx.history.map((s) => s.candidate.template));
+          const toScreen = [...new Set(ctx.plan.portfolio.map((c) => c.template))].filter((t) => !triedTemplates.has(t));
           const user = [
             profile(ctx.competition),
-            `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}`,
+            `Templates and the only params each accepts (ranges):\n${describeTemplates(templates)}${custom ? `\n- ${CUSTOM_CONTRACT}` : ''}`,
             `Domain and task skills:\n${skills.text}`,
             `Plan: ${ctx.plan.notes}${toScreen.length ? `\nNot yet screened: ${toScreen.join(', ')}` : ''}${screening(ctx)}`,
             `Steps so far (cross-validated on train):\n${history}`,
             `Step ${ctx.step}; ${Math.round(ctx.remainingComputeSeconds)} s compute left. Propose ONE candidate not tried before: a template and all of its params.`,
           ].join('\n\n');
-          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
+          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates, { custom }), rationale });
           const alternatives = toScreen.length ? `a template not yet screened (${toScreen.join(', ')})` : 'another template';
           const { value, usage } = await structuredChat(chat, {
             role: 'engineer',
             system: SYSTEM,
             user,
             schema,
-            maxTokens: MAX_TOKENS.engineer,
+            maxTokens: custom ? MAX_TOKENS_WITH_CODE : MAX_TOKENS.engineer,
             skillsInContext: skills.ids,
-            check: (v) => (fresh(v.candidate) ? null : `${JSON.stringify(v.candidate)} was already tried; propose ${alternatives} or different param values`),
+            check: (v) =>
+              codeProblem(v.candidate) ??
+              (fresh(v.candidate) ? null : `${JSON.stringify(asStored(v.candidate))} was already tried; propose ${alternatives} or different param values`),
           });
           const skillIds = [...new Set([...skills.ids, ...(ctx.plan.skillIds ?? [])])];
           return { candidate: value.candidate, rationale: `llm engineer: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, skillIds, usage };
@@ -114,29 +145,34 @@ export function createLlmAgent({ chat, offline, contextTokens }: LlmAgentOptions
       );
     },
 
-    /** Debugger: the failed step's error and candidate → a fixed candidate of the same template. */
+    /** Debugger: the failed step's error and candidate (and a `custom` step's code) → a fixed candidate of the same template. */
     async debug(ctx: DebugContext): Promise<Proposal | null> {
       return withFallback<Proposal | null>(
         'debugger',
         async () => {
           const { candidate, error } = ctx.failed;
+          const isCustom = candidate.template === 'custom';
+          if (isCustom && ctx.failedCode === undefined) throw new Error("the failed step's solution.py is not in the context");
           const fits = fittingTemplates(ctx.competition);
-          const templates = fits.includes(candidate.template) ? [candidate.template] : fits;
+          const templates = isCustom ? [] : fits.includes(candidate.template) ? [candidate.template] : fits;
           const fresh = untried(ctx.history);
+          const failedWith = isCustom ? `solution.py:\n${ctx.failedCode!.slice(0, 4000)}` : `Candidate: ${JSON.stringify(candidate)}`;
           const user = [
             profile(ctx.competition),
-            `Step ${ctx.failed.step} failed.\nCandidate: ${JSON.stringify(candidate)}\nError: ${(error ?? 'unknown').slice(0, 1200)}`,
-            `Accepted params and ranges:\n${describeTemplates(templates)}`,
-            `Fix attempt ${ctx.attempt}. Propose a fixed candidate that avoids this error (not one tried before), and say what caused it.`,
+            `Step ${ctx.failed.step} failed.\n${failedWith}\nError: ${(error ?? 'unknown').slice(0, 1200)}`,
+            isCustom ? CUSTOM_CONTRACT : `Accepted params and ranges:\n${describeTemplates(templates)}`,
+            isCustom
+              ? `Fix attempt ${ctx.attempt}. Propose a fixed solution.py (the whole file) that avoids this error, and say what caused it.`
+              : `Fix attempt ${ctx.attempt}. Propose a fixed candidate that avoids this error (not one tried before), and say what caused it.`,
           ].join('\n\n');
-          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates), rationale });
+          const schema = z.strictObject({ candidate: boundedCandidateSchema(templates, { custom: isCustom }), rationale });
           const { value, usage } = await structuredChat(chat, {
             role: 'debugger',
             system: SYSTEM,
             user,
             schema,
-            maxTokens: MAX_TOKENS.debugger,
-            check: (v) => (fresh(v.candidate) ? null : 'that candidate was already tried'),
+            maxTokens: isCustom ? MAX_TOKENS_WITH_CODE : MAX_TOKENS.debugger,
+            check: (v) => codeProblem(v.candidate) ?? echoedError(v.candidate, error) ?? (fresh(v.candidate) ? null : 'that candidate was already tried'),
           });
           return { candidate: value.candidate, rationale: `llm debugger: ${value.rationale}`, tokens: usage.promptTokens + usage.completionTokens, usage };
         },

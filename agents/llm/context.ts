@@ -68,6 +68,30 @@ export function profile(c: CompetitionSpec): string {
   return `Competition "${c.id}" (${c.domain}, ${c.taskType}); metric ${c.metric}, ${c.direction === 'maximize' ? 'higher' : 'lower'} is better. Data: ${JSON.stringify(c.traits)}. Budget: ${c.budget.maxSteps} steps, ${c.budget.computeSeconds} s compute.`;
 }
 
+/**
+ * The `custom` template (a solution.py of the model's own) works on the same scaled feature rows as
+ * knn, so it fits wherever knn does (runner/haste_runner/templates/tabular.py).
+ */
+export function customFits(c: CompetitionSpec): boolean {
+  return templateFits('knn', c.domain, c.taskType);
+}
+
+/** What a solution.py must define: the runner's contract for the `custom` template (runner/README.md). */
+export const CUSTOM_CONTRACT =
+  'custom: params.code is the whole Python source of solution.py, for an idea no template above can express. It must define make_model(task_type, seed) returning an object with fit(X, y) and, for regression, predict(X); for binary/multiclass, predict_proba(X) and classes_. X is a numpy array of scaled numeric features. numpy, scipy and scikit-learn are available; no network, no files. Keep it short.';
+
+/** Longest solution.py the model may write (about 1,500 tokens; the runner accepts up to 1 MB). */
+export const MAX_CODE_CHARS = 6000;
+
+/** Why a proposed solution.py cannot be used as it is (null when it can): rules the schema does not state. */
+export function codeProblem(candidate: Candidate): string | null {
+  const code = candidate.params.code;
+  if (candidate.template !== 'custom' || typeof code !== 'string') return null;
+  if (code.length > MAX_CODE_CHARS) return `params.code is ${code.length} characters; keep solution.py under ${MAX_CODE_CHARS}`;
+  if (!/\bdef\s+make_model\s*\(/.test(code)) return 'params.code must define make_model(task_type, seed)';
+  return null;
+}
+
 /** The runner's templates this competition can use. */
 export function fittingTemplates(c: CompetitionSpec): string[] {
   return Object.keys(TEMPLATE_SPACES).filter((t) => templateFits(t, c.domain, c.taskType));
@@ -105,10 +129,14 @@ function paramSchema(space: ParamSpace): z.ZodType {
  * A candidate the model may propose: one of the given templates with exactly its params, each in the
  * runner's range. The small model invents params that do not belong to a template; this rules them out.
  */
-export function boundedCandidateSchema(templates: string[]) {
-  const variants = templates.map((t) =>
-    z.strictObject({ template: z.literal(t), params: z.strictObject(Object.fromEntries(promptableParams(t).map(([name, s]) => [name, paramSchema(s)]))) }),
-  );
+export function boundedCandidateSchema(templates: string[], options: { custom?: boolean } = {}) {
+  const variant = (template: string, params: Record<string, z.ZodType>) => z.strictObject({ template: z.literal(template), params: z.strictObject(params) });
+  const variants = [
+    ...templates.map((t) => variant(t, Object.fromEntries(promptableParams(t).map(([name, s]) => [name, paramSchema(s)])))),
+    // The code goes to the artifact store by reference once the activity has it (infra/solution-code.ts).
+    // Its length is checked by codeProblem, not the schema: llama.cpp unrolls a maxLength into that many grammar rules.
+    ...(options.custom ? [variant('custom', { code: z.string() })] : []),
+  ];
   if (variants.length === 0) throw new Error('no template fits this competition');
   return variants.length === 1 ? variants[0]! : z.discriminatedUnion('template', variants as [(typeof variants)[0], ...typeof variants]);
 }

@@ -5,10 +5,12 @@ import { TEMPLATE_SPACES } from '../../schemas/templates.js';
 /**
  * The offline debugger: without a model it cannot read the error, so it backs off what the failed
  * candidate changed from the runner's defaults — first the params the error names, then all of them.
- * Null when that was already tried (the engineer moves on).
+ * Null when that was already tried, or for a `custom` solution.py (the engineer moves on).
  */
 export async function debugOffline(ctx: DebugContext): Promise<Proposal | null> {
   const { candidate, error = '' } = ctx.failed;
+  // A solution.py has no params to back off: without a model its code cannot be fixed.
+  if (candidate.template === 'custom') return null;
   const tried = new Set(ctx.history.map((s) => candidateKey(s.candidate)));
   const named = Object.keys(candidate.params).filter((p) => error.includes(p));
   const known = TEMPLATE_SPACES[candidate.template]?.params ?? {};

@@ -6,6 +6,8 @@ import { builtinSuite, describeSplit, rotationSplit } from '../../bench/rotation
 import { runRotationBenchmark, runTransferBenchmark } from '../../bench/transfer.js';
 import type { TransferResult } from '../../schemas/transfer.js';
 import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
+import { startLlmServer, stopLlmServer } from '../../infra/llm-server.js';
+import { AgentBackendSchema } from '../../schemas/episode.js';
 import { ephemeralConfig } from '../../infra/ephemeral.js';
 import { startInProcessWorkers } from '../../workers/in-process.js';
 import { UsageError } from '../errors.js';
@@ -36,6 +38,7 @@ export function registerBench(program: Command): void {
     .option('--train-budget-seconds <n>', 'compute budget per learning episode (default: --budget-seconds)')
     .option('--train-steps <n>', 'step cap per learning episode, e.g. the portfolio size so every candidate is measured once (default: none)')
     .option('--heldout-steps <n>', 'step cap per held-out episode (cold2x: twice it), with a budget large enough that load cannot cut a run short (default: none)')
+    .option('--agent <backend>', 'offline | llm: the agent of every episode (llm: the local model unless OPENAI_BASE_URL is set)', 'offline')
     .option('--json', 'print the result as one JSON object on stdout (the split then goes to stderr)')
     .option('--out <file>', 'also write the JSON result here (for `haste report transfer`)')
     .action(
@@ -48,6 +51,7 @@ export function registerBench(program: Command): void {
         trainBudgetSeconds?: string;
         trainSteps?: string;
         heldoutSteps?: string;
+        agent: string;
         json?: boolean;
         out?: string;
       }) => {
@@ -61,6 +65,7 @@ export function registerBench(program: Command): void {
           trainBudgetSeconds: flags.trainBudgetSeconds === undefined ? undefined : parseFlag('--train-budget-seconds', positiveNumber, flags.trainBudgetSeconds),
           trainSteps: flags.trainSteps === undefined ? undefined : parseFlag('--train-steps', positiveInt, flags.trainSteps),
           heldoutSteps: flags.heldoutSteps === undefined ? undefined : parseFlag('--heldout-steps', positiveInt, flags.heldoutSteps),
+          agent: parseFlag('--agent', AgentBackendSchema, flags.agent),
           log: (line: string) => process.stderr.write(`${line}\n`),
         };
         const print = (line: string) => (flags.json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -81,6 +86,8 @@ export function registerBench(program: Command): void {
         const config = await ephemeralConfig('transfer');
         common.log(`transfer benchmark in ${config.home}`);
         await startDevServer(config);
+        // The benchmark's own HASTE_HOME has no local model yet: start one there (OPENAI_BASE_URL replaces it).
+        if (common.agent === 'llm' && !config.llm.baseURL) common.log(`local LLM at ${(await startLlmServer(config, { log: common.log })).baseURL}`);
         const workers = await startInProcessWorkers(config);
         const client = new Client({ connection: await Connection.connect({ address: config.temporalAddress }), namespace: config.namespace });
         try {
@@ -97,18 +104,26 @@ export function registerBench(program: Command): void {
               const fin = (arm: 'cold' | 'warm' | 'cold2x') => c.arms[arm].map((r) => r.finalScore?.toFixed(4) ?? '-').join('/');
               const stb = (arm: 'cold' | 'warm' | 'cold2x') => c.arms[arm].map((r) => r.stepsToBest ?? '-').join('/');
               const keep = (arm: 'cold' | 'warm' | 'cold2x') => c.arms[arm].map((r) => r.keepRate.toFixed(2)).join('/');
+              const tok = (arm: 'cold' | 'warm' | 'cold2x') => c.arms[arm].map((r) => r.tokensToTarget ?? 'n/r').join('/');
               console.log(
-                `${c.competition}: target ${c.target.toPrecision(4)} (${c.targetSource}); compute-to-target (${unit}) cold ${ctt('cold')} warm ${ctt('warm')} cold2x ${ctt('cold2x')}; final cold ${fin('cold')} warm ${fin('warm')} cold2x ${fin('cold2x')}; steps to best cold ${stb('cold')} warm ${stb('warm')}; keep rate cold ${keep('cold')} warm ${keep('warm')}; ratio ${c.ratio.mean?.toFixed(2) ?? '-'} ± ${c.ratio.sem?.toFixed(2) ?? '-'}; skills used ${c.skills.map((s) => `${s.title} [${s.status}]`).join(', ') || 'none'}${c.negativeTransfer ? '; NEGATIVE TRANSFER' : ''}`,
+                `${c.competition}: target ${c.target.toPrecision(4)} (${c.targetSource}); compute-to-target (${unit}) cold ${ctt('cold')} warm ${ctt('warm')} cold2x ${ctt('cold2x')}; final cold ${fin('cold')} warm ${fin('warm')} cold2x ${fin('cold2x')}; steps to best cold ${stb('cold')} warm ${stb('warm')}; keep rate cold ${keep('cold')} warm ${keep('warm')}; LLM tokens to target cold ${tok('cold')} warm ${tok('warm')}; ratio ${c.ratio.mean?.toFixed(2) ?? '-'} ± ${c.ratio.sem?.toFixed(2) ?? '-'}; skills used ${c.skills.map((s) => `${s.title} [${s.status}]`).join(', ') || 'none'}${c.negativeTransfer ? '; NEGATIVE TRANSFER' : ''}`,
               );
             }
             const t = result.total;
+            const perTarget = (arm: 'cold' | 'warm' | 'cold2x') => {
+              const k = t.tokens?.[arm];
+              return k ? `${k.perTarget === null ? 'n/r' : Math.round(k.perTarget)} (${k.promptTokens}+${k.completionTokens} over ${k.reached} reached)` : '-';
+            };
             console.log(
               `total (${unit}) cold/warm compute-to-target ${t.ratio.mean?.toFixed(2) ?? '-'} ± ${t.ratio.sem?.toFixed(2) ?? '-'} (n=${t.ratio.n}); reached the target: cold ${t.reached.cold}, warm ${t.reached.warm}, cold2x ${t.reached.cold2x} of ${t.comparisons}; warm final ≥ cold in ${t.warmNotWorse}/${t.comparisons}; warm beat cold 2× to the target in ${t.warmBeatsCold2x}/${t.comparisons}; steps to best cold ${t.stepsToBest?.cold.mean?.toFixed(1) ?? '-'} warm ${t.stepsToBest?.warm.mean?.toFixed(1) ?? '-'}; negative transfer on ${t.negative}/${result.competitions.length} competition(s)`,
             );
+            // The paper's tokens per medal: all tokens an arm spent over the runs that reached the target (0 offline).
+            console.log(`LLM tokens per target reached (${result.agent} agent): cold ${perTarget('cold')}; warm ${perTarget('warm')}; cold2x ${perTarget('cold2x')}`);
           }
         } finally {
           await workers.stop();
           await client.connection.close();
+          if (common.agent === 'llm') await stopLlmServer(config);
           await stopDevServer(config);
         }
       },

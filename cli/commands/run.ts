@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import { episodeModel } from '../../agents/cost.js';
 import { loadConfig } from '../../infra/config.js';
 import { startLlmServer } from '../../infra/llm-server.js';
+import { priceTableFromEnv } from '../../infra/prices.js';
 import { AgentBackendSchema } from '../../schemas/episode.js';
 import { connectClient, startEpisode, waitForEpisode } from '../../client/episodes.js';
-import { createProgressPrinter, printSummary, summaryOutput } from '../format.js';
+import { createProgressPrinter, describeTokens, printSummary, summaryOutput, tokensOutput } from '../format.js';
 import { nonNegativeInt, parseFlag, positiveInt, positiveNumber } from '../options.js';
 
 interface RunFlags {
@@ -36,6 +38,7 @@ export function registerRun(program: Command): void {
         maxSteps: flags.maxSteps === undefined ? undefined : parseFlag('--max-steps', positiveInt, flags.maxSteps),
       };
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const prices = priceTableFromEnv();
       // Out of the box: without OPENAI_BASE_URL the LLM agents use the local model (started once, kept running).
       const agent = parseFlag('--agent', AgentBackendSchema, flags.agent);
       if (agent === 'llm' && !config.llm.baseURL) log(`local LLM at ${(await startLlmServer(config, { log })).baseURL}`);
@@ -54,9 +57,12 @@ export function registerRun(program: Command): void {
         console.log(flags.json ? JSON.stringify(out) : `${out.workflowId} (run ${out.runId}) is running; \`haste status ${out.workflowId}\` to follow it`);
         return;
       }
-      const summary = await waitForEpisode(handle, createProgressPrinter(log));
+      const summary = await waitForEpisode(handle, createProgressPrinter(log, { prices }));
       const { runId } = await handle.describe();
-      if (flags.json) console.log(JSON.stringify(summaryOutput(runId, summary)));
-      else printSummary(summary);
+      if (flags.json) console.log(JSON.stringify({ ...summaryOutput(runId, summary), ...(summary.tokens ? tokensOutput(summary, prices) : {}) }));
+      else {
+        printSummary(summary);
+        if (summary.tokens) describeTokens(summary.tokens, episodeModel(summary), prices).forEach((l) => console.log(l));
+      }
     });
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { episodeModel } from '../../agents/cost.js';
 import { loadConfig } from '../../infra/config.js';
-import type { TokenLedger } from '../../schemas/ledger.js';
+import { priceTableFromEnv } from '../../infra/prices.js';
 import type { EpisodeSummary } from '../../schemas/episode.js';
 import { statusQuery } from '../../workflows/episode.js';
 import { connectClient } from '../../client/episodes.js';
 import { UsageError } from '../errors.js';
-import { describeStep, printSummary, summaryOutput } from '../format.js';
+import { describeStep, describeTokens, printSummary, summaryOutput, tokensOutput } from '../format.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -13,7 +14,10 @@ export function registerStatus(program: Command): void {
     .description("an episode's state: live while it runs, its summary once done")
     .option('--json', 'print one JSON object on stdout')
     .action(async (workflowId: string, flags: { json?: boolean }) => {
-      const client = await connectClient(loadConfig());
+      const config = loadConfig();
+      // A bad price table stops here, before anything is asked of the server.
+      const prices = priceTableFromEnv();
+      const client = await connectClient(config);
       const handle = client.workflow.getHandle(workflowId);
       const description = await handle.describe().catch(() => {
         throw new UsageError(`no workflow ${workflowId} in namespace ${client.options.namespace}`);
@@ -21,11 +25,11 @@ export function registerStatus(program: Command): void {
       const state = description.status.name;
       if (state === 'COMPLETED') {
         const summary = (await handle.result()) as EpisodeSummary;
-        if (flags.json) console.log(JSON.stringify({ ...summaryOutput(description.runId, summary), ledger: summary.ledger, tokens: summary.tokens ?? null }));
+        if (flags.json) console.log(JSON.stringify({ ...summaryOutput(description.runId, summary), ledger: summary.ledger, ...tokensOutput(summary, prices) }));
         else {
           printSummary(summary);
-          summary.ledger.forEach((s) => console.log(describeStep(s)));
-          if (summary.tokens) console.log(describeTokens(summary.tokens));
+          summary.ledger.forEach((s) => console.log(describeStep(s, prices)));
+          if (summary.tokens) describeTokens(summary.tokens, episodeModel(summary), prices).forEach((l) => console.log(l));
         }
         return;
       }
@@ -41,15 +45,8 @@ export function registerStatus(program: Command): void {
         );
         console.log(`  best ${live.metric}: ${live.bestScore ?? '-'}${live.bestCandidate ? ` (${live.bestCandidate.template})` : ''}`);
         if (live.tokens !== undefined) console.log(`  LLM tokens so far: ${live.tokens}`);
+        if (live.lastStep) console.log(`  last${describeStep(live.lastStep, prices)}`);
         if (live.currentStep) console.log(`  training step ${live.currentStep.step}: ${live.currentStep.candidate.template}`);
       }
     });
-}
-
-/** The episode's LLM cost: totals, then per role (tokens, calls, fallbacks to the offline role). */
-export function describeTokens(ledger: TokenLedger): string {
-  const roles = Object.entries(ledger.byRole).map(
-    ([role, r]) => `${role} ${r.promptTokens}+${r.completionTokens} in ${r.calls} call(s)${r.fallbacks ? `, ${r.fallbacks} fallback(s)` : ''}`,
-  );
-  return `  LLM tokens: ${ledger.promptTokens + ledger.completionTokens} (prompt ${ledger.promptTokens}, completion ${ledger.completionTokens}): ${roles.join('; ')}`;
 }

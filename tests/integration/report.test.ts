@@ -23,6 +23,11 @@ function run(seed: number, arm: string, costPerStep: number, scores: number[], t
     keepRate: 0.5,
     curve,
     skillsUsed: arm === 'warm' ? ['s1'] : [],
+    // An LLM agent's ledger: 100 prompt and 10 completion tokens a step; the target is reached at the step it is.
+    promptTokens: 100 * scores.length,
+    completionTokens: 10 * scores.length,
+    tokensToTarget: hit ? 110 * (curve.indexOf(hit) + 1) : null,
+    model: 'qwen',
   };
 }
 
@@ -58,6 +63,7 @@ function fixture(): TransferResult {
       { heldout: 'wine', train: ['breast-cancer', 'kr-vs-kp'] },
     ],
     computeUnit: 'cpu-seconds',
+    agent: 'llm',
     train: ['breast-cancer', 'kr-vs-kp'],
     heldout: ['titanic', 'wine'],
     seeds: [0, 1, 2],
@@ -92,7 +98,7 @@ describe('transfer report', () => {
   it('is one self-contained page whose charts render in headless Chromium', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-report-'));
     const html = path.join(dir, 'report.html');
-    writeFileSync(html, renderTransferReport(fixture()));
+    writeFileSync(html, renderTransferReport(fixture(), { qwen: { prompt_per_million: 1, completion_per_million: 2, currency: 'USD' } }));
     expect(renderTransferReport(fixture())).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched
 
     const profile = () => `--user-data-dir=${mkdtempSync(path.join(os.tmpdir(), 'haste-chromium-'))}`;
@@ -111,6 +117,11 @@ describe('transfer report', () => {
     expect(dom).toMatch(/Refinement steps until the best: cold 3\.0 ± 0\.0, warm 2\.0 ± 0\.0/);
     expect(dom).toMatch(/<td class="used">tabular: target:log1p \| tabular: target:log1p \| tabular: target:log1p<\/td>/);
     expect(dom).toMatch(/<td>1<\/td><td>titanic<\/td><td>breast-cancer, kr-vs-kp<\/td>/);
+    // LLM cost: tokens per run and to the target, per target reached (warm: 6 runs of 2 steps, all reached), in money too.
+    expect(dom).toMatch(/<td class="tokens">200\+20, 200\+20, 200\+20<\/td><td>110, 110, 110<\/td>/);
+    expect(dom).toMatch(
+      /LLM tokens per target reached \(LLM agent\): .*warm: <b>220<\/b> \(1200 prompt \+ 120 completion over 6 reached\) · <span class="money">0\.001440 USD, 0\.000240 USD per target<\/span>/,
+    );
 
     const png = path.join(dir, 'report.png');
     execFileSync('chromium', [...CHROMIUM_FLAGS, profile(), '--virtual-time-budget=5000', '--window-size=1200,1600', `--screenshot=${png}`, `file://${html}`], {

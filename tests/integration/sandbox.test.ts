@@ -9,6 +9,7 @@ import { startEpisode } from '../../client/episodes.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { resolveCompetitionDir } from '../../infra/competitions.js';
 import { SlotPool } from '../../infra/gpu-slots.js';
+import { storeSolutionCode } from '../../infra/solution-code.js';
 import type { SandboxLimits } from '../../infra/sandbox.js';
 import type { TrainRequest, TrainResult } from '../../schemas/training.js';
 import { processesMentioning } from '../helpers/progress.js';
@@ -56,12 +57,13 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
     });
   });
 
-  const train = (code: string) => {
+  /** Trains solution code, inline or (`{ code_sha256 }`) by reference to the artifact store. */
+  const train = (code: string | { code_sha256: string }) => {
     const request: TrainRequest = {
       workflowId: 'sandbox-test',
       step: step++,
       competitionDir,
-      candidate: { template: 'custom', params: { code } },
+      candidate: { template: 'custom', params: typeof code === 'string' ? { code } : code },
       seed: 0,
       folds: 2,
       checkpointEvery: 1,
@@ -87,6 +89,18 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
     expect(result.cvScore).toBeGreaterThan(0.9);
     expect(result.submission).not.toContain(stepWorkdir(artifactsDir, 'sandbox-test', 0));
     expect(readFileSync(result.submission, 'utf8').split('\n')[0]).toBe('id,target');
+  });
+
+  it('a solution.py by reference (as the LLM engineer proposes it) trains from the artifact store; a missing one fails the step, named', async () => {
+    const result = await train({ code_sha256: storeSolutionCode(artifactsDir, solution('pass')) });
+    expect(result.cvScore).toBeGreaterThan(0.9);
+    const err = await train({ code_sha256: '0'.repeat(64) }).then(
+      () => null,
+      (e: unknown) => e as Error & { nonRetryable?: boolean; type?: string },
+    );
+    expect(err?.message).toMatch(/custom: solution code 0{64} is not in the artifact store/);
+    expect(err?.nonRetryable).toBe(true);
+    expect(err?.type).toBe('SolutionError');
   });
 
   it('templates that load native libraries (LightGBM; XGBoost with its bundled OpenMP) train inside it', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentActivities } from '../../activities/agents.js';
 import { offlineAgent } from '../../agents/index.js';
 import { createLlmAgent, llmEndpoint } from '../../agents/llm/agent.js';
-import { compressHistory, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
+import { compressHistory, customFits, HISTORY_LINES, skillsWithinBudget } from '../../agents/llm/context.js';
 import { debugOffline } from '../../agents/offline/debugger.js';
 import { planOffline } from '../../agents/offline/planner.js';
 import type { Agent, AgentRole, ProposeContext, RoleUsage } from '../../agents/types.js';
 import type { StepView } from '../../schemas/episode.js';
 import { loadConfig } from '../../infra/config.js';
+import { codeInline, codeSha256, readSolutionCode, storeSolutionCode } from '../../infra/solution-code.js';
 import { embedderFromConfig } from '../../skill-store/open.js';
 import type { RetrievedSkill } from '../../schemas/skill.js';
 import { SqliteSkillStore } from '../../skill-store/sqlite.js';
@@ -97,7 +98,10 @@ describe('LLM roles against a scripted endpoint (exact error paths)', () => {
     const variants = properties.candidate.oneOf.map((v) => v.properties.template.const);
     expect(variants).toContain('ridge');
     expect(variants).not.toContain('logistic_regression');
-    expect(endpoint.requests[0]!.max_tokens).toBe(400);
+    // For what no template can express, a solution.py of its own: the `custom` template, code as a string.
+    expect(variants).toContain('custom');
+    expect(endpoint.requests[0]!.messages[1]!.content).toMatch(/custom: params\.code is the whole Python source of solution\.py/);
+    expect(endpoint.requests[0]!.max_tokens).toBe(900);
     expect(endpoint.requests[1]!.messages.at(-1)!.content).toMatch(/candidate\.template: Invalid discriminator value.*'ridge'/);
     expect(endpoint.requests[2]!.messages.at(-1)!.content).toMatch(/Unrecognized key: "invented"/);
   });
@@ -124,6 +128,96 @@ describe('LLM roles against a scripted endpoint (exact error paths)', () => {
     expect(plan.portfolio.length).toBeGreaterThan(0);
     const distilled = await agent.distill({ competition, history: [], seed: 0 });
     expect(distilled).toMatchObject({ learnings: [], usage: { role: 'distiller', backend: 'offline' } });
+  });
+});
+
+const SOLUTION = ['from sklearn.linear_model import Ridge', '', 'def make_model(task_type, seed):', '    return Ridge(alpha=2.0)', ''].join('\n');
+
+describe('solution.py from the engineer and the debugger (the custom template)', () => {
+  it('is offered only where its scaled feature rows fit (not text or forecasting)', () => {
+    expect(customFits(competition)).toBe(true);
+    expect(customFits(toyCompetition({ domain: 'vision', taskType: 'multiclass' }))).toBe(true);
+    expect(customFits(toyCompetition({ domain: 'text' }))).toBe(false);
+    expect(customFits(toyCompetition({ domain: 'time-series', taskType: 'forecasting' }))).toBe(false);
+  });
+
+  const reply = (code: string, why = 'a ridge of my own') => JSON.stringify({ rationale: why, candidate: { template: 'custom', params: { code } } });
+
+  it('stores the engineer’s code in the artifact store; the candidate carries its digest, history never the code', async () => {
+    // First a reply without make_model (corrected), then a usable one.
+    const endpoint = scriptedEndpoint([reply('import numpy as np\n\nclass M:\n    pass\n'), reply(SOLUTION)]);
+    const url = await listen(endpoint.server);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-custom-'));
+    try {
+      const activities = createAgentActivities({
+        resolveAgent: () => agentAt(url),
+        artifactsDir: dir,
+        openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
+      });
+      const plan = await planOffline({ competition, seed: 0, skills: [] });
+      const proposal = await activities.proposeCandidate({ competition, plan, history: [], seed: 0, step: 0, remainingComputeSeconds: 80, initialCandidates: [], backend: 'llm' });
+      expect(endpoint.requests[1]!.messages.at(-1)!.content).toMatch(/params\.code must define make_model/);
+      const sha = codeSha256(SOLUTION);
+      expect(proposal!.candidate).toEqual({ template: 'custom', params: { code_sha256: sha } });
+      expect(readSolutionCode(dir, sha)).toBe(SOLUTION);
+      expect(JSON.stringify(proposal)).not.toContain('make_model');
+      // The runner gets the code back; a digest with no file (or an altered one) is the solution's fault, named.
+      expect(codeInline(dir, proposal!.candidate)).toEqual({ template: 'custom', params: { code: SOLUTION } });
+      expect(() => codeInline(dir, { template: 'custom', params: { code_sha256: 'f'.repeat(64) } })).toThrow(/not in the artifact store/);
+      expect(() => codeInline(dir, { template: 'custom', params: { code_sha256: '../../answers.csv' } })).toThrow(/64 lowercase hex digits/);
+      writeFileSync(path.join(dir, 'code', `${sha}.py`), SOLUTION + '# altered\n');
+      expect(() => readSolutionCode(dir, sha)).toThrow(/does not match its digest/);
+    } finally {
+      await new Promise<void>((r) => endpoint.server.close(() => r()));
+    }
+  });
+
+  it('gives the debugger the failed solution.py and stores its fix; offline, a solution.py is left for the engineer to move on', async () => {
+    const fixed = SOLUTION.replace('alpha=2.0', 'alpha=1.0');
+    // The first "fix" pastes the error into the code (as the 0.5B model did in bench:llm-roles): told so, it answers again.
+    const endpoint = scriptedEndpoint([reply(`${fixed}\n# solution.py fit failed: ValueError: alpha must be positive\n`), reply(fixed, 'alpha must be positive')]);
+    const url = await listen(endpoint.server);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-custom-debug-'));
+    try {
+      const activities = createAgentActivities({
+        resolveAgent: () => agentAt(url),
+        artifactsDir: dir,
+        openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
+      });
+      const broken = SOLUTION.replace('alpha=2.0', 'alpha=-1.0');
+      const failed: StepView = {
+        step: 0,
+        candidate: { template: 'custom', params: { code_sha256: storeSolutionCode(dir, broken) } },
+        status: 'failed',
+        error: 'solution.py fit failed: ValueError: alpha',
+        computeSeconds: 1,
+      };
+      const plan = await planOffline({ competition, seed: 0, skills: [] });
+      const fix = await activities.debugCandidate({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1, backend: 'llm' });
+      expect(endpoint.requests[0]!.messages[1]!.content).toContain('alpha=-1.0');
+      expect(endpoint.requests[1]!.messages.at(-1)!.content).toMatch(/params\.code contains the error message/);
+      const variants = (endpoint.requests[0]!.response_format!.json_schema!.schema.properties as { candidate: { properties: { template: { const: string } } } }).candidate;
+      expect(variants.properties.template.const).toBe('custom');
+      expect(fix).toMatchObject({ candidate: { template: 'custom', params: { code_sha256: codeSha256(fixed) } }, rationale: 'llm debugger: alpha must be positive' });
+      expect(await debugOffline({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1 })).toBeNull();
+    } finally {
+      await new Promise<void>((r) => endpoint.server.close(() => r()));
+    }
+  });
+});
+
+describe('the engineer prompt', () => {
+  it('lists as not yet screened only the planned templates not tried at all, whatever params they were tried with', async () => {
+    const endpoint = scriptedEndpoint(['{"rationale": "next", "candidate": {"template": "knn", "params": {"n_neighbors": 5, "weights": "uniform"}}}']);
+    const url = await listen(endpoint.server);
+    try {
+      const plan = { portfolio: ['ridge', 'random_forest', 'knn'].map((template) => ({ template, params: {} })), notes: 'llm planner: x' };
+      const history: StepView[] = [{ step: 0, candidate: { template: 'random_forest', params: { min_samples_leaf: 3 } }, status: 'ok', cvScore: 1, computeSeconds: 1 }];
+      await agentAt(url).propose({ competition, plan, history, seed: 0, step: 1, remainingComputeSeconds: 80, initialCandidates: [] });
+      expect(endpoint.requests[0]!.messages[1]!.content).toMatch(/Not yet screened: ridge, knn\n/);
+    } finally {
+      await new Promise<void>((r) => endpoint.server.close(() => r()));
+    }
   });
 });
 
