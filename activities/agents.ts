@@ -136,7 +136,8 @@ export function createAgentActivities({ resolveAgent, artifactsDir, openStore }:
     async proposeCandidate(input: ProposeInput): Promise<ProposeResult> {
       const { skillsRef, runRef, ...rest } = input;
       const soFar = loadRun(input);
-      let ctx: ProposeContext = { ...rest, ...soFar };
+      // Requested solution.py code is compared by reference, as the steps that ran it record it.
+      let ctx: ProposeContext = { ...rest, ...soFar, initialCandidates: rest.initialCandidates.map((c) => codeByReference(artifactsDir, c)) };
       if (skillsRef) {
         const { domain, task } = loadSkills(skillsRef);
         ctx = { ...ctx, skills: { domain, task } };

@@ -103,8 +103,11 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
     expect(err?.type).toBe('SolutionError');
   });
 
+  /** The steps the native-library templates trained as, for the ensemble test to read. */
+  const nativeSteps: number[] = [];
   it('templates that load native libraries (LightGBM; XGBoost with its bundled OpenMP) train inside it', async () => {
     for (const template of ['lightgbm', 'xgboost']) {
+      nativeSteps.push(step);
       const request: TrainRequest = {
         workflowId: 'sandbox-test',
         step: step++,
@@ -120,23 +123,23 @@ describe('the sandboxed runner contains escapes (bubblewrap + rlimits)', () => {
   });
 
   it("a pipeline ensemble reads earlier steps' out-of-fold predictions, read-only", async () => {
-    // Steps 1 and 2 (lightgbm, xgboost) ran above with the same seed and folds.
+    // The lightgbm and xgboost steps ran above with the same seed and folds.
     const ensemble: TrainRequest = {
       workflowId: 'sandbox-test',
       step: step++,
       competitionDir,
-      candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: [1, 2] } } },
+      candidate: { template: 'pipeline', params: { version: 1, ensemble: { members: nativeSteps } } },
       seed: 0,
       folds: 2,
       checkpointEvery: 1,
-      artifactSteps: [1, 2],
+      artifactSteps: nativeSteps,
     };
     const result = (await new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }).run(activities.trainCandidate, ensemble)) as TrainResult;
     expect(result.cvScore).toBeGreaterThan(0.9);
     const report = JSON.parse(readFileSync(path.join(stepWorkdir(artifactsDir, 'sandbox-test', ensemble.step), 'artifact.json'), 'utf8'));
-    expect(report.ensemble.memberScores).toHaveProperty('1');
+    expect(report.ensemble.memberScores).toHaveProperty(String(nativeSteps[0]));
     // The earlier step's workdir is visible at its host path but not writable.
-    const earlier = stepWorkdir(artifactsDir, 'sandbox-test', 1);
+    const earlier = stepWorkdir(artifactsDir, 'sandbox-test', nativeSteps[0]!);
     const code = solution(`open(${JSON.stringify(path.join(earlier, 'oof.npy'))}, 'ab').write(b'x')`);
     const write: TrainRequest = { ...ensemble, step: step++, candidate: { template: 'custom', params: { code } } };
     const err = await new MockActivityEnvironment({ heartbeatTimeoutMs: 60_000 }).run(activities.trainCandidate, write).then(
