@@ -105,45 +105,25 @@ export async function competitionEpisode(rawInput: EpisodeInput, carried?: Episo
   });
   const publish = publisher(episode, rawInput.competition);
 
-  // ---- Handlers
+  // ---- Handlers: each update changes the state, shows it in the UI and answers the new status.
   const running = { validator: () => episode.assertRunning() };
+  const answer = (change: () => void): EpisodeStatus => {
+    change();
+    publish();
+    return episode.status();
+  };
   setHandler(statusQuery, () => episode.status());
-  setHandler(
-    pauseUpdate,
-    () => {
-      episode.pause();
-      publish();
-      return episode.status();
-    },
-    running,
-  );
-  setHandler(
-    resumeUpdate,
-    () => {
-      episode.resume();
-      publish();
-      return episode.status();
-    },
-    running,
-  );
-  setHandler(
-    extendBudgetUpdate,
-    (extension) => {
-      episode.extend(extension);
-      publish();
-      return episode.status();
-    },
-    { validator: (extension) => episode.validateExtension(extension) },
-  );
+  setHandler(pauseUpdate, () => answer(() => episode.pause()), running);
+  setHandler(resumeUpdate, () => answer(() => episode.resume()), running);
+  setHandler(extendBudgetUpdate, (extension) => answer(() => episode.extend(extension)), { validator: (extension) => episode.validateExtension(extension) });
   setHandler(
     stopUpdate,
-    (request: { reason?: string }) => {
-      // Stop is prompt: the step in flight is cancelled and the best model so far is graded.
-      episode.requestStop(request.reason);
-      trainingScope?.cancel();
-      publish();
-      return episode.status();
-    },
+    // Stop is prompt: the step in flight is cancelled and the best model so far is graded.
+    (request: { reason?: string }) =>
+      answer(() => {
+        episode.requestStop(request.reason);
+        trainingScope?.cancel();
+      }),
     { validator: (_request: { reason?: string }) => episode.assertRunning() },
   );
 
