@@ -16,6 +16,7 @@ import type { TrainRequest, TrainResult } from '../../schemas/training.js';
 import { connectWorker } from '../../workers/connection.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, statusQuery, stopUpdate, type competitionEpisode } from '../../workflows/episode.js';
 import { suiteConfig, testClient, waitUntil } from '../helpers/workers.js';
+import { trainResult } from '../helpers/train-result.js';
 
 /**
  * The episode workflow's control flow with stub activities (no data, no Python, no model): each
@@ -145,20 +146,7 @@ class Stubs {
         await plan.gate;
         const cvScore = plan.cvScore ?? 0.6 + request.step / 100;
         const computeSeconds = plan.computeSeconds ?? 1;
-        return {
-          cvScore,
-          cvStd: 0,
-          epochs: 1,
-          submission: `stub:${cvScore}`,
-          attempts: 1,
-          resumedFromEpoch: 0,
-          computeSeconds,
-          wallSeconds: computeSeconds,
-          cpuSeconds: computeSeconds,
-          gpuSeconds: 0,
-          peakRssMb: 1,
-          device: 'cpu',
-        };
+        return trainResult(cvScore, computeSeconds, { submission: `stub:${cvScore}` });
       },
     };
   }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Proposal } from '../../agents/types.js';
 import { EpisodeInputSchema, type EpisodeInput, type StepRecord } from '../../schemas/episode.js';
-import type { Candidate, TrainResult } from '../../schemas/training.js';
+import type { Candidate } from '../../schemas/training.js';
 import { Episode, stagedFields } from '../../workflows/episode-state.js';
 import { toyCompetition } from '../helpers/competition.js';
+import { trainResult } from '../helpers/train-result.js';
 
 /**
  * The episode's state class alone, no Temporal: the rules the workflow's handlers and loop apply
@@ -24,24 +25,6 @@ function proposal(candidate: Candidate, extra: Partial<Proposal> = {}): Proposal
   return { candidate, rationale: 'because', tokens: 0, ...extra };
 }
 
-function result(cvScore: number, computeSeconds: number, extra: Partial<TrainResult> = {}): TrainResult {
-  return {
-    cvScore,
-    cvStd: 0,
-    epochs: 1,
-    submission: `sub-${cvScore}`,
-    attempts: 1,
-    resumedFromEpoch: 0,
-    computeSeconds,
-    wallSeconds: computeSeconds,
-    cpuSeconds: computeSeconds,
-    gpuSeconds: 0,
-    peakRssMb: 10,
-    device: 'cpu',
-    ...extra,
-  };
-}
-
 /** Runs one step through the class as the workflow does: start, train (or fail), record. */
 function step(e: Episode, candidate: Candidate, outcome: { cvScore: number; computeSeconds: number } | { failed: string; computeSeconds: number }): StepRecord {
   const p = proposal(candidate);
@@ -49,7 +32,7 @@ function step(e: Episode, candidate: Candidate, outcome: { cvScore: number; comp
   const record =
     'failed' in outcome
       ? e.failed(base, outcome.failed, 99, { computeSeconds: outcome.computeSeconds, cpuSeconds: 1 })
-      : e.trained(base, result(outcome.cvScore, outcome.computeSeconds), undefined);
+      : e.trained(base, trainResult(outcome.cvScore, outcome.computeSeconds), undefined);
   e.endStep();
   e.record(record, p, undefined);
   return record;
@@ -154,7 +137,7 @@ describe('Episode: incumbent', () => {
     const p = proposal(hgb, { tokens: 12, skillIds: ['s1'], stage: 'screening' });
     const base = e.startStep(0, p, stagedFields(p));
     expect(e.status().currentStep).toEqual({ step: 0, candidate: hgb, stage: 'screening' });
-    const record = e.trained(base, result(0.5, 4, { stopped: 'deadline' }), 0.49);
+    const record = e.trained(base, trainResult(0.5, 4, { stopped: 'deadline' }), 0.49);
     e.endStep();
     e.record(record, p, 3);
     expect(e.status().currentStep).toBeNull();
