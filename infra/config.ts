@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   HASTE_QDRANT_REPLICATION_FACTOR: z.coerce.number().int('a whole number of copies, e.g. 2').min(1).max(16).default(1),
   HASTE_QDRANT_SHARDS: z.coerce.number().int('a whole number of shards, e.g. 2').min(1).max(256).default(1),
   HASTE_QDRANT_ON_DISK_PAYLOAD: z.enum(['true', 'false'], "'true' (default: payloads on disk) or 'false' (in memory)").default('true'),
+  HASTE_QDRANT_FULL_SCAN_KB: z.coerce.number().int('a whole number of KiB of vectors, e.g. 1000').min(1).default(1000),
   HASTE_QDRANT_MAX_REQUEST_MB: z.coerce.number().positive("a size in MiB below the server's max_request_size_mb (32 by default)").max(1024).default(8),
   HASTE_EMBEDDER: z.enum(['minilm', 'openai', 'hashing'], 'minilm (default, ships in .venv), openai (any OpenAI-compatible endpoint) or hashing').default('minilm'),
   HASTE_EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
@@ -63,7 +64,7 @@ export interface SkillStoreConfig {
     url: string;
     apiKey?: string;
     collection: string;
-    settings: { replicationFactor: number; shards: number; onDiskPayload: boolean };
+    settings: { replicationFactor: number; shards: number; onDiskPayload: boolean; fullScanThresholdKb: number };
     maxRequestBytes: number;
   };
   embedder: { kind: 'minilm' } | { kind: 'hashing' } | { kind: 'openai'; baseURL?: string; apiKey: string; model: string; dimensions?: number };
@@ -135,7 +136,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HasteConfig {
             url: e.QDRANT_URL,
             apiKey: e.QDRANT_API_KEY,
             collection: e.HASTE_QDRANT_COLLECTION,
-            settings: { replicationFactor: e.HASTE_QDRANT_REPLICATION_FACTOR, shards: e.HASTE_QDRANT_SHARDS, onDiskPayload: e.HASTE_QDRANT_ON_DISK_PAYLOAD === 'true' },
+            settings: {
+              replicationFactor: e.HASTE_QDRANT_REPLICATION_FACTOR,
+              shards: e.HASTE_QDRANT_SHARDS,
+              onDiskPayload: e.HASTE_QDRANT_ON_DISK_PAYLOAD === 'true',
+              fullScanThresholdKb: e.HASTE_QDRANT_FULL_SCAN_KB,
+            },
             maxRequestBytes: Math.floor(e.HASTE_QDRANT_MAX_REQUEST_MB * 2 ** 20),
           }
         : undefined,

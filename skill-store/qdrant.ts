@@ -240,7 +240,15 @@ export interface QdrantCollectionSettings {
   shards?: number;
   /** Keep payloads on disk rather than in memory (default true, Qdrant's own default). */
   onDiskPayload?: boolean;
+  /**
+   * Filters matching fewer vectors than this (in KiB of vectors) are searched exhaustively, others
+   * through the HNSW graph (default 1000, ~650 MiniLM vectors). Qdrant's own default (10,000) scanned
+   * a tier's ~5,000 skills of 100k one by one: 5.6 ms a search against 1.6 ms through the graph.
+   */
+  fullScanThresholdKb?: number;
 }
+
+const DEFAULT_FULL_SCAN_THRESHOLD_KB = 1000;
 
 export interface QdrantStoreOptions {
   url: string;
@@ -395,6 +403,7 @@ export class QdrantSkillStore implements SkillStore {
         replication_factor: settings.replicationFactor,
         shard_number: settings.shards,
         on_disk_payload: settings.onDiskPayload,
+        hnsw_config: { full_scan_threshold: settings.fullScanThresholdKb ?? DEFAULT_FULL_SCAN_THRESHOLD_KB },
       });
     } catch (err) {
       // Another process created it first (workers open a store per activity): theirs is as good as ours.

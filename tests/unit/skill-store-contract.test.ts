@@ -509,11 +509,20 @@ describe('QdrantSkillStore: what the server says reaches the user (fake server)'
 
   it('collection settings come from the environment, validated by name', () => {
     const base = { QDRANT_URL: 'http://127.0.0.1:6333' };
-    expect(loadConfig(base).skills.qdrant).toMatchObject({ settings: { replicationFactor: 1, shards: 1, onDiskPayload: true }, maxRequestBytes: 8 * 2 ** 20 });
+    expect(loadConfig(base).skills.qdrant).toMatchObject({
+      settings: { replicationFactor: 1, shards: 1, onDiskPayload: true, fullScanThresholdKb: 1000 },
+      maxRequestBytes: 8 * 2 ** 20,
+    });
     expect(
-      loadConfig({ ...base, HASTE_QDRANT_REPLICATION_FACTOR: '3', HASTE_QDRANT_SHARDS: '6', HASTE_QDRANT_ON_DISK_PAYLOAD: 'false', HASTE_QDRANT_MAX_REQUEST_MB: '4' }).skills
-        .qdrant,
-    ).toMatchObject({ settings: { replicationFactor: 3, shards: 6, onDiskPayload: false }, maxRequestBytes: 4 * 2 ** 20 });
+      loadConfig({
+        ...base,
+        HASTE_QDRANT_REPLICATION_FACTOR: '3',
+        HASTE_QDRANT_SHARDS: '6',
+        HASTE_QDRANT_ON_DISK_PAYLOAD: 'false',
+        HASTE_QDRANT_FULL_SCAN_KB: '200',
+        HASTE_QDRANT_MAX_REQUEST_MB: '4',
+      }).skills.qdrant,
+    ).toMatchObject({ settings: { replicationFactor: 3, shards: 6, onDiskPayload: false, fullScanThresholdKb: 200 }, maxRequestBytes: 4 * 2 ** 20 });
     expect(() => loadConfig({ ...base, HASTE_QDRANT_REPLICATION_FACTOR: '0' })).toThrow(/HASTE_QDRANT_REPLICATION_FACTOR: .*got "0"/);
     expect(() => loadConfig({ ...base, HASTE_QDRANT_ON_DISK_PAYLOAD: 'yes' })).toThrow(/HASTE_QDRANT_ON_DISK_PAYLOAD: 'true' .* or 'false'/);
     expect(() => loadConfig({ ...base, HASTE_QDRANT_SHARDS: 'two' })).toThrow(/HASTE_QDRANT_SHARDS/);
@@ -550,17 +559,18 @@ if (QDRANT_URL && qdrantAdmin) {
       return c;
     };
 
-    it('creates the collection with the configured shards and payload storage', async () => {
+    it('creates the collection with the configured shards, payload storage and full-scan threshold', async () => {
       const c = collection();
       await QdrantSkillStore.open({
         url: QDRANT_URL,
         apiKey: process.env.QDRANT_API_KEY,
         collection: c,
         embedder,
-        settings: { replicationFactor: 1, shards: 2, onDiskPayload: false },
+        settings: { replicationFactor: 1, shards: 2, onDiskPayload: false, fullScanThresholdKb: 500 },
       });
       const { config } = await qdrantAdmin.getCollection(c);
       expect(config.params).toMatchObject({ shard_number: 2, replication_factor: 1, on_disk_payload: false });
+      expect(config.hnsw_config.full_scan_threshold).toBe(500);
     });
 
     it("works under strict mode, and a limit it breaks comes back with the server's reason", async () => {
