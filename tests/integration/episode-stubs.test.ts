@@ -8,7 +8,6 @@ import type { GpuActivities, OrchestratorActivities } from '../../activities/ind
 import type { HasteConfig } from '../../infra/config.js';
 import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { ephemeralConfig } from '../../infra/ephemeral.js';
-import type { CompetitionSpec } from '../../schemas/competition.js';
 import type { EpisodeInput, EpisodeState } from '../../schemas/episode.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
 import { TASK_QUEUES } from '../../schemas/task-queues.js';
@@ -17,6 +16,7 @@ import { connectWorker } from '../../workers/connection.js';
 import { extendBudgetUpdate, pauseUpdate, resumeUpdate, statusQuery, stopUpdate, type competitionEpisode } from '../../workflows/episode.js';
 import { suiteConfig, testClient, waitUntil } from '../helpers/workers.js';
 import { trainResult } from '../helpers/train-result.js';
+import { toyCompetition } from '../helpers/competition.js';
 
 /**
  * The episode workflow's control flow with stub activities (no data, no Python, no model): each
@@ -26,18 +26,14 @@ import { trainResult } from '../helpers/train-result.js';
  * time-skipping server to skip, and the Java test server never suggests continue-as-new.
  */
 
-const SPEC: CompetitionSpec = {
+const SPEC = toyCompetition({
   id: 'stub',
   title: 'Stub competition',
-  domain: 'tabular',
-  taskType: 'binary',
   dir: '/nonexistent/stub',
   metric: 'accuracy',
-  direction: 'maximize',
   budget: { computeSeconds: 1000, maxSteps: 3 },
   traits: { rows: 100, features: 2, numericFeatures: 2, categoricalFeatures: 0 },
-};
-
+});
 /** How the stub trains one step of one episode; by default it scores 0.6 + step / 100 in a second of compute. */
 interface StepPlan {
   cvScore?: number;
