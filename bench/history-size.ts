@@ -16,8 +16,8 @@ import { Client, Connection } from '@temporalio/client';
 import { startEpisode } from '../client/episodes.js';
 import type { HasteConfig } from '../infra/config.js';
 import { loadCompetitionSpec } from '../infra/competitions.js';
-import { startDevServer, stopDevServer } from '../infra/dev-server.js';
-import { ephemeralConfig } from '../infra/ephemeral.js';
+import { startDevServer } from '../infra/dev-server.js';
+import { discardEphemeral, ephemeralConfig } from '../infra/ephemeral.js';
 import { findTemporalCli } from '../infra/temporal-cli.js';
 import { openSkillStore } from '../skill-store/open.js';
 import { createSkill, type SkillDraft } from '../schemas/skill.js';
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   } finally {
     await workers.stop();
     await client.connection.close();
-    await stopDevServer(config);
+    await discardEphemeral(config);
   }
 }
 

@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type HasteConfig } from './config.js';
+import { stopDevServer } from './dev-server.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,6 +26,15 @@ export async function ephemeralConfig(prefix: string, env: NodeJS.ProcessEnv = p
     TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
     TEMPORAL_UI_PORT: String(await freePort()),
   });
+}
+
+/**
+ * Stops a throwaway config's dev server and removes its home (server database, prepared data,
+ * artifacts): left behind, every test run kept its 1 GB or so.
+ */
+export async function discardEphemeral(config: HasteConfig): Promise<void> {
+  await stopDevServer(config);
+  rmSync(config.home, { recursive: true, force: true });
 }
 
 /** The environment a worker process needs to join the given config's server and home. */

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../infra/config.js';
-import { startDevServer, stopDevServer } from '../infra/dev-server.js';
-import { configEnv, ephemeralConfig } from '../infra/ephemeral.js';
+import { startDevServer } from '../infra/dev-server.js';
+import { configEnv, discardEphemeral, ephemeralConfig } from '../infra/ephemeral.js';
 import { startLlmServer, stopLlmServer } from '../infra/llm-server.js';
 
 /**
@@ -22,6 +22,6 @@ export default async function setup() {
   Object.assign(process.env, configEnv(config), { HASTE_WORKFLOW_BUNDLE: bundle });
   return async () => {
     await stopLlmServer(config);
-    await stopDevServer(config);
+    await discardEphemeral(config);
   };
 }

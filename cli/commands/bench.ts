@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { builtinSuite, describeSplit, rotationSplit } from '../../bench/rotation.js';
 import { runRotationBenchmark, runTransferBenchmark } from '../../bench/transfer.js';
 import type { TransferResult } from '../../schemas/transfer.js';
-import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
+import { startDevServer } from '../../infra/dev-server.js';
 import { startLlmServer, stopLlmServer } from '../../infra/llm-server.js';
 import { AgentBackendSchema } from '../../schemas/episode.js';
-import { ephemeralConfig } from '../../infra/ephemeral.js';
+import { discardEphemeral, ephemeralConfig } from '../../infra/ephemeral.js';
 import { startInProcessWorkers } from '../../workers/in-process.js';
 import { UsageError } from '../errors.js';
 import { parseFlag, positiveInt, positiveNumber } from '../options.js';
@@ -124,7 +124,7 @@ export function registerBench(program: Command): void {
           await workers.stop();
           await client.connection.close();
           if (common.agent === 'llm') await stopLlmServer(config);
-          await stopDevServer(config);
+          await discardEphemeral(config);
         }
       },
     );

@@ -6,8 +6,8 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuActivities, OrchestratorActivities } from '../../activities/index.js';
 import type { HasteConfig } from '../../infra/config.js';
-import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
-import { ephemeralConfig } from '../../infra/ephemeral.js';
+import { startDevServer } from '../../infra/dev-server.js';
+import { discardEphemeral, ephemeralConfig } from '../../infra/ephemeral.js';
 import type { EpisodeInput, EpisodeState } from '../../schemas/episode.js';
 import { PhaseKey } from '../../schemas/search-attributes.js';
 import { TASK_QUEUES } from '../../schemas/task-queues.js';
@@ -272,7 +272,7 @@ describe('the episode workflow with stub activities, on a server that suggests c
       await startDevServer(config, { dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 40 } });
       return config;
     },
-    (config) => stopDevServer(config),
+    (config) => discardEphemeral(config),
   );
 
   it('continues as new carrying its steps, best model, budget and plan', async () => {

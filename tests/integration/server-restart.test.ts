@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startEpisode } from '../../client/episodes.js';
 import { devServerStatus, startDevServer, stopDevServer } from '../../infra/dev-server.js';
 import { statusQuery, type competitionEpisode } from '../../workflows/episode.js';
-import { ephemeralConfig } from '../../infra/ephemeral.js';
+import { discardEphemeral, ephemeralConfig } from '../../infra/ephemeral.js';
 import { startWorkers, testClient, waitUntil } from '../helpers/workers.js';
 
 describe('a dev server of its own', () => {
@@ -31,7 +31,7 @@ describe('a dev server of its own', () => {
     } finally {
       await workers.stop();
       await client.connection.close();
-      await stopDevServer(config);
+      await discardEphemeral(config);
     }
   });
 
@@ -67,7 +67,7 @@ describe('a dev server of its own', () => {
     } finally {
       await workers.stop();
       await client.connection.close();
-      await stopDevServer(config);
+      await discardEphemeral(config);
     }
   });
 });

@@ -2,8 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateFits } from '../../agents/offline/search-space.js';
 import { runTransferBenchmark } from '../../bench/transfer.js';
-import { startDevServer, stopDevServer } from '../../infra/dev-server.js';
-import { ephemeralConfig } from '../../infra/ephemeral.js';
+import { startDevServer } from '../../infra/dev-server.js';
+import { discardEphemeral, ephemeralConfig } from '../../infra/ephemeral.js';
 import type { HasteConfig } from '../../infra/config.js';
 import { openSkillStore } from '../../skill-store/open.js';
 import { startInProcessWorkers, type InProcessWorkers } from '../../workers/in-process.js';
@@ -44,7 +44,7 @@ describe('transfer end to end', () => {
   afterAll(async () => {
     await workers?.stop();
     await client?.connection.close();
-    if (config) await stopDevServer(config);
+    if (config) await discardEphemeral(config);
   });
 
   it(
