@@ -74,6 +74,17 @@ export function techniqueDeltas(history: StepView[], direction: Direction): Tech
   const targets = new Set(history.flatMap((s) => (s.ablation ? [s.ablation.of] : [])));
   const best = bestSingle(history, direction);
   if (best) targets.add(best.step);
+  /** One measured difference: the step with the technique against the step without it. */
+  const compared = (what: Pick<TechniqueDelta, 'technique' | 'recipe'>, withStep: Scored, without: Scored): TechniqueDelta => ({
+    ...what,
+    with: withStep.candidate,
+    without: without.candidate,
+    withScore: withStep.cvScore,
+    withoutScore: without.cvScore,
+    delta: delta(direction, withStep.cvScore, without.cvScore),
+    computeSeconds: withStep.computeSeconds + without.computeSeconds,
+    steps: [withStep.step, without.step],
+  });
   const out: TechniqueDelta[] = [];
   for (const stepNo of [...targets].sort((a, b) => a - b)) {
     const withStep = history.find((s) => s.step === stepNo);
@@ -81,17 +92,7 @@ export function techniqueDeltas(history: StepView[], direction: Direction): Tech
     for (const t of techniquesOf(withStep.candidate.params)) {
       const without = byKey.get(candidateKey(t.without));
       if (!without) continue;
-      out.push({
-        technique: t.technique,
-        recipe: t.recipe,
-        with: withStep.candidate,
-        without: without.candidate,
-        withScore: withStep.cvScore,
-        withoutScore: without.cvScore,
-        delta: delta(direction, withStep.cvScore, without.cvScore),
-        computeSeconds: withStep.computeSeconds + without.computeSeconds,
-        steps: [withStep.step, without.step],
-      });
+      out.push(compared({ technique: t.technique, recipe: t.recipe }, withStep, without));
     }
   }
   for (const e of history) {
@@ -99,16 +100,7 @@ export function techniqueDeltas(history: StepView[], direction: Direction): Tech
     const members = (e.artifactSteps ?? []).map((n) => history.find((s) => s.step === n)).filter((s): s is Scored => !!s && scored(s));
     const top = bestByCv(members, direction);
     if (!top) continue;
-    out.push({
-      technique: `ensemble:${e.candidate.params.ensemble.method}`,
-      with: e.candidate,
-      without: top.candidate,
-      withScore: e.cvScore,
-      withoutScore: top.cvScore,
-      delta: delta(direction, e.cvScore, top.cvScore),
-      computeSeconds: e.computeSeconds + top.computeSeconds,
-      steps: [e.step, top.step],
-    });
+    out.push(compared({ technique: `ensemble:${e.candidate.params.ensemble.method}` }, e, top));
   }
   return out;
 }
