@@ -1,6 +1,6 @@
 /**
  * The offline engineer, cold, over the built-in suite on the real stack (its own dev server, empty skill library),
- * at each competition's default budget, against reference columns computed in the same run by bench/reference.py
+ * at each competition's whole default budget (not stopped at its target), against reference columns computed in the same run by bench/reference.py
  * (trained by the runner on the same train.csv, graded by the same grader): the naive baseline, a default model
  * (HistGradientBoosting / TF-IDF + logistic regression / seasonal naive) and a tuned reference (LightGBM with early
  * stopping behind the feature steps the data calls for, or a global LightGBM forecaster). Per episode also its
@@ -117,6 +117,9 @@ export async function runSuite(
         competition: id,
         skills: false,
         learn: false,
+        // The whole default budget: stopping where the cross-validated score first meets a target set from the
+        // tuned reference would make engineer vs tuned a coin flip on the graded score.
+        stopAtTarget: false,
         runTag: `${tag}-engineer`,
         budget: options.budgetSeconds ? { computeSeconds: options.budgetSeconds } : {},
       })

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import run_train
+from scipy.optimize import nnls
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
 from statsmodels.datasets import randhie
 
@@ -227,6 +228,51 @@ def test_oof_ensemble_beats_the_best_single_model_on_a_constructed_case(tmp_path
     report = json.loads((tmp_path / "hill" / "artifact.json").read_text())["ensemble"]
     assert report["kept"] is False and report["bestMember"] == "1"
     assert hill["cvScore"] == pytest.approx(report["memberScores"]["1"])
+
+
+def test_rmsle_ensemble_blends_on_the_log_scale_and_keeps_artifacts_on_the_original(tmp_path: Path) -> None:
+    # Skewed positive target; member "small" is accurate on the small values, "large" on the large ones.
+    # A least-squares blend of raw values follows the large rows (it picks "large"); on log1p(values),
+    # where RMSLE measures, an even blend halves both members' errors.
+    rng = np.random.default_rng(1)
+    n, n_test = 900, 100
+    y = np.expm1(rng.normal(3.0, 1.2, n + n_test).clip(0.1))
+    frame = pd.DataFrame({"x": rng.normal(size=n + n_test), "y": y})
+    comp = make_competition(tmp_path, "skewed", frame, "y", "regression", "rmsle", n_test)
+    folds = np.arange(n) % 3
+    meta = {"template": "x", "seed": 1, "folds": 3, "trainSha256": "same", "metric": "rmsle", "cvScore": 0.0}
+    ids = np.arange(n, n + n_test)
+    big = y > np.median(y)
+
+    def noisy(rows: slice, small_sd: float, large_sd: float) -> np.ndarray:
+        sd = np.where(big[rows], large_sd, small_sd)
+        return np.expm1(np.log1p(y[rows]) + rng.normal(0, 1, len(sd)) * sd)
+
+    members = {"small": (0.15, 0.6), "large": (0.6, 0.15)}
+    for label, (small_sd, large_sd) in members.items():
+        train_rows, test_rows = slice(0, n), slice(n, n + n_test)
+        _write_member(
+            tmp_path / label,
+            noisy(train_rows, small_sd, large_sd),
+            y[:n],
+            folds,
+            noisy(test_rows, small_sd, large_sd),
+            ids,
+            meta,
+        )
+    artifacts = {label: str(tmp_path / label) for label in members}
+    spec = {"version": 1, "ensemble": {"members": ["small", "large"]}}
+    result = train(comp, tmp_path / "ens", spec, artifacts=artifacts)[-1]
+    report = json.loads((tmp_path / "ens" / "artifact.json").read_text())["ensemble"]
+    assert report["kept"] is True
+    # What least squares on the raw values would give, fit in-sample (so if anything flattered).
+    P = np.stack([np.load(tmp_path / label / "oof.npy") for label in members], axis=-1)
+    raw_w, _ = nnls(P, y[:n])
+    raw_blend = get_metric("rmsle")(y[:n], np.maximum(P @ raw_w, 0))
+    assert result["cvScore"] < 0.85 * raw_blend
+    assert result["cvScore"] < 0.8 * min(report["memberScores"][k] for k in members)
+    # The ensemble's own artifacts are values on the target's scale, so a later blend can use them.
+    assert np.median(np.load(tmp_path / "ens" / "test_pred.npy")) == pytest.approx(np.median(y[n:]), rel=0.3)
 
 
 def _real(name: str) -> tuple[pd.DataFrame, str, str, str]:

@@ -23,16 +23,29 @@ from .target import clip_to_metric
 HILL_CLIMB_ROUNDS = 25
 
 
+# Metrics that compare values on a log scale: blend there, where their error is a squared error.
+LOG_SCALE = {"rmsle"}
+
+
 class Scorer:
-    """The competition metric on raw predictions (values, or class probabilities) against artifact targets."""
+    """The competition metric on raw predictions (values, or class probabilities) against artifact targets.
+
+    Values are blended in the metric's own space (log1p for RMSLE), so least squares fits what is scored."""
 
     def __init__(self, metric: Metric, classes: np.ndarray | None, positive: Any) -> None:
         self.metric, self.classes = metric, classes
         self.pos = None if positive is None or classes is None else int(np.flatnonzero(classes == positive)[0])
+        self.log_scale = classes is None and metric.name in LOG_SCALE
+
+    def to_space(self, values: np.ndarray) -> np.ndarray:
+        return np.log1p(np.maximum(values, 0.0)) if self.log_scale else values
+
+    def from_space(self, blended: np.ndarray) -> np.ndarray:
+        return np.expm1(blended) if self.log_scale else blended
 
     def finalise(self, raw: np.ndarray) -> np.ndarray:
         if self.classes is None:
-            return clip_to_metric(raw, self.metric.name)
+            return clip_to_metric(self.from_space(raw), self.metric.name)
         if self.metric.kind == "probability":
             return raw[:, self.pos]
         return self.classes[np.argmax(raw, axis=1)]
@@ -59,7 +72,7 @@ def fit_weights(method: str, P: np.ndarray, target: np.ndarray, scorer: Scorer) 
         return np.full(m, 1.0 / m)
     if method == "nnls":
         if P.ndim == 2:
-            w, _ = nnls(P, target)
+            w, _ = nnls(P, scorer.to_space(target))
         else:
             onehot = (target.astype(int)[:, None] == np.arange(P.shape[1])[None, :]).astype(float)
             w, _ = nnls(P.reshape(-1, m), onehot.reshape(-1))
@@ -121,8 +134,9 @@ class EnsembleValidation:
         self.classes = None if first.info["classes"] is None else np.asarray(first.info["classes"])
         self.positive = first.info["positive"]
         self.scorer = Scorer(comp.metric, self.classes, self.positive)
-        self.P = np.stack([m.oof for m in members], axis=-1)
-        self.T = np.stack([m.test for m in members], axis=-1)
+        # Members in the space they are blended in (finalise maps a blend back).
+        self.P = self.scorer.to_space(np.stack([m.oof for m in members], axis=-1))
+        self.T = self.scorer.to_space(np.stack([m.test for m in members], axis=-1))
         self.target, self.folds = first.target, first.folds
         self.fold_ids = np.unique(self.folds)
         self.test_ids = first.submission_ids
@@ -179,10 +193,11 @@ class EnsembleValidation:
 
     def predict_test(self) -> np.ndarray:
         if self.choice == "ensemble":
-            self.test_raw = combine(self.T, self.states[-1])
+            blended = combine(self.T, self.states[-1])
         else:
-            self.test_raw = self.T[..., [m.label for m in self.members].index(self.choice)]
-        return self.scorer.finalise(self.test_raw)
+            blended = self.T[..., [m.label for m in self.members].index(self.choice)]
+        self.test_raw = self.scorer.from_space(blended)  # artifacts keep the members' own scale
+        return self.scorer.finalise(blended)
 
     def oof(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.oof_raw, self.target, self.folds
+        return self.scorer.from_space(self.oof_raw), self.target, self.folds
