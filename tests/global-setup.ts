@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../infra/config.js';
@@ -13,6 +14,10 @@ import { startLlmServer, stopLlmServer } from '../infra/llm-server.js';
  * bundle built once so that every worker, in-process or spawned, starts in about a second.
  */
 export default async function setup() {
+  // Every temporary folder of the run (the tests', their workers', the runner's) under one that teardown removes:
+  // a test that fails before its own cleanup leaves nothing behind in /tmp.
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'haste-tests-'));
+  process.env.TMPDIR = scratch;
   const config = await ephemeralConfig('suite');
   await startDevServer(config);
   await startLlmServer(config, { log: (line) => console.log(line) });
@@ -23,5 +28,6 @@ export default async function setup() {
   return async () => {
     await stopLlmServer(config);
     await discardEphemeral(config);
+    rmSync(scratch, { recursive: true, force: true });
   };
 }
