@@ -10,7 +10,7 @@
  *   npm run bench:suite -- --render rows.jsonl [--out docs/suite.md]     (table from rows already measured)
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -76,15 +76,9 @@ export async function referenceScores(python: string, competitionDir: string, wh
     .map((o) => ReferenceLineSchema.parse(o));
 }
 
-/** An ensemble step of the episode whose runner report says it beat its best member (artifact.json next to its submission). */
+/** An ensemble step of the episode whose blend beat its best member (the runner's `ensemble.kept`, on the step record). */
 export function ensembleKept(ledger: StepRecord[]): boolean {
-  return ledger.some((step) => {
-    if (step.status !== 'ok' || !step.submission) return false;
-    const file = path.join(path.dirname(step.submission), 'artifact.json');
-    if (!existsSync(file)) return false;
-    const report = JSON.parse(readFileSync(file, 'utf8')) as { ensemble?: { kept?: boolean } };
-    return report.ensemble?.kept === true;
-  });
+  return ledger.some((step) => step.status === 'ok' && step.ensembleKept === true);
 }
 
 /** Not worse than the reference under the metric's direction (a missing score never passes). */

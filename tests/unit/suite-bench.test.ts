@@ -1,6 +1,3 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { atLeast, ensembleKept, goalChecks, overshoot, suiteTable, type SuiteRow } from '../../bench/suite.js';
 import type { StepRecord } from '../../schemas/episode.js';
@@ -52,28 +49,23 @@ describe('the suite benchmark', () => {
     expect(table).toContain('**not met**: budget overshoot <= 10 % on every episode: 3 of 4');
   });
 
-  it("reads whether an ensemble was kept from the step's artifact.json", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'suite-bench-'));
-    const step = (n: number, kept: boolean | null): StepRecord => {
-      const work = path.join(dir, String(n));
-      mkdirSync(work);
-      writeFileSync(path.join(work, 'artifact.json'), JSON.stringify(kept === null ? { template: 'lightgbm' } : { ensemble: { kept } }));
-      return {
-        step: n,
-        candidate: { template: 'pipeline', params: {} },
-        rationale: '',
-        status: 'ok',
-        improved: true,
-        computeSeconds: 1,
-        cpuSeconds: 1,
-        gpuSeconds: 0,
-        peakRssMb: 1,
-        attempts: 1,
-        resumedFromEpoch: 0,
-        submission: path.join(work, 'submission.csv'),
-      };
-    };
-    expect(ensembleKept([step(1, null), step(2, false)])).toBe(false);
-    expect(ensembleKept([step(3, null), step(4, true)])).toBe(true);
+  it('counts an ensemble as kept when an ok step says its blend beat the best member', () => {
+    const step = (n: number, kept: boolean | undefined, status: StepRecord['status'] = 'ok'): StepRecord => ({
+      step: n,
+      candidate: { template: 'pipeline', params: {} },
+      rationale: '',
+      status,
+      improved: true,
+      computeSeconds: 1,
+      cpuSeconds: 1,
+      gpuSeconds: 0,
+      peakRssMb: 1,
+      attempts: 1,
+      resumedFromEpoch: 0,
+      ...(kept === undefined ? {} : { ensembleKept: kept }),
+    });
+    expect(ensembleKept([step(5, true, 'failed')])).toBe(false);
+    expect(ensembleKept([step(1, undefined), step(2, false)])).toBe(false);
+    expect(ensembleKept([step(3, undefined), step(4, true)])).toBe(true);
   });
 });
