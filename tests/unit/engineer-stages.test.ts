@@ -5,7 +5,7 @@ import { planOffline } from '../../agents/offline/planner.js';
 import { prototypes } from '../../agents/offline/prototypes.js';
 import { type ModelSpec, PipelineSpecSchema } from '../../schemas/pipeline.js';
 import { candidateKey } from '../../schemas/training.js';
-import { nextStage, stepsLeft } from '../../agents/offline/stages.js';
+import { grow, nextStage, stepsLeft } from '../../agents/offline/stages.js';
 import type { Proposal, ProposeContext } from '../../agents/types.js';
 import type { StepView } from '../../schemas/episode.js';
 import { TechniqueDeltaSchema } from '../../schemas/learning.js';
@@ -164,6 +164,21 @@ describe('stage selection', () => {
     expect(nextStage(screened, 9, 3, 1)).toMatchObject({ refineQuota: 7, ablationQuota: 1 });
   });
 
+  it('grows an early-stopped booster: twice the epochs to the space top, then twice the rounds per epoch; nothing without early stopping', () => {
+    const spec = (params: Record<string, number>, early = true): ModelSpec => ({
+      version: 1,
+      target: 'none',
+      features: [],
+      model: { template: 'lightgbm', params, ...(early ? { early_stopping: { validation_fraction: 0.15, patience: 2 } } : {}) },
+    });
+    const params = (s: ModelSpec | null) => (s?.model as { params: Record<string, number> } | undefined)?.params;
+    expect(params(grow(spec({ epochs: 8, iters_per_epoch: 25 })))).toMatchObject({ epochs: 16, iters_per_epoch: 25 });
+    expect(params(grow(spec({ epochs: 12, iters_per_epoch: 25 })))).toMatchObject({ epochs: 16 });
+    expect(params(grow(spec({ epochs: 16, iters_per_epoch: 25 })))).toMatchObject({ epochs: 16, iters_per_epoch: 50 });
+    expect(grow(spec({ epochs: 16, iters_per_epoch: 100 }))).toBeNull();
+    expect(grow(spec({ epochs: 8, iters_per_epoch: 25 }, false))).toBeNull();
+  });
+
   it('plans by compute as well as steps: no more steps than the compute left buys at the mean cost so far', () => {
     const history = [ok(0, 'screening'), ok(1, 'screening')].map((s) => ({ ...s, computeSeconds: 30 }));
     expect(stepsLeft({ competition, history, remainingSteps: 10, remainingComputeSeconds: 95 })).toBe(3);
@@ -189,12 +204,16 @@ describe('the staged engineer over an episode', () => {
     // Every candidate is new and a valid pipeline spec.
     expect(new Set(history.map((h) => candidateKey(h.candidate))).size).toBe(history.length);
     for (const h of history) expect(PipelineSpecSchema.safeParse(h.candidate.params).success).toBe(true);
-    // Refinements descend from the winner's lineage (lightgbm, step 0) three times out of four.
+    // Refinements descend from the winner's lineage (lightgbm, step 0) three times out of four; the runner-up's turn comes second.
     const refinements = history.filter((h) => h.stage === 'refining');
     const rootOf = (s: StepView): number => (s.parent === undefined ? s.step : rootOf(history[s.parent]!));
     const roots = refinements.map(rootOf);
     expect(roots.slice(0, 4).filter((r) => r === 0)).toHaveLength(3);
-    expect(roots[3]).toBe(2); // extra trees: the runner-up
+    expect(roots[1]).toBe(2); // extra trees: the runner-up
+    // The winner, a booster screened cheap with early stopping, is first grown: twice the epochs.
+    const first = specOf(refinements[0]!.candidate).model as { params: Record<string, number> };
+    expect(first.params.epochs).toBe(2 * (specOf(history[0]!.candidate).model as { params: Record<string, number> }).params.epochs!);
+    expect(proposals.find((p) => p.stage === 'refining')!.rationale).toMatch(/more rounds/);
     // The ensemble's members: the best pipeline of each lineage (three prototypes: three lineages), best first.
     const ensemble = proposals.find((p) => p.stage === 'ensembling')!;
     const singles = history.filter((h) => h.stage === 'screening' || h.stage === 'refining').sort((a, b) => a.cvScore! - b.cvScore!);
@@ -255,7 +274,7 @@ describe('the staged engineer over an episode', () => {
     const winner = proposals.map((p, i) => ({ p, h: history[i]! })).filter(({ p }) => p.stage === 'refining' && p.parent === 0);
     expect(winner.length).toBeGreaterThanOrEqual(3);
     expect(winner.every(({ p }) => p.parent === 0)).toBe(true);
-    expect(winner[0]!.p.rationale).toMatch(/parameter move/);
+    expect(winner[0]!.p.rationale).toMatch(/more rounds/);
     expect(winner[1]!.p.rationale).toMatch(/parameter move/);
     expect(winner[2]!.p.rationale).toMatch(/structural change after 2 non-improvements/);
     // A structural change alters the target, the feature steps or the model's template.
