@@ -49,6 +49,20 @@ export async function waitUntil<T>(probe: () => Promise<T | undefined | null | f
   }
 }
 
+/**
+ * Waits for the distillations still running on the suite's server: an earlier file's episodes start them as they
+ * end, and on a loaded machine they can still be queued when the next file's workers start, which then write
+ * their skills into the shared library mid-test.
+ */
+export async function settleDistillations(client: Client): Promise<void> {
+  for await (const w of client.workflow.list({ query: `WorkflowType = 'distillSkills' AND ExecutionStatus = 'Running'` })) {
+    await client.workflow
+      .getHandle(w.workflowId, w.runId)
+      .result()
+      .catch(() => undefined);
+  }
+}
+
 export interface SuiteContext {
   config: HasteConfig;
   client: Client;

@@ -5,7 +5,7 @@ import { openSkillStore } from '../../skill-store/open.js';
 import { createSkill } from '../../schemas/skill.js';
 import { TASK_QUEUES } from '../../schemas/task-queues.js';
 import type { distillSkills } from '../../workflows/distill.js';
-import { withSuiteWorkers } from '../helpers/workers.js';
+import { settleDistillations, withSuiteWorkers } from '../helpers/workers.js';
 
 describe('distillSkills settles a conflict by a probe run on the GPU queue', () => {
   const suite = withSuiteWorkers();
@@ -36,7 +36,10 @@ describe('distillSkills settles a conflict by a probe run on the GPU queue', () 
         evidence: [{ competition: 'breast-cancer', runId: `${summary.workflowId}/${runId}`, metric: 'roc_auc', deltaVsBaseline: 0.4, computeSeconds: 3 }],
       });
     const [linear, neighbours] = [skill('logistic_regression', { C: 1 }), skill('knn', { n_neighbors: 3 })];
+    // Only these two in the library: an earlier file's distillation, settled first, may have left skills there.
+    await settleDistillations(suite.client);
     const store = await openSkillStore(suite.config.skills);
+    for (const s of await store.list({})) await store.delete(s.id);
     await store.upsert([linear, neighbours]);
     await store.close();
 
