@@ -199,7 +199,7 @@ export function suiteTable(rows: SuiteRow[], budgetSeconds?: number): string {
   const f = (x: number | null) => (x === null ? '–' : Math.abs(x) >= 100 ? x.toFixed(1) : x.toFixed(4));
   const mark = (r: SuiteRow, ref: number | null) => (atLeast(r.engineer, ref, r.direction) ? '' : ' ✗');
   const lines = [
-    `Offline engineer, cold (no skills), ${budgetSeconds ? `${budgetSeconds} s of compute per competition` : "each competition's default budget"}; every score graded on the hidden answers by the runner's grader. ` +
+    `Offline engineer, cold (no skills), ${budgetSeconds ? `${budgetSeconds} s of compute per competition` : "each competition's whole default budget"} (episodes do not stop at their target); every score graded on the hidden answers by the runner's grader. ` +
       "References from the same run (bench/reference.py, same train.csv, 5 folds): naive = the grader's baseline; default = HistGradientBoosting (tabular, vision; on log1p(target) for RMSLE), TF-IDF + logistic regression (text), seasonal naive with the competition's or the detected season (time series); tuned = LightGBM with early stopping behind the feature steps the data calls for, or one global LightGBM forecaster on lags, rolling statistics and calendar parts. ✗ marks an engineer score below that column.",
     '',
     '| competition | domain | metric | engineer | naive | default | tuned | target | compute s / budget | overshoot | steps | ensemble kept |',
