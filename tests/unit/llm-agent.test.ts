@@ -22,6 +22,10 @@ import { toyCompetition } from '../helpers/competition.js';
 
 const hashing = embedderFromConfig({ kind: 'hashing' });
 
+/** The agent activities with their artifact store and skill library in `dir`. */
+const activitiesIn = (dir: string, resolveAgent: Parameters<typeof createAgentActivities>[0]['resolveAgent']) =>
+  createAgentActivities({ resolveAgent, artifactsDir: dir, openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }) });
+
 interface Recorded {
   messages: { role: string; content: string }[];
   response_format?: { type: string; json_schema?: { name: string; strict: boolean; schema: Record<string, unknown> } };
@@ -149,11 +153,7 @@ describe('solution.py from the engineer and the debugger (the custom template)',
     const url = await listen(endpoint.server);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-custom-'));
     try {
-      const activities = createAgentActivities({
-        resolveAgent: () => agentAt(url),
-        artifactsDir: dir,
-        openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
-      });
+      const activities = activitiesIn(dir, () => agentAt(url));
       const plan = await planOffline({ competition, seed: 0, skills: [] });
       const proposal = await activities.proposeCandidate({ competition, plan, history: [], seed: 0, step: 0, remainingComputeSeconds: 80, initialCandidates: [], backend: 'llm' });
       expect(endpoint.requests[1]!.messages.at(-1)!.content).toMatch(/params\.code must define make_model/);
@@ -179,11 +179,7 @@ describe('solution.py from the engineer and the debugger (the custom template)',
     const url = await listen(endpoint.server);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-custom-debug-'));
     try {
-      const activities = createAgentActivities({
-        resolveAgent: () => agentAt(url),
-        artifactsDir: dir,
-        openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
-      });
+      const activities = activitiesIn(dir, () => agentAt(url));
       const broken = SOLUTION.replace('alpha=2.0', 'alpha=-1.0');
       const failed: StepView = {
         step: 0,
@@ -288,11 +284,7 @@ describe('agent activities', () => {
 
   it('moves prompts and replies to the artifact store and keeps only the path and the counts', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'haste-agent-activities-'));
-    const activities = createAgentActivities({
-      resolveAgent: () => fake,
-      artifactsDir: dir,
-      openStore: async () => SqliteSkillStore.open({ file: path.join(dir, 's.sqlite'), embedder: hashing }),
-    });
+    const activities = activitiesIn(dir, () => fake);
     const plan = await planOffline({ competition, seed: 0, skills: [] });
     const failed: StepView = { step: 0, candidate: { template: 'ridge', params: { alpha: -1 } }, status: 'failed', error: 'alpha', computeSeconds: 0 };
     const fix = await activities.debugCandidate({ competition, plan, history: [failed], failed, attempt: 1, seed: 0, step: 1, backend: 'llm' });
